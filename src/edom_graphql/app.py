@@ -1,0 +1,165 @@
+"""The ASGI application: routes, middleware and the lifespan of shared resources."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edom_graphql.core.auth import TokenVerifier
+from edom_graphql.core.clock import utcnow
+from edom_graphql.core.context import Services
+from edom_graphql.core.db import Database
+from edom_graphql.core.http import GraphQLEndpoint
+from edom_graphql.core.logs import request_id_var
+from edom_graphql.core.metrics import Metrics
+from edom_graphql.core.migrations import current_revision, head_revision
+from edom_graphql.core.pubsub import PubSub
+from edom_graphql.schema import build_schema
+from edom_graphql.settings import Settings
+
+log = logging.getLogger("edom_graphql.app")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (the client's ``X-Request-ID`` if sane), returns it in
+    a header, counts the response and logs one line per request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["type"] == "http":
+                self.metrics.http_requests.labels(scope["method"], str(status)).inc()
+                log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)},
+                )
+            request_id_var.reset(token)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database_url: str,
+    clock: Callable[[], datetime] = utcnow,
+) -> Starlette:
+    """The application, serving ``database_url`` with ``settings``."""
+    metrics = Metrics()
+    db = Database(
+        database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+    )
+    pubsub = PubSub(
+        settings.pubsub_url,
+        queue_size=settings.pubsub_queue_size,
+        heartbeat_interval=settings.pubsub_heartbeat_seconds,
+    )
+    db.pubsub = pubsub
+    services = Services(
+        settings=settings, db=db, pubsub=pubsub, verifier=TokenVerifier(settings), clock=clock
+    )
+    endpoint = GraphQLEndpoint(build_schema(settings, metrics), services)
+    expected_revision = head_revision()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        checks: dict[str, str] = {}
+        try:
+            async with db.read_engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+            revision = await current_revision(db.engine)
+            checks["migrations"] = (
+                "ok"
+                if revision == expected_revision
+                else f"at {revision}, want {expected_revision}"
+            )
+        except Exception as error:
+            checks.setdefault("database", f"unreachable: {type(error).__name__}")
+        checks["pubsub"] = "ok" if pubsub.connected else "reconnecting"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await pubsub.start()
+        try:
+            yield
+        finally:
+            await pubsub.stop()
+            await db.dispose()
+
+    middleware = [Middleware(RequestContextMiddleware, metrics=metrics)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+            )
+        )
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.metrics = metrics
+    return app

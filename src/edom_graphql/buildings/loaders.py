@@ -1,0 +1,90 @@
+"""Batch loaders of buildings, premises and organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, Select, func, select
+
+from edom_graphql.buildings import models
+from edom_graphql.buildings.types import Building, ManagementOrganisation, Premise
+from edom_graphql.core.db import Database
+from edom_graphql.core.loaders import PageByParentLoader, RowByKeyLoader, keys_param
+from edom_graphql.core.pagination import PageRequest, keyset
+
+BUILDING_COLUMNS = select(
+    models.Building.id,
+    models.Building.organisation_id,
+    models.Building.address,
+    models.Building.latitude,
+    models.Building.longitude,
+    models.Building.total_area,
+    models.Building.intercom_capable,
+)
+PREMISE_COLUMNS = select(
+    models.Premise.id,
+    models.Premise.building_id,
+    models.Premise.number_sort,
+    models.Premise.number,
+    models.Premise.kind,
+    models.Premise.area,
+    models.Premise.entrance,
+    models.Premise.floor,
+)
+ORGANISATION_COLUMNS = select(
+    models.ManagementOrganisation.id,
+    models.ManagementOrganisation.name,
+    models.ManagementOrganisation.inn,
+    models.ManagementOrganisation.phone,
+)
+PREMISE_ORDER = (models.Premise.number_sort, models.Premise.number, models.Premise.id)
+
+
+def building_loader(db: Database) -> RowByKeyLoader[Building]:
+    return RowByKeyLoader(db, BUILDING_COLUMNS, models.Building.id, Building.from_row)
+
+
+def premise_loader(db: Database) -> RowByKeyLoader[Premise]:
+    return RowByKeyLoader(db, PREMISE_COLUMNS, models.Premise.id, Premise.from_row)
+
+
+def organisation_loader(db: Database) -> RowByKeyLoader[ManagementOrganisation]:
+    return RowByKeyLoader(
+        db, ORGANISATION_COLUMNS, models.ManagementOrganisation.id, ManagementOrganisation.from_row
+    )
+
+
+def _premises_page(
+    building_id: ColumnElement[int], page: PageRequest, filters: tuple[Any, ...]
+) -> Select[Any]:
+    (kind,) = filters
+    statement = PREMISE_COLUMNS.where(models.Premise.building_id == building_id)
+    if kind is not None:
+        statement = statement.where(models.Premise.kind == kind)
+    return keyset(statement, PREMISE_ORDER, page)
+
+
+def premises_page_loader(db: Database) -> PageByParentLoader:
+    return PageByParentLoader(db, _premises_page, Premise.from_row)
+
+
+class PremiseCountLoader(DataLoader):  # type: ignore[misc]
+    """Counts premises per (building, kind filter)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self._db = db
+
+    async def batch_load_fn(self, keys: list[tuple[int, Any]]) -> list[int]:
+        rows = await self._db.fetch(
+            select(models.Premise.building_id, models.Premise.kind, func.count())
+            .where(models.Premise.building_id == keys_param())
+            .group_by(models.Premise.building_id, models.Premise.kind)
+            .params(keys=list({building for building, _ in keys}))
+        )
+        counts: dict[tuple[int, Any], int] = {}
+        for building_id, kind, count in rows:
+            counts[(building_id, kind)] = count
+            counts[(building_id, None)] = counts.get((building_id, None), 0) + count
+        return [counts.get(key, 0) for key in keys]

@@ -1,0 +1,217 @@
+"""GraphQL types of buildings, premises and management organisations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from edom_graphql.buildings.models import PremiseKind
+from edom_graphql.core.capabilities import MATRIX, Capability, Tier
+from edom_graphql.core.context import AppInfo
+from edom_graphql.core.enums import graphql_enum
+from edom_graphql.core.ids import encode_id
+from edom_graphql.core.nodes import Node
+from edom_graphql.core.pagination import Connection, build_connection, page_request
+from edom_graphql.core.permissions import requires
+from edom_graphql.core.scalars import DecimalString
+
+if TYPE_CHECKING:
+    from edom_graphql.residents.types import NeighbourConnection, Ownership
+
+graphql_enum(
+    PremiseKind,
+    "What a premise is.",
+    {
+        PremiseKind.APARTMENT: "A dwelling.",
+        PremiseKind.NON_RESIDENTIAL: "A non-residential unit (a shop, an office).",
+        PremiseKind.PARKING: "A parking place.",
+    },
+)
+
+
+@strawberry.type(description="A point on the map (WGS 84).")
+class GeoPoint:
+    latitude: float = strawberry.field(description="Degrees north.")
+    longitude: float = strawberry.field(description="Degrees east.")
+
+
+@strawberry.type(description="A management organisation that runs buildings.")
+class ManagementOrganisation(Node):
+    pk: strawberry.Private[int]
+    name: str = strawberry.field(description="Registered name.")
+    inn: str = strawberry.field(description="Taxpayer number (ИНН).")
+    phone: str | None = strawberry.field(description="Dispatch phone number.")
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ManagementOrganisation:
+        return cls(
+            id=strawberry.ID(encode_id("ManagementOrganisation", row[0])),
+            pk=row[0],
+            name=row[1],
+            inn=row[2],
+            phone=row[3],
+        )
+
+
+async def _viewer_capabilities(info: AppInfo, building: Building) -> list[Capability]:
+    profile = await info.context.profile()
+    from edom_graphql.core.access import allows_in_building
+
+    return [
+        capability
+        for capability in Capability
+        if allows_in_building(
+            profile, capability, building_id=building.pk, organisation_id=building.organisation_id
+        )
+        and MATRIX[capability].scope.value == "BUILDING"
+    ]
+
+
+@strawberry.type(description="An apartment building on the platform.")
+class Building(Node):
+    pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    organisation_id: strawberry.Private[int]
+    address: str = strawberry.field(description="Postal address.")
+    location: GeoPoint = strawberry.field(description="Where the building stands.")
+    total_area: Decimal = strawberry.field(
+        graphql_type=DecimalString,
+        description="Total area of all premises, m² (the denominator of owners' vote weights).",
+    )
+    intercom_capable: bool = strawberry.field(
+        description="The building meets the technical requirements for the smart intercom."
+    )
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Building:
+        pk = row[0]
+        return cls(
+            id=strawberry.ID(encode_id("Building", pk)),
+            pk=pk,
+            building_pk=pk,
+            organisation_id=row[1],
+            address=row[2],
+            location=GeoPoint(latitude=float(row[3]), longitude=float(row[4])),
+            total_area=row[5],
+            intercom_capable=row[6],
+        )
+
+    @strawberry.field(description="The organisation that manages the building.")
+    async def management_organisation(self, info: AppInfo) -> ManagementOrganisation:
+        organisation = await info.context.loaders.organisation.load(self.organisation_id)
+        assert organisation is not None
+        return organisation
+
+    @strawberry.field(description="Premises of the building, in number order.")
+    async def premises(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        kind: Annotated[
+            PremiseKind | None, strawberry.argument(description="Only premises of this kind.")
+        ] = None,
+    ) -> PremiseConnection:
+        page = page_request(first, after, types=(int, str, int))
+        items = await info.context.loaders.premises_page.load((self.pk, page, (kind,)))
+        connection = build_connection(items, page, Premise.sort_key)
+        return PremiseConnection(
+            edges=connection.edges, page_info=connection.page_info, building_pk=self.pk, kind=kind
+        )
+
+    @strawberry.field(
+        description="Who of the building is on the platform: display name and premise number.",
+        extensions=requires(Capability.NEIGHBOURS_DIRECTORY),
+    )
+    async def neighbours(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+    ) -> Annotated[NeighbourConnection, strawberry.lazy("edom_graphql.residents.types")]:
+        from edom_graphql.residents.types import neighbours_of
+
+        return await neighbours_of(info, self.pk, first=first, after=after)
+
+    @strawberry.field(description="The viewer's tier here; null for staff and strangers.")
+    async def viewer_tier(self, info: AppInfo) -> Tier | None:
+        return (await info.context.profile()).building_tiers.get(self.pk)
+
+    @strawberry.field(
+        description="What the viewer may do in this building (building-wide capabilities)."
+    )
+    async def viewer_capabilities(self, info: AppInfo) -> list[Capability]:
+        return await _viewer_capabilities(info, self)
+
+
+@strawberry.type(description="An apartment, non-residential unit or parking place.")
+class Premise(Node):
+    pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    number_sort: strawberry.Private[int]
+    number: str = strawberry.field(description='Number as written on the door (e.g. "12А").')
+    kind: PremiseKind = strawberry.field(description="What the premise is.")
+    area: Decimal = strawberry.field(graphql_type=DecimalString, description="Area, m².")
+    entrance: int | None = strawberry.field(description="Entrance (подъезд) number.")
+    floor: int | None = strawberry.field(description="Floor.")
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Premise:
+        return cls(
+            id=strawberry.ID(encode_id("Premise", row[0])),
+            pk=row[0],
+            building_pk=row[1],
+            number_sort=row[2],
+            number=row[3],
+            kind=row[4],
+            area=row[5],
+            entrance=row[6],
+            floor=row[7],
+        )
+
+    @staticmethod
+    def sort_key(premise: Premise) -> tuple[int, str, int]:
+        return (premise.number_sort, premise.number, premise.pk)
+
+    @strawberry.field(description="The building the premise is in.")
+    async def building(self, info: AppInfo) -> Building:
+        building = await info.context.loaders.building.load(self.building_pk)
+        assert building is not None
+        return building
+
+    @strawberry.field(
+        description="Current owners with their shares (the register of owners).",
+        extensions=requires(Capability.OWNERS_REGISTER),
+    )
+    async def owners(
+        self, info: AppInfo
+    ) -> list[Annotated[Ownership, strawberry.lazy("edom_graphql.residents.types")]]:
+        owners: list[Ownership] = await info.context.loaders.ownerships_by_premise.load(self.pk)
+        return owners
+
+    @strawberry.field(description="The viewer's tier at this premise, if any.")
+    async def viewer_tier(self, info: AppInfo) -> Tier | None:
+        return (await info.context.profile()).premise_tiers.get(self.pk)
+
+
+@strawberry.type(description="A page of premises.")
+class PremiseConnection(Connection[Premise]):
+    building_pk: strawberry.Private[int]
+    kind: strawberry.Private[PremiseKind | None]
+
+    @strawberry.field(description="How many premises match, over all pages.")
+    async def total_count(self, info: AppInfo) -> int:
+        count: int = await info.context.loaders.premise_count.load((self.building_pk, self.kind))
+        return count
+
+
+@strawberry.type(description="A page of buildings.")
+class BuildingConnection(Connection[Building]):
+    pass

@@ -1,0 +1,150 @@
+"""``edom-graphql serve | migrate | seed | export-schema | token | personas``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from edom_graphql.settings import Settings
+
+log = logging.getLogger("edom_graphql.cli")
+DEFAULT_SCHEMA_PATH = Path("schema/schema.graphql")
+
+
+def database_url(settings: Settings) -> str:
+    """``EDOM_DATABASE_URL``, or the embedded PostgreSQL when it is unset."""
+    if settings.database_url:
+        return settings.database_url
+    from edom_graphql.core.embedded import start_embedded_postgres
+
+    print(f"Starting the embedded PostgreSQL in {settings.data_dir / 'pg'} …", file=sys.stderr)
+    return start_embedded_postgres(settings.data_dir)
+
+
+def migrate(url: str) -> None:
+    from edom_graphql.core.migrations import upgrade
+
+    upgrade(url)
+
+
+def seed(settings: Settings, url: str) -> bool:
+    from edom_graphql.core.clock import utcnow
+    from edom_graphql.core.db import Database
+    from edom_graphql.demo import load_demo
+
+    async def run() -> bool:
+        db = Database(url)
+        try:
+            return await load_demo(db, now=utcnow())
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def print_personas(settings: Settings, host: str, port: int) -> None:
+    from edom_graphql.core.auth import issue_dev_token
+    from edom_graphql.demo import PERSONAS
+
+    print("\nDemo personas (paste a token into GraphiQL's headers as")
+    print('  {"Authorization": "Bearer <token>"}):\n')
+    for persona in PERSONAS:
+        token = issue_dev_token(settings, subject=persona.subject, name=persona.name)
+        print(f"  {persona.key:<20} {persona.description}")
+        print(f"  {'':<20} {token}\n")
+    print(f"GraphiQL: http://{host}:{port}/graphql\n", flush=True)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from edom_graphql.app import create_app
+    from edom_graphql.core.logs import configure_logging
+
+    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    url = database_url(settings)
+    migrate(url)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if args.demo:
+        if settings.environment != "development":
+            sys.exit("--demo needs EDOM_ENVIRONMENT=development")
+        created = seed(settings, url)
+        log.info("demo data %s", "loaded" if created else "already present")
+        print_personas(settings, host, port)
+    app = create_app(settings, database_url=url)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def export_schema(output: Path) -> None:
+    from edom_graphql.schema import build_schema
+
+    sdl = build_schema(Settings(introspection=True)).as_str() + "\n"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(sdl, encoding="utf-8")
+    print(f"wrote {output}")
+
+
+def token(settings: Settings, persona_key: str, ttl: int | None) -> None:
+    from edom_graphql.core.auth import issue_dev_token
+    from edom_graphql.demo import PERSONA_BY_KEY
+
+    if settings.environment != "development":
+        sys.exit("tokens are issued only in development (EDOM_ENVIRONMENT=development)")
+    persona = PERSONA_BY_KEY.get(persona_key)
+    if persona is None:
+        sys.exit(f"unknown persona {persona_key!r}; one of: {', '.join(PERSONA_BY_KEY)}")
+    print(issue_dev_token(settings, subject=persona.subject, name=persona.name, ttl_seconds=ttl))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="edom-graphql", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="apply migrations and serve the API")
+    serve_parser.add_argument("--demo", action="store_true", help="load demo data, print tokens")
+    serve_parser.add_argument("--host", default=None)
+    serve_parser.add_argument("--port", type=int, default=None)
+    commands.add_parser("migrate", help="apply migrations to the database")
+    commands.add_parser("seed", help="load the demo data set (once)")
+    export = commands.add_parser("export-schema", help="write the SDL")
+    export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH)
+    token_parser = commands.add_parser("token", help="print a development token for a persona")
+    token_parser.add_argument("persona")
+    token_parser.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
+    commands.add_parser("personas", help="list demo personas with fresh tokens")
+    args = parser.parse_args(argv)
+    settings = Settings()
+
+    if args.command == "serve":
+        serve(args, settings)
+    elif args.command == "migrate":
+        migrate(database_url(settings))
+        print("migrations applied")
+    elif args.command == "seed":
+        url = database_url(settings)
+        migrate(url)
+        print("demo data loaded" if seed(settings, url) else "demo data already present")
+    elif args.command == "export-schema":
+        export_schema(args.output)
+    elif args.command == "token":
+        token(settings, args.persona, args.ttl)
+    elif args.command == "personas":
+        print_personas(settings, settings.host, settings.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Who may do what where: the viewer's tiers and staff roles, and the one function
+that applies the capability matrix to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, String, and_, bindparam, cast, literal, null, select, union_all
+
+from edom_graphql.buildings.models import StaffMembership
+from edom_graphql.core.capabilities import MATRIX, Capability, Rule, StaffRole, Tier
+from edom_graphql.core.db import Database
+from edom_graphql.residents.models import (
+    GuestGrant,
+    GuestLevel,
+    Ownership,
+    Registration,
+    ResidencyConfirmation,
+    User,
+)
+
+GUEST_TIERS: dict[GuestLevel, Tier] = {
+    GuestLevel.ELEVATED: Tier.GUEST_ELEVATED,
+    GuestLevel.BASIC: Tier.GUEST_BASIC,
+    GuestLevel.INITIAL: Tier.GUEST_INITIAL,
+}
+
+
+@dataclass(slots=True)
+class AccessProfile:
+    """Everything access decisions need about one viewer, read in one statement."""
+
+    user_id: int
+    is_admin: bool = False
+    premise_tiers: dict[int, Tier] = field(default_factory=dict)
+    premise_buildings: dict[int, int] = field(default_factory=dict)
+    building_tiers: dict[int, Tier] = field(default_factory=dict)
+    staff_roles: dict[int, frozenset[StaffRole]] = field(default_factory=dict)
+
+    def add_tier(self, building_id: int, premise_id: int, tier: Tier) -> None:
+        self.premise_buildings[premise_id] = building_id
+        if tier > self.premise_tiers.get(premise_id, 0):
+            self.premise_tiers[premise_id] = tier
+        if tier > self.building_tiers.get(building_id, 0):
+            self.building_tiers[building_id] = tier
+
+    @property
+    def staff_organisation_ids(self) -> list[int]:
+        return list(self.staff_roles)
+
+    def roles_in(self, organisation_id: int | None) -> frozenset[StaffRole]:
+        if organisation_id is None:
+            return frozenset()
+        return self.staff_roles.get(organisation_id, frozenset())
+
+
+def rule_allows(
+    rule: Rule, *, tier: Tier | None, roles: frozenset[StaffRole], is_admin: bool
+) -> bool:
+    """The capability matrix applied to one cell: a tier, staff roles, the admin flag."""
+    return (
+        (tier is not None and tier in rule.tiers)
+        or bool(roles & rule.staff)
+        or (rule.admin and is_admin)
+    )
+
+
+def allows_in_building(
+    profile: AccessProfile, capability: Capability, *, building_id: int, organisation_id: int
+) -> bool:
+    return rule_allows(
+        MATRIX[capability],
+        tier=profile.building_tiers.get(building_id),
+        roles=profile.roles_in(organisation_id),
+        is_admin=profile.is_admin,
+    )
+
+
+def allows_at_premise(
+    profile: AccessProfile,
+    capability: Capability,
+    *,
+    premise_id: int,
+    building_id: int,
+    organisation_id: int,
+) -> bool:
+    return rule_allows(
+        MATRIX[capability],
+        tier=profile.premise_tiers.get(premise_id),
+        roles=profile.roles_in(organisation_id),
+        is_admin=profile.is_admin,
+    )
+
+
+def _relations(table: Any, kind: str) -> Any:
+    return select(
+        literal(kind, String).label("kind"),
+        table.building_id,
+        table.premise_id,
+        cast(null(), BigInteger).label("organisation_id"),
+    ).where(table.user_id == bindparam("user_id"), table.ended_at.is_(None))
+
+
+_PROFILE_STATEMENT = union_all(
+    _relations(Ownership, "OWNER"),
+    _relations(Registration, "REGISTERED"),
+    _relations(ResidencyConfirmation, "RESIDENT"),
+    select(
+        cast(GuestGrant.level, String).label("kind"),
+        GuestGrant.building_id,
+        GuestGrant.premise_id,
+        cast(null(), BigInteger),
+    ).where(
+        GuestGrant.grantee_id == bindparam("user_id"),
+        GuestGrant.revoked_at.is_(None),
+        GuestGrant.starts_at <= bindparam("now"),
+        GuestGrant.expires_at > bindparam("now"),
+    ),
+    select(
+        literal("STAFF:", String) + cast(StaffMembership.role, String),
+        cast(null(), BigInteger),
+        cast(null(), BigInteger),
+        StaffMembership.organisation_id,
+    ).where(StaffMembership.user_id == bindparam("user_id"), StaffMembership.ended_at.is_(None)),
+    select(
+        literal("ADMIN", String),
+        cast(null(), BigInteger),
+        cast(null(), BigInteger),
+        cast(null(), BigInteger),
+    ).where(and_(User.id == bindparam("user_id"), User.is_admin.is_(True))),
+)
+
+_TIER_BY_KIND: dict[str, Tier] = {
+    "OWNER": Tier.OWNER,
+    "REGISTERED": Tier.REGISTERED,
+    "RESIDENT": Tier.RESIDENT,
+    **{level.value: tier for level, tier in GUEST_TIERS.items()},
+}
+
+
+async def load_profile(db: Database, *, user_id: int, now: datetime) -> AccessProfile:
+    rows = await db.fetch(
+        _PROFILE_STATEMENT.params(user_id=user_id, now=now)  # type: ignore[attr-defined]
+    )
+    profile = AccessProfile(user_id=user_id)
+    staff: dict[int, set[StaffRole]] = {}
+    for kind, building_id, premise_id, organisation_id in rows:
+        if kind == "ADMIN":
+            profile.is_admin = True
+        elif kind.startswith("STAFF:"):
+            staff.setdefault(int(organisation_id), set()).add(StaffRole(kind[6:]))
+        else:
+            profile.add_tier(int(building_id), int(premise_id), _TIER_BY_KIND[kind])
+    profile.staff_roles = {org: frozenset(roles) for org, roles in staff.items()}
+    return profile
+
+
+__all__ = [
+    "AccessProfile",
+    "allows_at_premise",
+    "allows_in_building",
+    "load_profile",
+    "rule_allows",
+]

@@ -1,0 +1,157 @@
+"""The per-operation context: who is asking, their access profile, and fresh loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from strawberry.types import Info
+
+from edom_graphql.core.access import (
+    AccessProfile,
+    allows_at_premise,
+    allows_in_building,
+    load_profile,
+)
+from edom_graphql.core.capabilities import MATRIX, Capability
+from edom_graphql.core.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    from edom_graphql.core.auth import Claims, TokenVerifier
+    from edom_graphql.core.db import Database
+    from edom_graphql.core.pubsub import PubSub
+    from edom_graphql.loaders import Loaders
+    from edom_graphql.settings import Settings
+
+
+@dataclass(slots=True)
+class Services:
+    """Process-wide collaborators, created once at start-up."""
+
+    settings: Settings
+    db: Database
+    pubsub: PubSub
+    verifier: TokenVerifier
+    clock: Callable[[], datetime]
+
+
+class Context:
+    """What resolvers see as ``info.context``.
+
+    One instance serves one operation: its loaders and the viewer's access
+    profile are never reused by another operation, so a grant revoked between
+    two subscription events is seen by the second one.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        viewer_id: int | None,
+        claims: Claims | None,
+        request_id: str,
+        request: Any = None,
+    ) -> None:
+        self.services = services
+        self.viewer_id = viewer_id
+        self.claims = claims
+        self.request_id = request_id
+        self.request = request
+        self.connection_params: dict[str, Any] | None = None
+        self.now = services.clock()
+        self._profile: AccessProfile | None = None
+
+    def for_operation(self) -> Context:
+        """A fresh context for the next operation or event of the same connection."""
+        return Context(
+            self.services,
+            viewer_id=self.viewer_id,
+            claims=self.claims,
+            request_id=self.request_id,
+            request=self.request,
+        )
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        from edom_graphql.loaders import Loaders
+
+        return Loaders(self.services.db)
+
+    def require_viewer(self) -> int:
+        if self.viewer_id is None:
+            raise Unauthenticated()
+        return self.viewer_id
+
+    async def profile(self) -> AccessProfile:
+        if self._profile is None:
+            self._profile = await load_profile(self.db, user_id=self.require_viewer(), now=self.now)
+        return self._profile
+
+    # -- the permission mechanism: every access decision goes through these ----------
+
+    async def can_in_building(self, capability: Capability, building_id: int) -> bool:
+        building = await self.loaders.building.load(building_id)
+        if building is None:
+            return False
+        profile = await self.profile()
+        return allows_in_building(
+            profile,
+            capability,
+            building_id=building_id,
+            organisation_id=building.organisation_id,
+        )
+
+    async def can_at_premise(self, capability: Capability, premise_id: int) -> bool:
+        premise = await self.loaders.premise.load(premise_id)
+        if premise is None:
+            return False
+        building = await self.loaders.building.load(premise.building_id)
+        if building is None:
+            return False
+        profile = await self.profile()
+        return allows_at_premise(
+            profile,
+            capability,
+            premise_id=premise_id,
+            building_id=premise.building_id,
+            organisation_id=building.organisation_id,
+        )
+
+    async def can_on_user(self, capability: Capability, user_id: int) -> bool:
+        """Capabilities about a person (personal data): the user, their building's staff."""
+        profile = await self.profile()
+        if user_id == profile.user_id:
+            return True
+        rule = MATRIX[capability]
+        if rule.admin and profile.is_admin:
+            return True
+        if not profile.staff_roles:
+            return False
+        organisations = await self.loaders.organisations_of_user.load(user_id)
+        return any(profile.roles_in(org) & rule.staff for org in organisations)
+
+    async def can(
+        self,
+        capability: Capability,
+        *,
+        building_id: int | None = None,
+        premise_id: int | None = None,
+        user_id: int | None = None,
+    ) -> bool:
+        if user_id is not None:
+            return await self.can_on_user(capability, user_id)
+        if premise_id is not None:
+            return await self.can_at_premise(capability, premise_id)
+        if building_id is not None:
+            return await self.can_in_building(capability, building_id)
+        return False
+
+
+AppInfo = Info[Context, None]

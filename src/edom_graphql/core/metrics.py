@@ -1,0 +1,53 @@
+"""Prometheus metrics of GraphQL operations and HTTP requests."""
+
+from __future__ import annotations
+
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+MAX_DISTINCT_NAMES = 500
+
+
+class Metrics:
+    """One registry per app, so that several apps (tests) can live in one process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.operations = Counter(
+            "edom_graphql_operations",
+            "GraphQL operations served, by name, type and outcome.",
+            ["operation", "type", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "edom_graphql_operation_duration_seconds",
+            "Time to serve a GraphQL operation, by name and type.",
+            ["operation", "type"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.http_requests = Counter(
+            "edom_graphql_http_requests",
+            "HTTP requests, by method and status.",
+            ["method", "status"],
+            registry=self.registry,
+        )
+        self._names: set[str] = set()
+
+    def label(self, operation_name: str | None) -> str:
+        """A bounded label for a client-chosen operation name."""
+        if not operation_name:
+            return "anonymous"
+        if operation_name in self._names:
+            return operation_name
+        if not OPERATION_NAME.match(operation_name) or len(self._names) >= MAX_DISTINCT_NAMES:
+            return "other"
+        self._names.add(operation_name)
+        return operation_name
+
+    def observe(self, operation_name: str | None, kind: str, outcome: str, seconds: float) -> None:
+        name = self.label(operation_name)
+        self.operations.labels(name, kind, outcome).inc()
+        self.latency.labels(name, kind).observe(seconds)

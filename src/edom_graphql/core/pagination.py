@@ -1,0 +1,128 @@
+"""Relay connections over keyset pagination.
+
+A cursor is the opaque encoding of the sort key of the row it points at, so
+pages stay stable under inserts. Every connection takes ``first`` (1–100) and
+an optional ``after``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import ColumnElement, Select, tuple_
+
+from edom_graphql.core.errors import BadUserInput
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 500
+CursorKey = tuple[Any, ...]
+
+
+@strawberry.type(description="Where a page of a connection sits in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Items precede this page (true whenever `after` was given)."
+    )
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item: pass it as `after` for the next page."
+    )
+
+
+@strawberry.type(description="An item of a connection with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Opaque position of this item.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page with cursors.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+
+    @strawberry.field(description="The items of this page.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(key: CursorKey) -> str:
+    raw = json.dumps(list(key), separators=(",", ":"), default=str)
+    return base64.urlsafe_b64encode(raw.encode()).decode("ascii")
+
+
+def decode_cursor(cursor: str, *, types: Sequence[type]) -> CursorKey:
+    """The key a cursor encodes, checked against the expected column types."""
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        if not isinstance(values, list) or len(values) != len(types):
+            raise ValueError
+        key = []
+        for value, kind in zip(values, types, strict=True):
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError
+            if kind is str and not isinstance(value, str):
+                raise ValueError
+            key.append(value)
+        return tuple(key)
+    except (ValueError, binascii.Error, UnicodeError, json.JSONDecodeError) as exc:
+        raise BadUserInput("`after` is not a valid cursor for this list.", field="after") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int
+    after: CursorKey | None
+
+
+def page_request(first: int, after: str | None, *, types: Sequence[type]) -> PageRequest:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}.", field="first")
+    return PageRequest(first, decode_cursor(after, types=types) if after is not None else None)
+
+
+def keyset(
+    statement: Select[Any], order: Sequence[ColumnElement[Any]], page: PageRequest
+) -> Select[Any]:
+    """Apply ``after`` and ``first + 1`` to a statement ordered by ``order`` ascending."""
+    if page.after is not None:
+        statement = statement.where(tuple_(*order) > tuple_(*page.after))
+    return statement.order_by(*order).limit(page.first + 1)
+
+
+def keyset_desc(
+    statement: Select[Any], order: Sequence[ColumnElement[Any]], page: PageRequest
+) -> Select[Any]:
+    """Like :func:`keyset`, newest first."""
+    if page.after is not None:
+        statement = statement.where(tuple_(*order) < tuple_(*page.after))
+    return statement.order_by(*(column.desc() for column in order)).limit(page.first + 1)
+
+
+def build_connection(
+    items: Sequence[T],
+    page: PageRequest,
+    key: Callable[[T], CursorKey],
+) -> Connection[T]:
+    """A connection from up to ``first + 1`` items fetched by :func:`keyset`."""
+    has_next = len(items) > page.first
+    shown = items[: page.first]
+    edges = [Edge(cursor=encode_cursor(key(item)), node=item) for item in shown]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=page.after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

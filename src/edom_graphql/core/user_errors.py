@@ -1,0 +1,27 @@
+"""The ``UserError`` interface that every mutation's error type implements."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, TypeVar
+
+import strawberry
+
+from edom_graphql.core.errors import ServiceError
+
+
+@strawberry.interface(description="A business rule refused the mutation; nothing was changed.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path of the offending value in the mutation's `input`, if one is at fault."
+    )
+    message: str = strawberry.field(description="What went wrong, for people.")
+
+
+E = TypeVar("E")
+
+
+def user_errors(error_type: type[E], code_enum: type[enum.Enum], error: ServiceError) -> list[E]:
+    """Map a :class:`ServiceError` to a one-element list of the mutation's error type."""
+    factory: Any = error_type
+    return [factory(code=code_enum(error.code), field=error.field, message=error.message)]

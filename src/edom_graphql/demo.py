@@ -1,0 +1,272 @@
+"""The demo data set: two buildings, their people and one persona per access tier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edom_graphql.buildings.models import (
+    Building,
+    ManagementOrganisation,
+    Premise,
+    PremiseKind,
+    StaffMembership,
+)
+from edom_graphql.buildings.service import premise_sort_key
+from edom_graphql.core.capabilities import StaffRole
+from edom_graphql.core.db import Database
+from edom_graphql.residents.models import (
+    GuestGrant,
+    GuestLevel,
+    Ownership,
+    Registration,
+    ResidencyConfirmation,
+    User,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    key: str
+    name: str
+    description: str
+
+    @property
+    def subject(self) -> str:
+        return f"demo|{self.key}"
+
+
+PERSONAS = (
+    Persona("owner", "Анна Соколова", "OWNER of apartment 1 and of ½ of apartment 2, Tverskaya 7"),
+    Persona("co-owner", "Борис Петров", "OWNER of ½ of apartment 2, Tverskaya 7"),
+    Persona("registered", "Вера Иванова", "REGISTERED at apartment 1, Tverskaya 7"),
+    Persona("resident", "Глеб Смирнов", "RESIDENT of apartment 3 (payer code), Tverskaya 7"),
+    Persona("guest-elevated", "Дарья Кузнецова", "GUEST_ELEVATED at apartment 1 (Anna's guest)"),
+    Persona("guest-basic", "Егор Попов", "GUEST_BASIC at apartment 1 (Anna's guest)"),
+    Persona("guest-initial", "Жанна Волкова", "GUEST_INITIAL at apartment 1 (Anna's guest)"),
+    Persona("dispatcher", "Зоя Морозова", "DISPATCHER of Zhilishchnik Tverskoy"),
+    Persona("engineer", "Игорь Новиков", "ENGINEER of Zhilishchnik Tverskoy"),
+    Persona("manager", "Кира Фёдорова", "MANAGER of Zhilishchnik Tverskoy"),
+    Persona("neighbour-elsewhere", "Лев Михайлов", "OWNER in Leninsky 30 (another building)"),
+    Persona("newcomer", "Мария Орлова", "Signed in, no premises yet (try payer code 7700000003)"),
+    Persona("admin", "Служба поддержки", "Platform ADMIN (support)"),
+)
+PERSONA_BY_KEY = {persona.key: persona for persona in PERSONAS}
+ORGANISATION_INN = "7710000001"
+
+
+async def _premises(
+    session: AsyncSession, building_id: int, apartments: int, *, payer_prefix: str
+) -> dict[str, int]:
+    rows = []
+    for n in range(1, apartments + 1):
+        rows.append(
+            {
+                "building_id": building_id,
+                "kind": PremiseKind.APARTMENT,
+                "number": str(n),
+                "number_sort": premise_sort_key(PremiseKind.APARTMENT, str(n)),
+                "area": Decimal("38.40") + Decimal(n % 5) * Decimal("11.35"),
+                "entrance": (n - 1) // 20 + 1,
+                "floor": ((n - 1) % 20) // 4 + 1,
+                "payer_code": f"{payer_prefix}{n:05d}",
+            }
+        )
+    rows.append(
+        {
+            "building_id": building_id,
+            "kind": PremiseKind.NON_RESIDENTIAL,
+            "number": "Н1",
+            "number_sort": premise_sort_key(PremiseKind.NON_RESIDENTIAL, "Н1"),
+            "area": Decimal("112.70"),
+            "entrance": None,
+            "floor": 1,
+            "payer_code": None,
+        }
+    )
+    for n in (1, 2):
+        rows.append(
+            {
+                "building_id": building_id,
+                "kind": PremiseKind.PARKING,
+                "number": f"М{n}",
+                "number_sort": premise_sort_key(PremiseKind.PARKING, f"М{n}"),
+                "area": Decimal("14.50"),
+                "entrance": None,
+                "floor": -1,
+                "payer_code": None,
+            }
+        )
+    result = await session.execute(
+        insert(Premise).returning(Premise.id, Premise.kind, Premise.number), rows
+    )
+    return {f"{kind.value}:{number}": pk for pk, kind, number in result}
+
+
+async def load_demo(db: Database, *, now: datetime) -> bool:
+    """Load the demo data set once; returns False when it is already there."""
+    async with db.transaction() as (session, _):
+        existing = await session.execute(
+            select(ManagementOrganisation.id).where(ManagementOrganisation.inn == ORGANISATION_INN)
+        )
+        if existing.first() is not None:
+            return False
+        users = {}
+        for persona in PERSONAS:
+            users[persona.key] = (
+                await session.execute(
+                    insert(User)
+                    .values(
+                        subject=persona.subject,
+                        display_name=persona.name.split()[0],
+                        full_name=persona.name,
+                        phone=f"+7916{len(users):07d}",
+                        is_admin=persona.key == "admin",
+                    )
+                    .returning(User.id)
+                )
+            ).scalar_one()
+        tverskoy = (
+            await session.execute(
+                insert(ManagementOrganisation)
+                .values(
+                    name="ГБУ «Жилищник района Тверской»",
+                    inn=ORGANISATION_INN,
+                    phone="+74951234567",
+                )
+                .returning(ManagementOrganisation.id)
+            )
+        ).scalar_one()
+        leninsky = (
+            await session.execute(
+                insert(ManagementOrganisation)
+                .values(name="ООО «УК Ленинский»", inn="7736000002", phone="+74957654321")
+                .returning(ManagementOrganisation.id)
+            )
+        ).scalar_one()
+        tverskaya = (
+            await session.execute(
+                insert(Building)
+                .values(
+                    organisation_id=tverskoy,
+                    address="Москва, ул. Тверская, д. 7",
+                    latitude=Decimal("55.758463"),
+                    longitude=Decimal("37.611185"),
+                    total_area=Decimal("1"),
+                    intercom_capable=True,
+                )
+                .returning(Building.id)
+            )
+        ).scalar_one()
+        lenin = (
+            await session.execute(
+                insert(Building)
+                .values(
+                    organisation_id=leninsky,
+                    address="Москва, Ленинский проспект, д. 30",
+                    latitude=Decimal("55.707929"),
+                    longitude=Decimal("37.584541"),
+                    total_area=Decimal("1"),
+                    intercom_capable=False,
+                )
+                .returning(Building.id)
+            )
+        ).scalar_one()
+        t = await _premises(session, tverskaya, 40, payer_prefix="77000")
+        lp = await _premises(session, lenin, 20, payer_prefix="77360")
+        from sqlalchemy import func, update
+
+        for building_id in (tverskaya, lenin):
+            total = (
+                await session.execute(
+                    select(func.sum(Premise.area)).where(Premise.building_id == building_id)
+                )
+            ).scalar_one()
+            await session.execute(
+                update(Building).where(Building.id == building_id).values(total_area=total)
+            )
+
+        def ownership(
+            user: str, premise: int, building: int, num: int, den: int
+        ) -> dict[str, object]:
+            return {
+                "user_id": users[user],
+                "premise_id": premise,
+                "building_id": building,
+                "share_numerator": num,
+                "share_denominator": den,
+            }
+
+        ownerships = [
+            ownership("owner", t["APARTMENT:1"], tverskaya, 1, 1),
+            ownership("owner", t["APARTMENT:2"], tverskaya, 1, 2),
+            ownership("co-owner", t["APARTMENT:2"], tverskaya, 1, 2),
+            ownership("neighbour-elsewhere", lp["APARTMENT:5"], lenin, 1, 1),
+        ]
+        # Unregistered owners of the other apartments, so that the register is realistic.
+        for n in range(4, 41):
+            owner_id = (
+                await session.execute(
+                    insert(User)
+                    .values(subject=f"demo|owner-{n}", display_name=f"Собственник кв. {n}")
+                    .returning(User.id)
+                )
+            ).scalar_one()
+            users[f"owner-{n}"] = owner_id
+            shares = (1, 1) if n % 3 else (2, 3)
+            ownerships.append(ownership(f"owner-{n}", t[f"APARTMENT:{n}"], tverskaya, *shares))
+        await session.execute(insert(Ownership), ownerships)
+        await session.execute(
+            insert(Registration),
+            [
+                {
+                    "user_id": users["registered"],
+                    "premise_id": t["APARTMENT:1"],
+                    "building_id": tverskaya,
+                }
+            ],
+        )
+        await session.execute(
+            insert(ResidencyConfirmation),
+            [
+                {
+                    "user_id": users["resident"],
+                    "premise_id": t["APARTMENT:3"],
+                    "building_id": tverskaya,
+                }
+            ],
+        )
+        guests = []
+        for key, level in (
+            ("guest-elevated", GuestLevel.ELEVATED),
+            ("guest-basic", GuestLevel.BASIC),
+            ("guest-initial", GuestLevel.INITIAL),
+        ):
+            guests.append(
+                {
+                    "premise_id": t["APARTMENT:1"],
+                    "building_id": tverskaya,
+                    "grantor_id": users["owner"],
+                    "grantee_id": users[key],
+                    "level": level,
+                    "starts_at": now,
+                    "expires_at": now + timedelta(days=364),
+                }
+            )
+        await session.execute(insert(GuestGrant), guests)
+        await session.execute(
+            insert(StaffMembership),
+            [
+                {"organisation_id": tverskoy, "user_id": users[key], "role": role}
+                for key, role in (
+                    ("dispatcher", StaffRole.DISPATCHER),
+                    ("engineer", StaffRole.ENGINEER),
+                    ("manager", StaffRole.MANAGER),
+                )
+            ],
+        )
+    return True

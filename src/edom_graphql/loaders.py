@@ -1,0 +1,62 @@
+"""All batch loaders of one operation, created lazily on first use."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from edom_graphql.buildings import loaders as buildings
+from edom_graphql.core.db import Database
+from edom_graphql.residents import loaders as residents
+
+
+class Loaders:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @cached_property
+    def building(self) -> buildings.RowByKeyLoader[buildings.Building]:
+        return buildings.building_loader(self._db)
+
+    @cached_property
+    def premise(self) -> buildings.RowByKeyLoader[buildings.Premise]:
+        return buildings.premise_loader(self._db)
+
+    @cached_property
+    def organisation(self) -> buildings.RowByKeyLoader[buildings.ManagementOrganisation]:
+        return buildings.organisation_loader(self._db)
+
+    @cached_property
+    def premises_page(self) -> buildings.PageByParentLoader:
+        return buildings.premises_page_loader(self._db)
+
+    @cached_property
+    def premise_count(self) -> buildings.PremiseCountLoader:
+        return buildings.PremiseCountLoader(self._db)
+
+    @cached_property
+    def user(self) -> residents.RowByKeyLoader[residents.User]:
+        return residents.user_loader(self._db)
+
+    @cached_property
+    def ownership(self) -> residents.RowByKeyLoader[residents.Ownership]:
+        return residents.ownership_loader(self._db)
+
+    @cached_property
+    def ownerships_by_premise(self) -> residents.RowsByKeyLoader[residents.Ownership]:
+        return residents.ownerships_by_premise_loader(self._db)
+
+    @cached_property
+    def guest_grant(self) -> residents.RowByKeyLoader[residents.GuestGrant]:
+        return residents.guest_grant_loader(self._db)
+
+    @cached_property
+    def grants_given(self) -> residents.PageByParentLoader:
+        return residents.grants_given_loader(self._db)
+
+    @cached_property
+    def grants_received(self) -> residents.PageByParentLoader:
+        return residents.grants_received_loader(self._db)
+
+    @cached_property
+    def organisations_of_user(self) -> residents.OrganisationsOfUserLoader:
+        return residents.OrganisationsOfUserLoader(self._db)

@@ -1,0 +1,30 @@
+"""Every table of the application, imported in one place for migrations and tests."""
+
+from edom_graphql.buildings.models import Building, ManagementOrganisation, Premise, StaffMembership
+from edom_graphql.core.db import Base
+from edom_graphql.core.ratelimit import RateLimitHit
+from edom_graphql.notifications.models import Notification
+from edom_graphql.residents.models import (
+    GuestGrant,
+    Ownership,
+    Registration,
+    ResidencyConfirmation,
+    User,
+)
+
+metadata = Base.metadata
+
+__all__ = [
+    "Building",
+    "GuestGrant",
+    "ManagementOrganisation",
+    "Notification",
+    "Ownership",
+    "Premise",
+    "RateLimitHit",
+    "Registration",
+    "ResidencyConfirmation",
+    "StaffMembership",
+    "User",
+    "metadata",
+]

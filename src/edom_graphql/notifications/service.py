@@ -1,0 +1,84 @@
+"""Notifications: written in the writer's transaction, announced after commit.
+
+Writers to one user's stream are serialised by a transaction-scoped advisory
+lock taken before the row's id is drawn, so within a user's stream id order is
+commit order: a subscriber that has seen id N and later reads ``id > N`` can
+never miss a notification that committed late with a smaller id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edom_graphql.core.db import Database, Outbox
+from edom_graphql.notifications.models import Notification
+
+STREAM_LOCK_CLASS = 1_001
+
+
+def channel(user_id: int) -> str:
+    return f"user.{user_id}.notifications"
+
+
+async def notify(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    user_id: int,
+    kind: str,
+    message: str,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
+    await session.execute(select(func.pg_advisory_xact_lock(STREAM_LOCK_CLASS, user_id)))
+    notification_id: int = (
+        await session.execute(
+            insert(Notification)
+            .values(
+                user_id=user_id,
+                kind=kind,
+                message=message,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                data=data or {},
+            )
+            .returning(Notification.id)
+        )
+    ).scalar_one()
+    outbox.add(channel(user_id), {"id": notification_id})
+    return notification_id
+
+
+async def mark_read(
+    session: AsyncSession, *, user_id: int, ids: Sequence[int] | None, now: datetime
+) -> list[int]:
+    """Mark the given notifications (or all, when ``ids`` is None) of the user read."""
+    statement = (
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+        .returning(Notification.id)
+    )
+    if ids is not None:
+        statement = statement.where(Notification.id.in_(list(ids)))
+    return list((await session.execute(statement)).scalars())
+
+
+async def unread_count(db: Database, *, user_id: int) -> int:
+    row = await db.fetch_one(
+        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    return int(row[0]) if row is not None else 0
+
+
+async def latest_id(db: Database, *, user_id: int) -> int:
+    row = await db.fetch_one(
+        select(func.coalesce(func.max(Notification.id), 0)).where(Notification.user_id == user_id)
+    )
+    return int(row[0]) if row is not None else 0

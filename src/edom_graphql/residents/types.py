@@ -1,0 +1,392 @@
+"""GraphQL types of users, ownership, guest access, neighbours and the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import select, union
+
+from edom_graphql.buildings import models as building_models
+from edom_graphql.core.capabilities import Capability, StaffRole, Tier
+from edom_graphql.core.context import AppInfo
+from edom_graphql.core.enums import graphql_enum
+from edom_graphql.core.ids import encode_id
+from edom_graphql.core.nodes import Node
+from edom_graphql.core.pagination import Connection, build_connection, keyset, page_request
+from edom_graphql.core.permissions import requires, source_user
+from edom_graphql.residents import models
+from edom_graphql.residents.models import GuestLevel
+
+if TYPE_CHECKING:
+    from edom_graphql.buildings.types import (
+        BuildingConnection,
+        ManagementOrganisation,
+        Premise,
+    )
+    from edom_graphql.notifications.types import NotificationConnection
+
+PremiseRef = Annotated["Premise", strawberry.lazy("edom_graphql.buildings.types")]
+OrganisationRef = Annotated[
+    "ManagementOrganisation", strawberry.lazy("edom_graphql.buildings.types")
+]
+
+graphql_enum(
+    GuestLevel,
+    "How much a guest may do; see the capability matrix.",
+    {
+        GuestLevel.ELEVATED: "Nearly a resident: may also chat with management, vote in polls, "
+        "submit readings and pay bills.",
+        GuestLevel.BASIC: "May use chats, the neighbours directory, listings and repair requests.",
+        GuestLevel.INITIAL: "May see the building's information and open the entrance door.",
+    },
+)
+
+
+@strawberry.type(description="A person on the platform.")
+class User(Node):
+    pk: strawberry.Private[int]
+    display_name: str = strawberry.field(description="The name neighbours see.")
+    full_name_value: strawberry.Private[str | None]
+    phone_value: strawberry.Private[str | None]
+    email_value: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> User:
+        return cls(
+            id=strawberry.ID(encode_id("User", row[0])),
+            pk=row[0],
+            display_name=row[1],
+            full_name_value=row[2],
+            phone_value=row[3],
+            email_value=row[4],
+        )
+
+    @strawberry.field(
+        description="Full name (personal data).",
+        extensions=requires(Capability.PERSONAL_DATA, source_user),
+    )
+    def full_name(self) -> str | None:
+        return self.full_name_value
+
+    @strawberry.field(
+        description="Phone number in E.164 form (personal data).",
+        extensions=requires(Capability.PERSONAL_DATA, source_user),
+    )
+    def phone(self) -> str | None:
+        return self.phone_value
+
+    @strawberry.field(
+        description="E-mail address (personal data).",
+        extensions=requires(Capability.PERSONAL_DATA, source_user),
+    )
+    def email(self) -> str | None:
+        return self.email_value
+
+
+@strawberry.type(description="An exact fraction, e.g. a share of ownership.")
+class Fraction:
+    numerator: int = strawberry.field(description="Numerator, > 0.")
+    denominator: int = strawberry.field(description="Denominator, ≥ numerator.")
+
+
+@strawberry.type(description="A current ownership record: a user owns a share of a premise.")
+class Ownership(Node):
+    pk: strawberry.Private[int]
+    premise_pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    user_pk: strawberry.Private[int]
+    share: Fraction = strawberry.field(description="The owned share of the premise.")
+    since: datetime = strawberry.field(description="When the ownership was recorded.")
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Ownership:
+        return cls(
+            id=strawberry.ID(encode_id("Ownership", row[0])),
+            pk=row[0],
+            premise_pk=row[1],
+            building_pk=row[2],
+            user_pk=row[3],
+            share=Fraction(numerator=row[4], denominator=row[5]),
+            since=row[6],
+        )
+
+    @strawberry.field(description="The owner.")
+    async def user(self, info: AppInfo) -> User:
+        user = await info.context.loaders.user.load(self.user_pk)
+        assert user is not None
+        return user
+
+    @strawberry.field(description="The premise owned.")
+    async def premise(self, info: AppInfo) -> PremiseRef:
+        premise = await info.context.loaders.premise.load(self.premise_pk)
+        assert premise is not None
+        return premise
+
+
+@strawberry.type(description="Temporary access to a premise given by its owner or registered user.")
+class GuestGrant(Node):
+    pk: strawberry.Private[int]
+    premise_pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    grantor_pk: strawberry.Private[int]
+    grantee_pk: strawberry.Private[int]
+    level: GuestLevel = strawberry.field(description="What the guest may do.")
+    starts_at: datetime = strawberry.field(description="Access begins.")
+    expires_at: datetime = strawberry.field(description="Access ends.")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
+    created_at: datetime = strawberry.field(description="When it was granted.")
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> GuestGrant:
+        return cls(
+            id=strawberry.ID(encode_id("GuestGrant", row[0])),
+            pk=row[0],
+            premise_pk=row[1],
+            building_pk=row[2],
+            grantor_pk=row[3],
+            grantee_pk=row[4],
+            level=row[5],
+            starts_at=row[6],
+            expires_at=row[7],
+            revoked_at=row[8],
+            created_at=row[9],
+        )
+
+    @strawberry.field(description="The grant gives access now.")
+    def is_active(self, info: AppInfo) -> bool:
+        now = info.context.now
+        return self.revoked_at is None and self.starts_at <= now < self.expires_at
+
+    @strawberry.field(description="The premise the guest may use.")
+    async def premise(self, info: AppInfo) -> PremiseRef:
+        premise = await info.context.loaders.premise.load(self.premise_pk)
+        assert premise is not None
+        return premise
+
+    @strawberry.field(description="Who granted access.")
+    async def grantor(self, info: AppInfo) -> User:
+        user = await info.context.loaders.user.load(self.grantor_pk)
+        assert user is not None
+        return user
+
+    @strawberry.field(description="The guest.")
+    async def grantee(self, info: AppInfo) -> User:
+        user = await info.context.loaders.user.load(self.grantee_pk)
+        assert user is not None
+        return user
+
+    @staticmethod
+    def sort_key(grant: GuestGrant) -> tuple[int]:
+        return (grant.pk,)
+
+
+@strawberry.type(description="A page of guest grants, newest first.")
+class GuestGrantConnection(Connection[GuestGrant]):
+    pass
+
+
+@strawberry.type(description="A neighbour in the directory: display name and premise number only.")
+class Neighbour:
+    number_sort: strawberry.Private[int]
+    premise_pk: strawberry.Private[int]
+    user_pk: strawberry.Private[int]
+    display_name: str = strawberry.field(description="The neighbour's display name.")
+    premise_number: str = strawberry.field(description="Number of the neighbour's premise.")
+
+    @strawberry.field(description="The neighbour (only the display name is visible to you).")
+    async def user(self, info: AppInfo) -> User:
+        user = await info.context.loaders.user.load(self.user_pk)
+        assert user is not None
+        return user
+
+    @staticmethod
+    def sort_key(neighbour: Neighbour) -> tuple[int, str, int, int]:
+        return (
+            neighbour.number_sort,
+            neighbour.premise_number,
+            neighbour.premise_pk,
+            neighbour.user_pk,
+        )
+
+
+@strawberry.type(description="A page of the neighbours directory, in premise number order.")
+class NeighbourConnection(Connection[Neighbour]):
+    pass
+
+
+def _occupants(table: Any, building_id: int) -> Any:
+    return select(table.premise_id, table.user_id).where(
+        table.building_id == building_id, table.ended_at.is_(None)
+    )
+
+
+async def neighbours_of(
+    info: AppInfo, building_id: int, *, first: int, after: str | None
+) -> NeighbourConnection:
+    page = page_request(first, after, types=(int, str, int, int))
+    occupants = union(
+        _occupants(models.Ownership, building_id),
+        _occupants(models.Registration, building_id),
+        _occupants(models.ResidencyConfirmation, building_id),
+    ).subquery("occupants")
+    premise = building_models.Premise
+    statement = keyset(
+        select(
+            premise.number_sort,
+            premise.number,
+            premise.id,
+            models.User.id,
+            models.User.display_name,
+        )
+        .select_from(occupants)
+        .join(premise, premise.id == occupants.c.premise_id)
+        .join(models.User, models.User.id == occupants.c.user_id),
+        (premise.number_sort, premise.number, premise.id, models.User.id),
+        page,
+    )
+    rows = await info.context.db.fetch(statement)
+    items = [
+        Neighbour(
+            number_sort=r[0], premise_number=r[1], premise_pk=r[2], user_pk=r[3], display_name=r[4]
+        )
+        for r in rows
+    ]
+    connection = build_connection(items, page, Neighbour.sort_key)
+    return NeighbourConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+@strawberry.type(description="One of the viewer's premises and the viewer's tier there.")
+class ViewerPremise:
+    premise_pk: strawberry.Private[int]
+    tier: Tier = strawberry.field(description="The viewer's tier at the premise.")
+
+    @strawberry.field(description="The premise.")
+    async def premise(self, info: AppInfo) -> PremiseRef:
+        premise = await info.context.loaders.premise.load(self.premise_pk)
+        assert premise is not None
+        return premise
+
+
+@strawberry.type(description="A staff role of the viewer in a management organisation.")
+class StaffMembership:
+    organisation_pk: strawberry.Private[int]
+    role: StaffRole = strawberry.field(description="The role.")
+
+    @strawberry.field(description="The organisation.")
+    async def organisation(self, info: AppInfo) -> OrganisationRef:
+        organisation = await info.context.loaders.organisation.load(self.organisation_pk)
+        assert organisation is not None
+        return organisation
+
+
+@strawberry.type(description="The signed-in user, their premises, buildings and grants.")
+class Viewer:
+    user_pk: strawberry.Private[int]
+
+    @strawberry.field(description="The signed-in user.")
+    async def user(self, info: AppInfo) -> User:
+        user = await info.context.loaders.user.load(self.user_pk)
+        assert user is not None
+        return user
+
+    @strawberry.field(description="Premises the viewer relates to, with the tier at each.")
+    async def premises(self, info: AppInfo) -> list[ViewerPremise]:
+        profile = await info.context.profile()
+        return [
+            ViewerPremise(premise_pk=premise_pk, tier=tier)
+            for premise_pk, tier in sorted(profile.premise_tiers.items())
+        ]
+
+    @strawberry.field(description="The viewer's roles in management organisations.")
+    async def staff_memberships(self, info: AppInfo) -> list[StaffMembership]:
+        profile = await info.context.profile()
+        return [
+            StaffMembership(organisation_pk=organisation, role=role)
+            for organisation, roles in sorted(profile.staff_roles.items())
+            for role in sorted(roles, key=lambda r: r.value)
+        ]
+
+    @strawberry.field(
+        description="Buildings where the viewer has a tier or works for the management "
+        "organisation, in id order."
+    )
+    async def buildings(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+    ) -> Annotated[BuildingConnection, strawberry.lazy("edom_graphql.buildings.types")]:
+        from edom_graphql.buildings.queries import viewer_buildings
+
+        return await viewer_buildings(info, first=first, after=after)
+
+    @strawberry.field(description="Guest grants the viewer has given, newest first.")
+    async def guest_grants_given(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        active_only: Annotated[
+            bool, strawberry.argument(description="Only grants that are not revoked or expired.")
+        ] = False,
+    ) -> GuestGrantConnection:
+        return await _grants(
+            info, info.context.loaders.grants_given, self.user_pk, first, after, active_only
+        )
+
+    @strawberry.field(description="Guest grants the viewer has received, newest first.")
+    async def guest_grants_received(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        active_only: Annotated[
+            bool, strawberry.argument(description="Only grants that are not revoked or expired.")
+        ] = False,
+    ) -> GuestGrantConnection:
+        return await _grants(
+            info, info.context.loaders.grants_received, self.user_pk, first, after, active_only
+        )
+
+    @strawberry.field(description="The viewer's notifications, newest first.")
+    async def notifications(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        unread_only: Annotated[
+            bool, strawberry.argument(description="Only notifications not yet read.")
+        ] = False,
+    ) -> Annotated[NotificationConnection, strawberry.lazy("edom_graphql.notifications.types")]:
+        from edom_graphql.notifications.types import notifications_of
+
+        return await notifications_of(
+            info, self.user_pk, first=first, after=after, unread_only=unread_only
+        )
+
+    @strawberry.field(description="How many of the viewer's notifications are unread.")
+    async def unread_notification_count(self, info: AppInfo) -> int:
+        from edom_graphql.notifications.service import unread_count
+
+        return await unread_count(info.context.db, user_id=self.user_pk)
+
+
+async def _grants(
+    info: AppInfo, loader: Any, user_pk: int, first: int, after: str | None, active_only: bool
+) -> GuestGrantConnection:
+    page = page_request(first, after, types=(int,))
+    active_at = info.context.now if active_only else None
+    items = await loader.load((user_pk, page, (active_at,)))
+    connection = build_connection(items, page, GuestGrant.sort_key)
+    return GuestGrantConnection(edges=connection.edges, page_info=connection.page_info)

@@ -1,0 +1,115 @@
+"""One Strawberry schema composed from the domains' roots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableValidation, ParserCache, ValidationCache
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from edom_graphql.buildings.queries import BuildingQueries
+from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.errors import BadUserInput
+from edom_graphql.core.ids import decode_id
+from edom_graphql.core.limits import QueryLimits
+from edom_graphql.core.metrics import Metrics
+from edom_graphql.core.nodes import NODE_FETCHERS, Node
+from edom_graphql.core.observability import OperationObserver, log_unexpected
+from edom_graphql.core.permissions import RequiresDirective
+from edom_graphql.notifications.api import NotificationMutations, NotificationSubscriptions
+from edom_graphql.residents.api import ResidentMutations, ResidentQueries
+from edom_graphql.settings import Settings
+
+MAX_NODES = 100
+
+
+async def fetch_nodes(context: Context, ids: Sequence[str]) -> list[Any | None]:
+    """Refetch objects by global id; null for malformed ids and objects the viewer may not see."""
+    decoded = [decode_id(global_id) for global_id in ids]
+    wanted: dict[str, list[int]] = {}
+    for item in decoded:
+        if item is not None and item[0] in NODE_FETCHERS:
+            wanted.setdefault(item[0], []).append(item[1])
+    found: dict[tuple[str, int], Any] = {}
+    for type_name, pks in wanted.items():
+        unique = list(dict.fromkeys(pks))
+        for pk, obj in zip(unique, await NODE_FETCHERS[type_name](context, unique), strict=True):
+            if obj is not None:
+                found[(type_name, pk)] = obj
+    return [found.get(item) if item is not None else None for item in decoded]
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by its global id; null if it is not visible to you.")
+    async def node(
+        self,
+        info: AppInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
+        info.context.require_viewer()
+        (found,) = await fetch_nodes(info.context, [id])
+        return found  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=f"Objects by global ids (at most {MAX_NODES}), in the order asked; null for "
+        "each one that is not visible to you."
+    )
+    async def nodes(
+        self,
+        info: AppInfo,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
+    ) -> list[Node | None]:
+        info.context.require_viewer()
+        if len(ids) > MAX_NODES:
+            raise BadUserInput(f"At most {MAX_NODES} ids at once.", field="ids")
+        return await fetch_nodes(info.context, ids)
+
+
+Query = merge_types("Query", (ResidentQueries, BuildingQueries, NodeQueries))
+Mutation = merge_types("Mutation", (ResidentMutations, NotificationMutations))
+Subscription = merge_types("Subscription", (NotificationSubscriptions,))
+
+
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors (with the request id); expected ones are data."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors)
+
+
+def build_schema(settings: Settings | None = None, metrics: Metrics | None = None) -> Schema:
+    settings = settings or Settings()
+    metrics = metrics or Metrics()
+    extensions: list[Any] = [
+        lambda: OperationObserver(metrics=metrics),
+        lambda: QueryLimits(
+            max_tokens=settings.max_tokens,
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_cost=settings.max_cost,
+        ),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        schema_directives=[RequiresDirective],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+__all__ = ["DisableValidation", "Schema", "build_schema", "fetch_nodes"]

@@ -1,0 +1,98 @@
+"""Configuration: every knob comes from the environment (prefix ``EDOM_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("edom-graphql", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Server settings. Each field is read from ``EDOM_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="EDOM_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    """``development`` enables the local token issuer and introspection by default."""
+
+    database_url: str | None = None
+    """PostgreSQL URL (``postgresql://user:pass@host:port/db``). Unset: embedded PostgreSQL."""
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the embedded PostgreSQL, the development signing key and uploads live."""
+
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+    database_statement_timeout_ms: int = Field(default=15_000, ge=100)
+
+    pubsub_url: str = "memory://"
+    """Broadcast backend: ``memory://``, ``postgres://…`` (LISTEN/NOTIFY) or ``redis://…``."""
+
+    pubsub_queue_size: int = Field(default=1000, ge=10)
+    """Events buffered per subscriber; a slower subscriber catches up from the database."""
+
+    pubsub_heartbeat_seconds: float = Field(default=5.0, gt=0)
+
+    # Authentication (OIDC)
+    oidc_issuer: str = "edom-graphql-dev"
+    oidc_audience: str = "edom-graphql"
+    oidc_jwks_url: str | None = None
+    oidc_public_key: str | None = None
+    """PEM public key of the issuer; used when no JWKS URL is set."""
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "EdDSA"])
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    dev_token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+
+    # GraphQL limits
+    introspection: bool | None = None
+    """Allow introspection; unset: on in development, off in production."""
+    max_depth: int = Field(default=12, ge=2)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=5000, ge=100)
+    max_cost: int = Field(default=50_000, ge=1)
+    """Largest product of nested ``first`` values (GitHub-style node limit)."""
+
+    websocket_init_timeout_seconds: float = Field(default=3.0, gt=0)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _only_asymmetric(cls, value: list[str]) -> list[str]:
+        weak = [alg for alg in value if alg not in ASYMMETRIC_ALGORITHMS]
+        if weak:
+            raise ValueError(f"only asymmetric signature algorithms are allowed, not {weak}")
+        if not value:
+            raise ValueError("at least one algorithm is required")
+        return value
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is None:
+            return self.environment == "development"
+        return self.introspection
+
+    @property
+    def dev_key_path(self) -> Path:
+        return self.data_dir / "dev-signing-key.pem"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -16,7 +16,6 @@ from edom_graphql.core.ids import encode_id
 from edom_graphql.core.nodes import Node
 from edom_graphql.core.pagination import Connection, build_connection, page_request
 from edom_graphql.core.permissions import requires
-from edom_graphql.core.scalars import DecimalString
 
 if TYPE_CHECKING:
     from edom_graphql.residents.types import NeighbourConnection, Ownership
@@ -78,8 +77,7 @@ class Building(Node):
     address: str = strawberry.field(description="Postal address.")
     location: GeoPoint = strawberry.field(description="Where the building stands.")
     total_area: Decimal = strawberry.field(
-        graphql_type=DecimalString,
-        description="Total area of all premises, m² (the denominator of owners' vote weights).",
+        description="Total area of all premises, m² (the denominator of owners' vote weights)."
     )
     intercom_capable: bool = strawberry.field(
         description="The building meets the technical requirements for the smart intercom."
@@ -158,7 +156,7 @@ class Premise(Node):
     number_sort: strawberry.Private[int]
     number: str = strawberry.field(description='Number as written on the door (e.g. "12А").')
     kind: PremiseKind = strawberry.field(description="What the premise is.")
-    area: Decimal = strawberry.field(graphql_type=DecimalString, description="Area, m².")
+    area: Decimal = strawberry.field(description="Area, m², as an exact decimal string.")
     entrance: int | None = strawberry.field(description="Entrance (подъезд) number.")
     floor: int | None = strawberry.field(description="Floor.")
 

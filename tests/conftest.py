@@ -1,0 +1,166 @@
+"""Test fixtures: a real PostgreSQL (the given server or an embedded one), the app served
+by uvicorn on a local port, and helpers to call it over HTTP and WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+
+from edom_graphql.app import create_app
+from edom_graphql.core.db import plain_url, with_database
+from edom_graphql.core.migrations import upgrade
+from edom_graphql.settings import Settings
+from tests.factories import Api, Clock
+
+EMBEDDED_DIR = Path(tempfile.gettempdir()) / "edom-test-pg"
+
+
+def _admin_url() -> str:
+    given = os.environ.get("EDOM_TEST_DATABASE_URL")
+    if given:
+        return plain_url(given)
+    from edom_graphql.core.embedded import start_embedded_postgres
+
+    return start_embedded_postgres(EMBEDDED_DIR, database="postgres")
+
+
+async def _create_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    """A URL of the test PostgreSQL server's maintenance database."""
+    return _admin_url()
+
+
+@pytest.fixture(scope="session")
+def fresh_database(admin_url: str) -> Iterator[Any]:
+    """A factory of empty databases on the test server, dropped at the end."""
+    created: list[str] = []
+
+    def make(prefix: str = "edom_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_create_database(admin_url, name))
+        created.append(name)
+        return with_database(admin_url, name)
+
+    yield make
+    for name in created:
+        asyncio.run(_drop_database(admin_url, name))
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database: Any) -> str:
+    """The migrated database the test server uses."""
+    url: str = fresh_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    url = os.environ.get("EDOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host.split("@")[-1] or "127.0.0.1", int(port or 6379)), 1):
+            return url
+    except OSError:
+        return None
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="edom-test-") as path:
+        yield Path(path)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        environment="development",
+        database_url=database_url,
+        data_dir=data_dir,
+        pubsub_url="memory://",
+        pubsub_heartbeat_seconds=1.0,
+        log_json=False,
+        max_depth=12,
+        max_aliases=30,
+        max_cost=50_000,
+        max_tokens=5000,
+        websocket_init_timeout_seconds=1.5,
+    )
+
+
+@pytest.fixture(scope="session")
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock(clock: Clock) -> Iterator[None]:
+    yield
+    clock.reset()
+
+
+@pytest.fixture(scope="session")
+async def server(settings: Settings, database_url: str, clock: Clock) -> AsyncIterator[Any]:
+    """The app served by uvicorn on a free local port, in this event loop."""
+    app = create_app(settings, database_url=database_url, clock=clock)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        loop="none",
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    server.app = app  # type: ignore[attr-defined]
+    server.base_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    yield server
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture(scope="session")
+async def api(server: Any, settings: Settings) -> AsyncIterator[Api]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+        yield Api(client, settings, server.app)
+
+
+def utc(**delta: float) -> datetime:
+    return datetime.now(UTC) + timedelta(**delta)

@@ -132,9 +132,7 @@ class Api:
         all_headers = {**(as_.headers if as_ else {}), **(headers or {})}
         return GraphQLResult(await self.client.post("/graphql", json=body, headers=all_headers))
 
-    async def gql(
-        self, query: str, variables: dict[str, Any] | None = None, *, as_: Person
-    ) -> Any:
+    async def gql(self, query: str, variables: dict[str, Any] | None = None, *, as_: Person) -> Any:
         """The data of a query that must succeed."""
         return (await self.post(query, variables, as_=as_)).ok()
 
@@ -218,7 +216,9 @@ ALL_PEOPLE = (
 )
 
 
-async def _premises(db_session: Any, building_id: int, count: int, code_prefix: str | None) -> dict[str, int]:
+async def _premises(
+    db_session: Any, building_id: int, count: int, code_prefix: str | None
+) -> dict[str, int]:
     rows = [
         {
             "building_id": building_id,
@@ -232,9 +232,7 @@ async def _premises(db_session: Any, building_id: int, count: int, code_prefix: 
         }
         for n in range(1, count + 1)
     ]
-    result = await db_session.execute(
-        insert(Premise).returning(Premise.id, Premise.number), rows
-    )
+    result = await db_session.execute(insert(Premise).returning(Premise.id, Premise.number), rows)
     return {number: pk for pk, number in result}
 
 
@@ -306,8 +304,11 @@ async def make_world(api: Api, *, premises: int = 6, now: datetime | None = None
             world.people[key] = Person(key, pk, subject, api.token(subject, key))
 
         def relation(key: str, premise: str) -> dict[str, Any]:
-            return {"user_id": world[key].pk, "premise_id": world.premises[premise],
-                    "building_id": building_pk}
+            return {
+                "user_id": world[key].pk,
+                "premise_id": world.premises[premise],
+                "building_id": building_pk,
+            }
 
         await session.execute(
             insert(Ownership),
@@ -316,14 +317,25 @@ async def make_world(api: Api, *, premises: int = 6, now: datetime | None = None
                 {**relation("co_owner", "1"), "share_numerator": 1, "share_denominator": 2},
             ],
         )
-        await session.execute(insert(Ownership), [
-            {"user_id": world["stranger"].pk, "premise_id": world.other_premises["1"],
-             "building_id": other_building_pk, "share_numerator": 1, "share_denominator": 1}
-        ])
+        await session.execute(
+            insert(Ownership),
+            [
+                {
+                    "user_id": world["stranger"].pk,
+                    "premise_id": world.other_premises["1"],
+                    "building_id": other_building_pk,
+                    "share_numerator": 1,
+                    "share_denominator": 1,
+                }
+            ],
+        )
         await session.execute(insert(Registration), [relation("registered", "2")])
         await session.execute(insert(ResidencyConfirmation), [relation("resident", "3")])
-        for key, level in (*GUEST_LEVELS.items(), ("guest_expired", GuestLevel.ELEVATED),
-                           ("guest_revoked", GuestLevel.ELEVATED)):
+        for key, level in (
+            *GUEST_LEVELS.items(),
+            ("guest_expired", GuestLevel.ELEVATED),
+            ("guest_revoked", GuestLevel.ELEVATED),
+        ):
             expired = key == "guest_expired"
             world.grants[key] = (
                 await session.execute(
@@ -344,10 +356,15 @@ async def make_world(api: Api, *, premises: int = 6, now: datetime | None = None
         await session.execute(
             insert(StaffMembership),
             [
-                *({"organisation_id": org, "user_id": world[key].pk, "role": role}
-                  for key, role in STAFF_PEOPLE.items()),
-                {"organisation_id": other_org, "user_id": world["other_staff"].pk,
-                 "role": StaffRole.MANAGER},
+                *(
+                    {"organisation_id": org, "user_id": world[key].pk, "role": role}
+                    for key, role in STAFF_PEOPLE.items()
+                ),
+                {
+                    "organisation_id": other_org,
+                    "user_id": world["other_staff"].pk,
+                    "role": StaffRole.MANAGER,
+                },
             ],
         )
     return world

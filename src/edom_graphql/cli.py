@@ -18,6 +18,8 @@ def database_url(settings: Settings) -> str:
     """``EDOM_DATABASE_URL``, or the embedded PostgreSQL when it is unset."""
     if settings.database_url:
         return settings.database_url
+    if settings.environment == "production":
+        sys.exit("EDOM_DATABASE_URL is required in production")
     from edom_graphql.core.embedded import start_embedded_postgres
 
     print(f"Starting the embedded PostgreSQL in {settings.data_dir / 'pg'} …", file=sys.stderr)

@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+import edom_graphql.core.enum_types  # noqa: F401  (describes Tier and StaffRole)
 from edom_graphql.buildings.queries import BuildingQueries
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.errors import BadUserInput
@@ -75,6 +76,13 @@ class NodeQueries:
 Query = merge_types("Query", (ResidentQueries, BuildingQueries, NodeQueries))
 Mutation = merge_types("Mutation", (ResidentMutations, NotificationMutations))
 Subscription = merge_types("Subscription", (NotificationSubscriptions,))
+Query.__strawberry_definition__.description = "Everything a signed-in user can read."
+Mutation.__strawberry_definition__.description = (
+    "Everything a signed-in user can change; business failures come back as `userErrors`."
+)
+Subscription.__strawberry_definition__.description = (
+    "Live streams over graphql-transport-ws (token in the `connection_init` payload)."
+)
 
 
 class Schema(strawberry.Schema):

@@ -89,6 +89,8 @@ async def viewer_buildings(info: AppInfo, *, first: int, after: str | None) -> B
         staff_organisations=list(profile.staff_roles),
     )
     items = [Building.from_row(row) for row in await info.context.db.fetch(statement)]
+    for building in items:
+        info.context.loaders.building.prime(building.pk, building)
     connection = build_connection(items, page, lambda building: (building.pk,))
     return BuildingConnection(edges=connection.edges, page_info=connection.page_info)
 

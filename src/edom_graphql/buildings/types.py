@@ -116,7 +116,10 @@ class Building(Node):
         ] = None,
     ) -> PremiseConnection:
         page = page_request(first, after, types=(int, str, int))
-        items = await info.context.loaders.premises_page.load((self.pk, page, (kind,)))
+        loaders = info.context.loaders
+        items = await loaders.premises_page.load((self.pk, page, (kind,)))
+        for premise in items:
+            loaders.premise.prime(premise.pk, premise)
         connection = build_connection(items, page, Premise.sort_key)
         return PremiseConnection(
             edges=connection.edges, page_info=connection.page_info, building_pk=self.pk, kind=kind

@@ -1,0 +1,163 @@
+"""The README's run command, end to end: `edom-graphql serve --demo` in a real process."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from edom_graphql.schema import build_schema
+from edom_graphql.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edom_graphql.cli", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    tokens: dict[str, str] = {}
+    deadline = time.monotonic() + 90
+    persona = None
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.match(r"^  (\S+)\s{2,}", line)
+        if match and not line.strip().startswith("ey"):
+            persona = match.group(1)
+        elif line.strip().startswith("ey") and persona:
+            tokens[persona] = line.strip()
+        if line.startswith("GraphiQL:"):
+            break
+        assert time.monotonic() < deadline, "serve --demo did not print its tokens in time"
+    return process, tokens
+
+
+def _wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server never became ready")
+
+
+def _check_demo(base: str, tokens: dict[str, str]) -> None:
+    assert {"owner", "registered", "resident", "guest-initial", "dispatcher", "admin"} <= set(
+        tokens
+    )
+    query = "{ viewer { user { displayName } premises { tier premise { number } } } }"
+    response = httpx.post(
+        f"{base}/graphql",
+        json={"query": query},
+        headers={"Authorization": f"Bearer {tokens['owner']}"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    viewer = response.json()["data"]["viewer"]
+    assert viewer["user"]["displayName"] == "Анна"
+    assert {p["tier"] for p in viewer["premises"]} == {"OWNER"}
+    page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDOM_")}
+    return {**env, "EDOM_LOG_LEVEL": "WARNING", **extra}
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_serve_demo_on_given_database(fresh_database: Any, tmp_path: Path) -> None:
+    url = fresh_database("edom_cli")
+    port = _free_port()
+    process, tokens = _serve(_env(EDOM_DATABASE_URL=url, EDOM_DATA_DIR=str(tmp_path)), port)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}")
+        _check_demo(f"http://127.0.0.1:{port}", tokens)
+    finally:
+        _stop(process)
+    # A second start reuses the data: the demo is not loaded twice.
+    process, tokens = _serve(_env(EDOM_DATABASE_URL=url, EDOM_DATA_DIR=str(tmp_path)), port)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}")
+        _check_demo(f"http://127.0.0.1:{port}", tokens)
+    finally:
+        _stop(process)
+
+
+def test_serve_demo_on_embedded_postgres() -> None:
+    """No EDOM_DATABASE_URL: an embedded PostgreSQL under the data directory."""
+    pgserver = pytest.importorskip("pgserver")
+    import tempfile
+
+    data_dir = Path(tempfile.mkdtemp(prefix="edom-e2e-", dir="/tmp"))
+    port = _free_port()
+    process, tokens = _serve(_env(EDOM_DATA_DIR=str(data_dir)), port)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}")
+        _check_demo(f"http://127.0.0.1:{port}", tokens)
+    finally:
+        _stop(process)
+        pgserver.get_server(data_dir / "pg", cleanup_mode="delete").cleanup()
+
+
+def test_token_and_export_schema(tmp_path: Path) -> None:
+    env = _env(EDOM_DATA_DIR=str(tmp_path))
+    token = subprocess.run(
+        [sys.executable, "-m", "edom_graphql.cli", "token", "owner"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert token.count(".") == 2
+    refused = subprocess.run(
+        [sys.executable, "-m", "edom_graphql.cli", "token", "nobody"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0
+    assert "unknown persona" in refused.stderr
+    production = subprocess.run(
+        [sys.executable, "-m", "edom_graphql.cli", "token", "owner"],
+        env={**env, "EDOM_ENVIRONMENT": "production"},
+        capture_output=True,
+        text=True,
+    )
+    assert production.returncode != 0
+    output = tmp_path / "schema.graphql"
+    subprocess.run(
+        [sys.executable, "-m", "edom_graphql.cli", "export-schema", "--output", str(output)],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    assert output.read_text() == build_schema(Settings(introspection=True)).as_str() + "\n"

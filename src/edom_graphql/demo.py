@@ -115,7 +115,7 @@ async def load_demo(db: Database, *, now: datetime) -> bool:
         )
         if existing.first() is not None:
             return False
-        users = {}
+        users: dict[str, int] = {}
         for persona in PERSONAS:
             users[persona.key] = (
                 await session.execute(

@@ -26,7 +26,7 @@ class Loaders:
         return buildings.organisation_loader(self._db)
 
     @cached_property
-    def premises_page(self) -> buildings.PageByParentLoader:
+    def premises_page(self) -> buildings.PageByParentLoader[buildings.Premise]:
         return buildings.premises_page_loader(self._db)
 
     @cached_property
@@ -50,11 +50,11 @@ class Loaders:
         return residents.guest_grant_loader(self._db)
 
     @cached_property
-    def grants_given(self) -> residents.PageByParentLoader:
+    def grants_given(self) -> residents.PageByParentLoader[residents.GuestGrant]:
         return residents.grants_given_loader(self._db)
 
     @cached_property
-    def grants_received(self) -> residents.PageByParentLoader:
+    def grants_received(self) -> residents.PageByParentLoader[residents.GuestGrant]:
         return residents.grants_received_loader(self._db)
 
     @cached_property

@@ -56,7 +56,7 @@ class NodeQueries:
     ) -> Node | None:
         info.context.require_viewer()
         (found,) = await fetch_nodes(info.context, [id])
-        return found  # type: ignore[no-any-return]
+        return found
 
     @strawberry.field(
         description=f"Objects by global ids (at most {MAX_NODES}), in the order asked; null for "
@@ -76,13 +76,18 @@ class NodeQueries:
 Query = merge_types("Query", (ResidentQueries, BuildingQueries, NodeQueries))
 Mutation = merge_types("Mutation", (ResidentMutations, NotificationMutations))
 Subscription = merge_types("Subscription", (NotificationSubscriptions,))
-Query.__strawberry_definition__.description = "Everything a signed-in user can read."
-Mutation.__strawberry_definition__.description = (
-    "Everything a signed-in user can change; business failures come back as `userErrors`."
-)
-Subscription.__strawberry_definition__.description = (
-    "Live streams over graphql-transport-ws (token in the `connection_init` payload)."
-)
+for root, text in (
+    (Query, "Everything a signed-in user can read."),
+    (
+        Mutation,
+        "Everything a signed-in user can change; business failures come back as `userErrors`.",
+    ),
+    (
+        Subscription,
+        "Live streams over graphql-transport-ws (token in the `connection_init` payload).",
+    ),
+):
+    root.__strawberry_definition__.description = text  # type: ignore[attr-defined]
 
 
 class Schema(strawberry.Schema):

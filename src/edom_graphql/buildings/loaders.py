@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 
 from edom_graphql.buildings import models
 from edom_graphql.buildings.types import Building, ManagementOrganisation, Premise
 from edom_graphql.core.db import Database
 from edom_graphql.core.loaders import PageByParentLoader, RowByKeyLoader, keys_param
-from edom_graphql.core.pagination import PageRequest, keyset
+from edom_graphql.core.pagination import AnySelect, PageRequest, keyset
 
 BUILDING_COLUMNS = select(
     models.Building.id,
@@ -45,6 +45,16 @@ def building_loader(db: Database) -> RowByKeyLoader[Building]:
     return RowByKeyLoader(db, BUILDING_COLUMNS, models.Building.id, Building.from_row)
 
 
+__all__ = [
+    "Building",
+    "ManagementOrganisation",
+    "PageByParentLoader",
+    "Premise",
+    "PremiseCountLoader",
+    "RowByKeyLoader",
+]
+
+
 def premise_loader(db: Database) -> RowByKeyLoader[Premise]:
     return RowByKeyLoader(db, PREMISE_COLUMNS, models.Premise.id, Premise.from_row)
 
@@ -57,19 +67,19 @@ def organisation_loader(db: Database) -> RowByKeyLoader[ManagementOrganisation]:
 
 def _premises_page(
     building_id: ColumnElement[int], page: PageRequest, filters: tuple[Any, ...]
-) -> Select[Any]:
-    (kind,) = filters
+) -> AnySelect:
+    kind = filters[0]
     statement = PREMISE_COLUMNS.where(models.Premise.building_id == building_id)
     if kind is not None:
         statement = statement.where(models.Premise.kind == kind)
     return keyset(statement, PREMISE_ORDER, page)
 
 
-def premises_page_loader(db: Database) -> PageByParentLoader:
+def premises_page_loader(db: Database) -> PageByParentLoader[Premise]:
     return PageByParentLoader(db, _premises_page, Premise.from_row)
 
 
-class PremiseCountLoader(DataLoader):  # type: ignore[misc]
+class PremiseCountLoader(DataLoader[tuple[int, Any], int]):
     """Counts premises per (building, kind filter)."""
 
     def __init__(self, db: Database) -> None:

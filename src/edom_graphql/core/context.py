@@ -112,7 +112,7 @@ class Context:
         premise = await self.loaders.premise.load(premise_id)
         if premise is None:
             return False
-        building = await self.loaders.building.load(premise.building_id)
+        building = await self.loaders.building.load(premise.building_pk)
         if building is None:
             return False
         profile = await self.profile()
@@ -120,7 +120,7 @@ class Context:
             profile,
             capability,
             premise_id=premise_id,
-            building_id=premise.building_id,
+            building_id=premise.building_pk,
             organisation_id=building.organisation_id,
         )
 

@@ -113,12 +113,12 @@ class Database:
         self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.pubsub: PubSub | None = None
 
-    async def fetch(self, statement: Executable) -> Sequence[Row[Any]]:
+    async def fetch(self, statement: Executable) -> Sequence[Row[*tuple[Any, ...]]]:
         async with self.read_engine.connect() as conn:
             result = await conn.execute(statement)
             return result.all()
 
-    async def fetch_one(self, statement: Executable) -> Row[Any] | None:
+    async def fetch_one(self, statement: Executable) -> Row[*tuple[Any, ...]] | None:
         rows = await self.fetch(statement)
         return rows[0] if rows else None
 

@@ -16,11 +16,11 @@ def start_embedded_postgres(data_dir: Path, *, database: str = DATABASE_NAME) ->
     The server listens on a Unix socket inside its data directory only, and keeps
     running after this process exits, so the next start reuses it.
     """
-    import pgserver
+    from pgserver import get_server  # type: ignore[attr-defined]
 
     pgdata = data_dir / "pg"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    server = get_server(pgdata, cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')

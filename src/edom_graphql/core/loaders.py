@@ -13,11 +13,11 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import BigInteger, ColumnElement, Row, Select, any_, bindparam, func, select, true
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from edom_graphql.core.db import Database
-from edom_graphql.core.pagination import PageRequest
+from edom_graphql.core.pagination import AnySelect, Column, PageRequest
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -27,15 +27,15 @@ def keys_param(name: str = "keys") -> Any:
     return any_(bindparam(name, type_=ARRAY(BigInteger)))
 
 
-class RowByKeyLoader(DataLoader, Generic[V]):  # type: ignore[misc]
+class RowByKeyLoader(DataLoader[int, V | None], Generic[V]):
     """Loads one value per key: ``select … where key = any(:keys)``."""
 
     def __init__(
         self,
         db: Database,
-        statement: Select[Any],
-        key_column: ColumnElement[int],
-        convert: Callable[[Row[Any]], V],
+        statement: AnySelect,
+        key_column: Column,
+        convert: Callable[[Sequence[Any]], V],
     ) -> None:
         super().__init__(max_batch_size=1000)
         self._db = db
@@ -44,21 +44,21 @@ class RowByKeyLoader(DataLoader, Generic[V]):  # type: ignore[misc]
         self._statement = self._statement.add_columns(key_column.label("_key"))
         self._convert = convert
 
-    async def batch_load_fn(self, keys: Sequence[int]) -> list[V | None]:
+    async def batch_load_fn(self, keys: list[int]) -> list[V | None]:
         rows = await self._db.fetch(self._statement.params(keys=list(keys)))
         found = {row[self._key_index]: self._convert(row) for row in rows}
         return [found.get(key) for key in keys]
 
 
-class RowsByKeyLoader(DataLoader, Generic[V]):  # type: ignore[misc]
+class RowsByKeyLoader(DataLoader[int, list[V]], Generic[V]):
     """Loads a (small, bounded) list of values per key."""
 
     def __init__(
         self,
         db: Database,
-        statement: Select[Any],
-        key_column: ColumnElement[int],
-        convert: Callable[[Row[Any]], V],
+        statement: AnySelect,
+        key_column: Column,
+        convert: Callable[[Sequence[Any]], V],
     ) -> None:
         super().__init__(max_batch_size=1000)
         self._db = db
@@ -68,7 +68,7 @@ class RowsByKeyLoader(DataLoader, Generic[V]):  # type: ignore[misc]
         )
         self._convert = convert
 
-    async def batch_load_fn(self, keys: Sequence[int]) -> list[list[V]]:
+    async def batch_load_fn(self, keys: list[int]) -> list[list[V]]:
         rows = await self._db.fetch(self._statement.params(keys=list(keys)))
         grouped: dict[int, list[V]] = defaultdict(list)
         for row in rows:
@@ -76,7 +76,10 @@ class RowsByKeyLoader(DataLoader, Generic[V]):  # type: ignore[misc]
         return [grouped.get(key, []) for key in keys]
 
 
-class PageByParentLoader(DataLoader):  # type: ignore[misc]
+PageKey = tuple[int, PageRequest, tuple[Any, ...]]
+
+
+class PageByParentLoader(DataLoader[PageKey, list[V]], Generic[V]):
     """Loads one keyset page of children for many parents in one statement.
 
     Keys are ``(parent_id, page, filters)``; keys that share ``page`` and
@@ -87,7 +90,7 @@ class PageByParentLoader(DataLoader):  # type: ignore[misc]
     def __init__(
         self,
         db: Database,
-        build: Callable[[ColumnElement[int], PageRequest, tuple[Any, ...]], Select[Any]],
+        build: Callable[[ColumnElement[int], PageRequest, tuple[Any, ...]], AnySelect],
         convert: Callable[[Sequence[Any]], V],
     ) -> None:
         super().__init__(max_batch_size=500)
@@ -95,13 +98,11 @@ class PageByParentLoader(DataLoader):  # type: ignore[misc]
         self._build = build
         self._convert = convert
 
-    async def batch_load_fn(
-        self, keys: Sequence[tuple[int, PageRequest, tuple[Any, ...]]]
-    ) -> list[list[Any]]:
+    async def batch_load_fn(self, keys: list[PageKey]) -> list[list[V]]:
         groups: dict[tuple[PageRequest, tuple[Any, ...]], list[int]] = defaultdict(list)
         for parent_id, page, filters in keys:
             groups[(page, filters)].append(parent_id)
-        results: dict[tuple[int, PageRequest, tuple[Any, ...]], list[Any]] = {}
+        results: dict[PageKey, list[V]] = {}
         for (page, filters), parent_ids in groups.items():
             parents = select(
                 func.unnest(bindparam("parents", type_=ARRAY(BigInteger))).label("parent_id")
@@ -111,9 +112,9 @@ class PageByParentLoader(DataLoader):  # type: ignore[misc]
                 parents.join(inner, true())
             )
             rows = await self._db.fetch(statement.params(parents=list(dict.fromkeys(parent_ids))))
-            grouped: dict[int, list[Any]] = defaultdict(list)
+            children: dict[int, list[V]] = defaultdict(list)
             for row in rows:
-                grouped[row[0]].append(self._convert(tuple(row)[1:]))
+                children[row[0]].append(self._convert(tuple(row)[1:]))
             for parent_id in parent_ids:
-                results[(parent_id, page, filters)] = grouped.get(parent_id, [])
+                results[(parent_id, page, filters)] = children.get(parent_id, [])
         return [results[key] for key in keys]

@@ -12,10 +12,11 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy.orm import QueryableAttribute
 
 from edom_graphql.core.errors import BadUserInput
 
@@ -23,6 +24,8 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 500
 CursorKey = tuple[Any, ...]
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+Column: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @strawberry.type(description="Where a page of a connection sits in the whole list.")
@@ -90,18 +93,14 @@ def page_request(first: int, after: str | None, *, types: Sequence[type]) -> Pag
     return PageRequest(first, decode_cursor(after, types=types) if after is not None else None)
 
 
-def keyset(
-    statement: Select[Any], order: Sequence[ColumnElement[Any]], page: PageRequest
-) -> Select[Any]:
+def keyset(statement: AnySelect, order: Sequence[Column], page: PageRequest) -> AnySelect:
     """Apply ``after`` and ``first + 1`` to a statement ordered by ``order`` ascending."""
     if page.after is not None:
         statement = statement.where(tuple_(*order) > tuple_(*page.after))
     return statement.order_by(*order).limit(page.first + 1)
 
 
-def keyset_desc(
-    statement: Select[Any], order: Sequence[ColumnElement[Any]], page: PageRequest
-) -> Select[Any]:
+def keyset_desc(statement: AnySelect, order: Sequence[Column], page: PageRequest) -> AnySelect:
     """Like :func:`keyset`, newest first."""
     if page.after is not None:
         statement = statement.where(tuple_(*order) < tuple_(*page.after))

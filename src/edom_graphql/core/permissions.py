@@ -80,7 +80,7 @@ class Requires(BasePermission):
         )
 
     def on_unauthorized(self) -> None:
-        raise Forbidden(self.message, capability=self.capability.value)
+        raise Forbidden(self.message or "", capability=self.capability.value)
 
     @property
     def schema_directive(self) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -25,3 +25,8 @@ def user_errors(error_type: type[E], code_enum: type[enum.Enum], error: ServiceE
     """Map a :class:`ServiceError` to a one-element list of the mutation's error type."""
     factory: Any = error_type
     return [factory(code=code_enum(error.code), field=error.field, message=error.message)]
+
+
+InputT = TypeVar("InputT")
+MutationInput = Annotated[InputT, strawberry.argument(description="What to change.")]
+"""The one ``input:`` argument of a mutation, described."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select, select, union
+from sqlalchemy import ColumnElement, select, union
 
 from edom_graphql.buildings import models as building_models
 from edom_graphql.core.db import Database
@@ -15,7 +16,7 @@ from edom_graphql.core.loaders import (
     RowsByKeyLoader,
     keys_param,
 )
-from edom_graphql.core.pagination import PageRequest, keyset_desc
+from edom_graphql.core.pagination import AnySelect, PageRequest, keyset_desc
 from edom_graphql.residents import models
 from edom_graphql.residents.types import GuestGrant, Ownership, User
 
@@ -70,11 +71,13 @@ def guest_grant_loader(db: Database) -> RowByKeyLoader[GuestGrant]:
     return RowByKeyLoader(db, GUEST_GRANT_COLUMNS, models.GuestGrant.id, GuestGrant.from_row)
 
 
-def _grants_page(column: Any) -> Any:
+def _grants_page(
+    column: Any,
+) -> Callable[[ColumnElement[int], PageRequest, tuple[Any, ...]], AnySelect]:
     def build(
         user_id: ColumnElement[int], page: PageRequest, filters: tuple[Any, ...]
-    ) -> Select[Any]:
-        (active_at,) = filters
+    ) -> AnySelect:
+        active_at = filters[0]
         statement = GUEST_GRANT_COLUMNS.where(column == user_id)
         if active_at is not None:
             statement = statement.where(
@@ -86,19 +89,19 @@ def _grants_page(column: Any) -> Any:
     return build
 
 
-def grants_given_loader(db: Database) -> PageByParentLoader:
+def grants_given_loader(db: Database) -> PageByParentLoader[GuestGrant]:
     return PageByParentLoader(db, _grants_page(models.GuestGrant.grantor_id), GuestGrant.from_row)
 
 
-def grants_received_loader(db: Database) -> PageByParentLoader:
+def grants_received_loader(db: Database) -> PageByParentLoader[GuestGrant]:
     return PageByParentLoader(db, _grants_page(models.GuestGrant.grantee_id), GuestGrant.from_row)
 
 
-def _current(table: Any) -> Select[Any]:
+def _current(table: Any) -> AnySelect:
     return select(table.user_id, table.building_id).where(table.ended_at.is_(None))
 
 
-class OrganisationsOfUserLoader(DataLoader):  # type: ignore[misc]
+class OrganisationsOfUserLoader(DataLoader[int, set[int]]):
     """The management organisations of every building a user currently relates to."""
 
     def __init__(self, db: Database) -> None:
@@ -125,3 +128,14 @@ class OrganisationsOfUserLoader(DataLoader):  # type: ignore[misc]
         for user_id, organisation_id in rows:
             result.setdefault(user_id, set()).add(organisation_id)
         return [result.get(key, set()) for key in keys]
+
+
+__all__ = [
+    "GuestGrant",
+    "OrganisationsOfUserLoader",
+    "Ownership",
+    "PageByParentLoader",
+    "RowByKeyLoader",
+    "RowsByKeyLoader",
+    "User",
+]

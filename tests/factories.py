@@ -144,12 +144,17 @@ class Api:
         def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             statements.append(statement)
 
+        def read(sql: str) -> None:
+            statements.append(sql)
+
         engine = self.db.engine.sync_engine
         event.listen(engine, "before_cursor_execute", record)
+        self.db.statement_listeners.append(read)
         try:
             yield statements
         finally:
             event.remove(engine, "before_cursor_execute", record)
+            self.db.statement_listeners.remove(read)
 
 
 @dataclass

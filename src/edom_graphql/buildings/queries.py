@@ -18,10 +18,11 @@ from edom_graphql.buildings.types import (
 )
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import decode_id
 from edom_graphql.core.loaders import keys_param
 from edom_graphql.core.nodes import node_fetcher
-from edom_graphql.core.pagination import build_connection, keyset, page_request
+from edom_graphql.core.pagination import build_connection, keyset, page_params, page_request
 
 
 async def visible_buildings(context: Context, pks: Sequence[int]) -> list[Building | None]:
@@ -72,23 +73,34 @@ async def fetch_organisations(
     ]
 
 
+def _viewer_buildings(has_after: bool) -> Prepared:
+    return Prepared(
+        keyset(
+            BUILDING_COLUMNS.where(
+                or_(
+                    models.Building.id == keys_param("tier_buildings"),
+                    models.Building.organisation_id == keys_param("staff_organisations"),
+                )
+            ),
+            (models.Building.id,),
+            has_after=has_after,
+        )
+    )
+
+
+_VIEWER_BUILDINGS = {has_after: _viewer_buildings(has_after) for has_after in (False, True)}
+
+
 async def viewer_buildings(info: AppInfo, *, first: int, after: str | None) -> BuildingConnection:
     page = page_request(first, after, types=(int,))
     profile = await info.context.profile()
-    statement = keyset(
-        BUILDING_COLUMNS.where(
-            or_(
-                models.Building.id == keys_param("tier_buildings"),
-                models.Building.organisation_id == keys_param("staff_organisations"),
-            )
-        ),
-        (models.Building.id,),
-        page,
-    ).params(
+    rows = await info.context.db.fetch(
+        _VIEWER_BUILDINGS[page.after is not None],
         tier_buildings=list(profile.building_tiers),
         staff_organisations=list(profile.staff_roles),
+        **page_params(page),
     )
-    items = [Building.from_row(row) for row in await info.context.db.fetch(statement)]
+    items = [Building.from_row(row) for row in rows]
     for building in items:
         info.context.loaders.building.prime(building.pk, building)
     connection = build_connection(items, page, lambda building: (building.pk,))

@@ -171,7 +171,7 @@ class Premise(Node):
             building_pk=row[1],
             number_sort=row[2],
             number=row[3],
-            kind=row[4],
+            kind=PremiseKind(row[4]),
             area=row[5],
             entrance=row[6],
             floor=row[7],

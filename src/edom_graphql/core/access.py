@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, String, and_, bindparam, cast, literal, null,
 
 from edom_graphql.buildings.models import StaffMembership
 from edom_graphql.core.capabilities import MATRIX, Capability, Rule, StaffRole, Tier
-from edom_graphql.core.db import Database
+from edom_graphql.core.db import Database, Prepared
 from edom_graphql.residents.models import (
     GuestGrant,
     GuestLevel,
@@ -103,33 +103,37 @@ def _relations(table: Any, kind: str) -> Any:
     ).where(table.user_id == bindparam("user_id"), table.ended_at.is_(None))
 
 
-_PROFILE_STATEMENT = union_all(
-    _relations(Ownership, "OWNER"),
-    _relations(Registration, "REGISTERED"),
-    _relations(ResidencyConfirmation, "RESIDENT"),
-    select(
-        cast(GuestGrant.level, String).label("kind"),
-        GuestGrant.building_id,
-        GuestGrant.premise_id,
-        cast(null(), BigInteger),
-    ).where(
-        GuestGrant.grantee_id == bindparam("user_id"),
-        GuestGrant.revoked_at.is_(None),
-        GuestGrant.starts_at <= bindparam("now"),
-        GuestGrant.expires_at > bindparam("now"),
-    ),
-    select(
-        literal("STAFF:", String) + cast(StaffMembership.role, String),
-        cast(null(), BigInteger),
-        cast(null(), BigInteger),
-        StaffMembership.organisation_id,
-    ).where(StaffMembership.user_id == bindparam("user_id"), StaffMembership.ended_at.is_(None)),
-    select(
-        literal("ADMIN", String),
-        cast(null(), BigInteger),
-        cast(null(), BigInteger),
-        cast(null(), BigInteger),
-    ).where(and_(User.id == bindparam("user_id"), User.is_admin.is_(True))),
+_PROFILE_STATEMENT = Prepared(
+    union_all(
+        _relations(Ownership, "OWNER"),
+        _relations(Registration, "REGISTERED"),
+        _relations(ResidencyConfirmation, "RESIDENT"),
+        select(
+            cast(GuestGrant.level, String).label("kind"),
+            GuestGrant.building_id,
+            GuestGrant.premise_id,
+            cast(null(), BigInteger),
+        ).where(
+            GuestGrant.grantee_id == bindparam("user_id"),
+            GuestGrant.revoked_at.is_(None),
+            GuestGrant.starts_at <= bindparam("now"),
+            GuestGrant.expires_at > bindparam("now"),
+        ),
+        select(
+            literal("STAFF:", String) + cast(StaffMembership.role, String),
+            cast(null(), BigInteger),
+            cast(null(), BigInteger),
+            StaffMembership.organisation_id,
+        ).where(
+            StaffMembership.user_id == bindparam("user_id"), StaffMembership.ended_at.is_(None)
+        ),
+        select(
+            literal("ADMIN", String),
+            cast(null(), BigInteger),
+            cast(null(), BigInteger),
+            cast(null(), BigInteger),
+        ).where(and_(User.id == bindparam("user_id"), User.is_admin.is_(True))),
+    )
 )
 
 _TIER_BY_KIND: dict[str, Tier] = {
@@ -141,9 +145,7 @@ _TIER_BY_KIND: dict[str, Tier] = {
 
 
 async def load_profile(db: Database, *, user_id: int, now: datetime) -> AccessProfile:
-    rows = await db.fetch(
-        _PROFILE_STATEMENT.params(user_id=user_id, now=now)  # type: ignore[attr-defined]
-    )
+    rows = await db.fetch(_PROFILE_STATEMENT, user_id=user_id, now=now)
     profile = AccessProfile(user_id=user_id)
     staff: dict[int, set[StaffRole]] = {}
     for kind, building_id, premise_id, organisation_id in rows:

@@ -3,6 +3,8 @@ ORM sessions for writes, and events published only after commit."""
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -10,10 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import MetaData, Row
+import asyncpg
+from sqlalchemy import MetaData
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from edom_graphql.core.errors import ServiceError
 
@@ -76,12 +81,63 @@ class Outbox:
         self.events.append((channel, message))
 
 
+class Prepared:
+    """A Core statement compiled once for asyncpg and run with named parameters.
+
+    Build it once (at import time) with ``bindparam`` placeholders; every request
+    then only binds values: no SQL compilation, no cache-key computation.
+    """
+
+    __slots__ = ("_defaults", "_names", "_sql", "statement")
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._sql: str | None = None
+        self._names: tuple[str, ...] = ()
+        self._defaults: dict[str, Any] = {}
+
+    def bind(self, params: dict[str, Any]) -> tuple[str, list[Any]]:
+        if self._sql is None:
+            compiled = self.statement.compile(dialect=_DIALECT)
+            assert isinstance(compiled, SQLCompiler)
+            self._names = tuple(compiled.positiontup or ())
+            self._defaults = {
+                name: bind.effective_value
+                for name, bind in compiled.binds.items()
+                if bind.effective_value is not None
+            }
+            self._sql = compiled.string
+        defaults = self._defaults
+        return self._sql, [
+            _plain(params[name] if name in params else defaults.get(name)) for name in self._names
+        ]
+
+
+_DIALECT = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+StatementListener = Callable[[str], None]
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Return read connections to the pool as they are.
+
+    They only ever run single SELECTs in autocommit (no transaction, LISTEN,
+    advisory lock or session setting is left behind), so asyncpg's default reset
+    (``RESET ALL; UNLISTEN *; …``, a round trip on every release) is not needed.
+    """
+
+
 class Database:
     """The engine, plus the two ways the app touches PostgreSQL.
 
-    * :meth:`fetch` runs a Core statement on an autocommit connection: no BEGIN and
-      no ROLLBACK round trips, so a read costs one round trip. Concurrent loaders
-      each check out their own connection.
+    * :meth:`fetch` runs a :class:`Prepared` statement on a pooled asyncpg
+      connection outside any transaction: one round trip per read and none of the
+      ORM's per-row work. Concurrent loaders each take their own connection.
     * :meth:`transaction` yields an ORM session inside one transaction and an
       :class:`Outbox`; the outbox is published only after COMMIT succeeds.
     """
@@ -96,30 +152,55 @@ class Database:
         application_name: str = "edom-graphql",
     ) -> None:
         self.url = async_url(url)
+        self._server_settings = {
+            "application_name": application_name,
+            "statement_timeout": str(statement_timeout_ms),
+            "timezone": "UTC",
+        }
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=False,
             pool_reset_on_return=None,
-            connect_args={
-                "server_settings": {
-                    "application_name": application_name,
-                    "statement_timeout": str(statement_timeout_ms),
-                    "timezone": "UTC",
-                },
-            },
+            connect_args={"server_settings": self._server_settings},
         )
-        self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read_pool_size = pool_size + max_overflow
+        self._read_pool: asyncpg.Pool | None = None
+        self._read_pool_lock = asyncio.Lock()
         self.pubsub: PubSub | None = None
+        self.statement_listeners: list[StatementListener] = []
 
-    async def fetch(self, statement: Executable) -> Sequence[Row[*tuple[Any, ...]]]:
-        async with self.read_engine.connect() as conn:
-            result = await conn.execute(statement)
-            return result.all()
+    async def read_pool(self) -> asyncpg.Pool:
+        if self._read_pool is None:
+            async with self._read_pool_lock:
+                if self._read_pool is None:
+                    self._read_pool = await asyncpg.create_pool(
+                        plain_url(self.url),
+                        min_size=1,
+                        max_size=self._read_pool_size,
+                        server_settings=self._server_settings,
+                        reset=_keep_session,
+                    )
+        return self._read_pool
 
-    async def fetch_one(self, statement: Executable) -> Row[*tuple[Any, ...]] | None:
-        rows = await self.fetch(statement)
+    async def fetch(
+        self, query: Prepared | ClauseElement, **params: Any
+    ) -> Sequence[asyncpg.Record]:
+        """Rows of a read; ``query`` is best a module-level :class:`Prepared`."""
+        prepared = query if isinstance(query, Prepared) else Prepared(query)
+        sql, args = prepared.bind(params)
+        for listener in self.statement_listeners:
+            listener(sql)
+        pool = self._read_pool or await self.read_pool()
+        async with pool.acquire() as conn:
+            rows: Sequence[asyncpg.Record] = await conn.fetch(sql, *args)
+            return rows
+
+    async def fetch_one(
+        self, query: Prepared | ClauseElement, **params: Any
+    ) -> asyncpg.Record | None:
+        rows = await self.fetch(query, **params)
         return rows[0] if rows else None
 
     @asynccontextmanager
@@ -143,6 +224,9 @@ class Database:
                 log.exception("publish failed", extra={"channel": channel})
 
     async def dispose(self) -> None:
+        if self._read_pool is not None:
+            await self._read_pool.close()
+            self._read_pool = None
         await self.engine.dispose()
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 from edom_graphql.core.errors import BadUserInput
@@ -93,18 +93,30 @@ def page_request(first: int, after: str | None, *, types: Sequence[type]) -> Pag
     return PageRequest(first, decode_cursor(after, types=types) if after is not None else None)
 
 
-def keyset(statement: AnySelect, order: Sequence[Column], page: PageRequest) -> AnySelect:
-    """Apply ``after`` and ``first + 1`` to a statement ordered by ``order`` ascending."""
-    if page.after is not None:
-        statement = statement.where(tuple_(*order) > tuple_(*page.after))
-    return statement.order_by(*order).limit(page.first + 1)
+def keyset(statement: AnySelect, order: Sequence[Column], *, has_after: bool) -> AnySelect:
+    """Order ascending by ``order``; continue after ``$after_0…``; at most ``$limit`` rows."""
+    if has_after:
+        statement = statement.where(tuple_(*order) > tuple_(*_after_params(order)))
+    return statement.order_by(*order).limit(bindparam("limit"))
 
 
-def keyset_desc(statement: AnySelect, order: Sequence[Column], page: PageRequest) -> AnySelect:
+def keyset_desc(statement: AnySelect, order: Sequence[Column], *, has_after: bool) -> AnySelect:
     """Like :func:`keyset`, newest first."""
+    if has_after:
+        statement = statement.where(tuple_(*order) < tuple_(*_after_params(order)))
+    return statement.order_by(*(column.desc() for column in order)).limit(bindparam("limit"))
+
+
+def _after_params(order: Sequence[Column]) -> list[Any]:
+    return [bindparam(f"after_{i}", type_=column.type) for i, column in enumerate(order)]
+
+
+def page_params(page: PageRequest) -> dict[str, Any]:
+    """Parameters of a :func:`keyset` statement for ``page`` (one extra row: has next)."""
+    params: dict[str, Any] = {"limit": page.first + 1}
     if page.after is not None:
-        statement = statement.where(tuple_(*order) < tuple_(*page.after))
-    return statement.order_by(*(column.desc() for column in order)).limit(page.first + 1)
+        params.update((f"after_{i}", value) for i, value in enumerate(page.after))
+    return params
 
 
 def build_connection(

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, select, union
+from sqlalchemy import ColumnElement, DateTime, bindparam, select, union
 
 from edom_graphql.buildings import models as building_models
-from edom_graphql.core.db import Database
+from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import (
+    KeyedQuery,
+    PageBuilder,
     PageByParentLoader,
+    PagedChildren,
     RowByKeyLoader,
     RowsByKeyLoader,
     keys_param,
 )
-from edom_graphql.core.pagination import AnySelect, PageRequest, keyset_desc
+from edom_graphql.core.pagination import AnySelect, keyset_desc
 from edom_graphql.residents import models
 from edom_graphql.residents.types import GuestGrant, Ownership, User
 
@@ -50,55 +52,81 @@ GUEST_GRANT_COLUMNS = select(
 )
 
 
+USER_BY_ID = KeyedQuery(USER_COLUMNS, models.User.id, User.from_row)
+OWNERSHIP_BY_ID = KeyedQuery(OWNERSHIP_COLUMNS, models.Ownership.id, Ownership.from_row)
+OWNERSHIPS_BY_PREMISE = KeyedQuery(
+    OWNERSHIP_COLUMNS.order_by(models.Ownership.id), models.Ownership.premise_id, Ownership.from_row
+)
+GUEST_GRANT_BY_ID = KeyedQuery(GUEST_GRANT_COLUMNS, models.GuestGrant.id, GuestGrant.from_row)
+
+
 def user_loader(db: Database) -> RowByKeyLoader[User]:
-    return RowByKeyLoader(db, USER_COLUMNS, models.User.id, User.from_row)
+    return RowByKeyLoader(db, USER_BY_ID)
 
 
 def ownerships_by_premise_loader(db: Database) -> RowsByKeyLoader[Ownership]:
-    return RowsByKeyLoader(
-        db,
-        OWNERSHIP_COLUMNS.order_by(models.Ownership.id),
-        models.Ownership.premise_id,
-        Ownership.from_row,
-    )
+    return RowsByKeyLoader(db, OWNERSHIPS_BY_PREMISE)
 
 
 def ownership_loader(db: Database) -> RowByKeyLoader[Ownership]:
-    return RowByKeyLoader(db, OWNERSHIP_COLUMNS, models.Ownership.id, Ownership.from_row)
+    return RowByKeyLoader(db, OWNERSHIP_BY_ID)
 
 
 def guest_grant_loader(db: Database) -> RowByKeyLoader[GuestGrant]:
-    return RowByKeyLoader(db, GUEST_GRANT_COLUMNS, models.GuestGrant.id, GuestGrant.from_row)
+    return RowByKeyLoader(db, GUEST_GRANT_BY_ID)
 
 
-def _grants_page(
-    column: Any,
-) -> Callable[[ColumnElement[int], PageRequest, tuple[Any, ...]], AnySelect]:
-    def build(
-        user_id: ColumnElement[int], page: PageRequest, filters: tuple[Any, ...]
-    ) -> AnySelect:
-        active_at = filters[0]
+UTC_DATETIME = DateTime(timezone=True)
+
+
+def _grants_page(column: Any) -> PageBuilder:
+    def build(user_id: ColumnElement[int], has_after: bool, present: tuple[bool, ...]) -> AnySelect:
         statement = GUEST_GRANT_COLUMNS.where(column == user_id)
-        if active_at is not None:
+        if present[0]:
             statement = statement.where(
                 models.GuestGrant.revoked_at.is_(None),
-                models.GuestGrant.expires_at > active_at,
+                models.GuestGrant.expires_at
+                > bindparam("active_at", type_=DateTime(timezone=True)),
             )
-        return keyset_desc(statement, (models.GuestGrant.id,), page)
+        return keyset_desc(statement, (models.GuestGrant.id,), has_after=has_after)
 
     return build
 
 
+GRANTS_GIVEN = PagedChildren(
+    _grants_page(models.GuestGrant.grantor_id), GuestGrant.from_row, ("active_at",)
+)
+GRANTS_RECEIVED = PagedChildren(
+    _grants_page(models.GuestGrant.grantee_id), GuestGrant.from_row, ("active_at",)
+)
+
+
 def grants_given_loader(db: Database) -> PageByParentLoader[GuestGrant]:
-    return PageByParentLoader(db, _grants_page(models.GuestGrant.grantor_id), GuestGrant.from_row)
+    return PageByParentLoader(db, GRANTS_GIVEN)
 
 
 def grants_received_loader(db: Database) -> PageByParentLoader[GuestGrant]:
-    return PageByParentLoader(db, _grants_page(models.GuestGrant.grantee_id), GuestGrant.from_row)
+    return PageByParentLoader(db, GRANTS_RECEIVED)
 
 
 def _current(table: Any) -> AnySelect:
     return select(table.user_id, table.building_id).where(table.ended_at.is_(None))
+
+
+_RELATIONS = union(
+    _current(models.Ownership),
+    _current(models.Registration),
+    _current(models.ResidencyConfirmation),
+    select(models.GuestGrant.grantee_id, models.GuestGrant.building_id).where(
+        models.GuestGrant.revoked_at.is_(None)
+    ),
+).subquery("relations")
+_ORGANISATIONS_OF_USERS = Prepared(
+    select(_RELATIONS.c.user_id, building_models.Building.organisation_id)
+    .join(building_models.Building, building_models.Building.id == _RELATIONS.c.building_id)
+    .where(_RELATIONS.c.user_id == keys_param())
+    .distinct()
+)
 
 
 class OrganisationsOfUserLoader(DataLoader[int, set[int]]):
@@ -107,23 +135,10 @@ class OrganisationsOfUserLoader(DataLoader[int, set[int]]):
     def __init__(self, db: Database) -> None:
         super().__init__()
         self._db = db
-        relations = union(
-            _current(models.Ownership),
-            _current(models.Registration),
-            _current(models.ResidencyConfirmation),
-            select(models.GuestGrant.grantee_id, models.GuestGrant.building_id).where(
-                models.GuestGrant.revoked_at.is_(None)
-            ),
-        ).subquery("relations")
-        self._statement = (
-            select(relations.c.user_id, building_models.Building.organisation_id)
-            .join(building_models.Building, building_models.Building.id == relations.c.building_id)
-            .where(relations.c.user_id == keys_param())
-            .distinct()
-        )
+        self._statement = _ORGANISATIONS_OF_USERS
 
     async def batch_load_fn(self, keys: list[int]) -> list[set[int]]:
-        rows = await self._db.fetch(self._statement.params(keys=list(keys)))
+        rows = await self._db.fetch(self._statement, keys=keys)
         result: dict[int, set[int]] = {}
         for user_id, organisation_id in rows:
             result.setdefault(user_id, set()).add(organisation_id)

@@ -7,15 +7,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy import select, union
+from sqlalchemy import bindparam, select, union
 
 from edom_graphql.buildings import models as building_models
 from edom_graphql.core.capabilities import Capability, StaffRole, Tier
 from edom_graphql.core.context import AppInfo
+from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.nodes import Node
-from edom_graphql.core.pagination import Connection, build_connection, keyset, page_request
+from edom_graphql.core.pagination import (
+    Connection,
+    build_connection,
+    keyset,
+    page_params,
+    page_request,
+)
 from edom_graphql.core.permissions import requires, source_user
 from edom_graphql.residents import models
 from edom_graphql.residents.models import GuestLevel
@@ -148,7 +155,7 @@ class GuestGrant(Node):
             building_pk=row[2],
             grantor_pk=row[3],
             grantee_pk=row[4],
-            level=row[5],
+            level=GuestLevel(row[5]),
             starts_at=row[6],
             expires_at=row[7],
             revoked_at=row[8],
@@ -217,37 +224,47 @@ class NeighbourConnection(Connection[Neighbour]):
     pass
 
 
-def _occupants(table: Any, building_id: int) -> Any:
+def _occupants(table: Any) -> Any:
     return select(table.premise_id, table.user_id).where(
-        table.building_id == building_id, table.ended_at.is_(None)
+        table.building_id == bindparam("building_id"), table.ended_at.is_(None)
     )
+
+
+def _neighbours(has_after: bool) -> Prepared:
+    occupants = union(
+        _occupants(models.Ownership),
+        _occupants(models.Registration),
+        _occupants(models.ResidencyConfirmation),
+    ).subquery("occupants")
+    premise = building_models.Premise
+    return Prepared(
+        keyset(
+            select(
+                premise.number_sort,
+                premise.number,
+                premise.id,
+                models.User.id,
+                models.User.display_name,
+            )
+            .select_from(occupants)
+            .join(premise, premise.id == occupants.c.premise_id)
+            .join(models.User, models.User.id == occupants.c.user_id),
+            (premise.number_sort, premise.number, premise.id, models.User.id),
+            has_after=has_after,
+        )
+    )
+
+
+_NEIGHBOURS = {has_after: _neighbours(has_after) for has_after in (False, True)}
 
 
 async def neighbours_of(
     info: AppInfo, building_id: int, *, first: int, after: str | None
 ) -> NeighbourConnection:
     page = page_request(first, after, types=(int, str, int, int))
-    occupants = union(
-        _occupants(models.Ownership, building_id),
-        _occupants(models.Registration, building_id),
-        _occupants(models.ResidencyConfirmation, building_id),
-    ).subquery("occupants")
-    premise = building_models.Premise
-    statement = keyset(
-        select(
-            premise.number_sort,
-            premise.number,
-            premise.id,
-            models.User.id,
-            models.User.display_name,
-        )
-        .select_from(occupants)
-        .join(premise, premise.id == occupants.c.premise_id)
-        .join(models.User, models.User.id == occupants.c.user_id),
-        (premise.number_sort, premise.number, premise.id, models.User.id),
-        page,
+    rows = await info.context.db.fetch(
+        _NEIGHBOURS[page.after is not None], building_id=building_id, **page_params(page)
     )
-    rows = await info.context.db.fetch(statement)
     items = [
         Neighbour(
             number_sort=r[0], premise_number=r[1], premise_pk=r[2], user_pk=r[3], display_name=r[4]

@@ -953,3 +953,14 @@ async def test_dev_token_verifies_with_the_dev_public_key_pem_in_production(
     )
     token = issue_dev_token(dev, subject="u", name="x")
     assert (await TokenVerifier(prod).verify(token)).subject == "u"
+
+
+async def test_a_remembered_token_still_expires(tmp_path: Path) -> None:
+    settings = Settings(environment="development", data_dir=tmp_path, oidc_leeway_seconds=0)
+    verifier = TokenVerifier(settings)
+    issued = datetime.now(UTC) - timedelta(seconds=59)
+    token = issue_dev_token(settings, subject="cached", name="C", ttl_seconds=60, now=issued)
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first  # served from memory
+    await asyncio.sleep(1.2)
+    assert await refused(verifier, token) == "token expired"

@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_TOKEN_LENGTH: Final = 8192
+VERIFIED_CACHE_SIZE: Final = 10_000
 """Longest accepted token, in characters."""
 
 MAX_SUBJECT_LENGTH: Final = 255
@@ -172,6 +174,7 @@ class TokenVerifier:
         self._jwks_lock = threading.Lock()
         self._jwks_retry_at = 0.0
         self._key: PublicKey | None = None
+        self._verified: OrderedDict[str, Claims] = OrderedDict()
         self.key_source: Literal["jwks", "public_key", "development"]
 
         if settings.oidc_jwks_url:
@@ -212,13 +215,25 @@ class TokenVerifier:
 
         Raises :class:`AuthenticationError` for every refusal and never another exception.
         """
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.expires_at.timestamp() + self._leeway > time.time():
+                self._verified.move_to_end(token)
+                return cached
+            del self._verified[token]
         try:
-            return await self._verify(token)
+            claims = await self._verify(token)
         except AuthenticationError:
             raise
         except Exception as exc:
             logger.error("unexpected %s while verifying a token", type(exc).__name__)
             raise AuthenticationError("invalid token") from None
+        # A token that verified once is remembered until it expires: clients send the
+        # same token with every request, and its signature cannot change.
+        self._verified[token] = claims
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return claims
 
     async def _verify(self, token: str) -> Claims:
         header = _read_header(token)

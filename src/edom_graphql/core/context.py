@@ -63,6 +63,7 @@ class Context:
         self.connection_params: dict[str, Any] | None = None
         self.now = services.clock()
         self._profile: AccessProfile | None = None
+        self._decisions: dict[tuple[Capability, int | None, int | None, int | None], bool] = {}
 
     def for_operation(self) -> Context:
         """A fresh context for the next operation or event of the same connection."""
@@ -145,13 +146,19 @@ class Context:
         premise_id: int | None = None,
         user_id: int | None = None,
     ) -> bool:
-        if user_id is not None:
-            return await self.can_on_user(capability, user_id)
-        if premise_id is not None:
-            return await self.can_at_premise(capability, premise_id)
-        if building_id is not None:
-            return await self.can_in_building(capability, building_id)
-        return False
+        key = (capability, building_id, premise_id, user_id)
+        decided = self._decisions.get(key)
+        if decided is None:
+            if user_id is not None:
+                decided = await self.can_on_user(capability, user_id)
+            elif premise_id is not None:
+                decided = await self.can_at_premise(capability, premise_id)
+            elif building_id is not None:
+                decided = await self.can_in_building(capability, building_id)
+            else:
+                decided = False
+            self._decisions[key] = decided
+        return decided
 
 
 AppInfo = Info[Context, None]

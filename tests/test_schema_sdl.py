@@ -56,3 +56,12 @@ def test_guarded_fields_print_the_directive() -> None:
         "@requires(capability: GUEST_ACCESS_MANAGE)",
     ):
         assert line in sdl
+
+
+def test_field_suggestions_only_where_introspection_is_allowed() -> None:
+    hidden = build_schema(Settings(introspection=False)).execute_sync("{ viewr { id } }")
+    assert hidden.errors is not None
+    assert "Did you mean" not in hidden.errors[0].message
+    shown = build_schema(Settings(introspection=True)).execute_sync("{ viewr { id } }")
+    assert shown.errors is not None
+    assert "Did you mean 'viewer'" in shown.errors[0].message

@@ -121,7 +121,11 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
         subscription=Subscription,
         extensions=extensions,
         schema_directives=[RequiresDirective],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            # Suggestions ("Did you mean …") reveal the schema where introspection is off.
+            disable_field_suggestions=not settings.introspection_enabled,
+        ),
     )
 
 

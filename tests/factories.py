@@ -3,6 +3,7 @@ test worlds (buildings with people of every tier, inserted straight into Postgre
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Iterator
@@ -241,8 +242,12 @@ async def _premises(
     return {number: pk for pk, number in result}
 
 
+_CODE_PREFIXES = itertools.count(uuid.uuid4().int % 50_000)
+
+
 def _code_prefix() -> str:
-    return f"{uuid.uuid4().int % 100_000:05d}"
+    """Unique within a test run (each run has fresh databases)."""
+    return f"{next(_CODE_PREFIXES) % 100_000:05d}"
 
 
 async def make_world(api: Api, *, premises: int = 6, now: datetime | None = None) -> World:

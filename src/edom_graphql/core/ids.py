@@ -23,8 +23,10 @@ def decode_id(global_id: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeError, ValueError):
         return None
     type_name, sep, pk_text = raw.partition(":")
-    if not sep or not type_name.isidentifier() or not pk_text.isdigit() or len(pk_text) > 18:
+    if not sep or not type_name.isidentifier() or not pk_text.isascii() or not pk_text.isdigit():
         return None
+    if len(pk_text) > 18 or encode_id(type_name, int(pk_text)) != global_id:
+        return None  # only the canonical spelling of an id is one of ours
     return type_name, int(pk_text)
 
 

@@ -14,7 +14,7 @@ from edom_graphql.core.errors import ServiceError, Unauthenticated
 from edom_graphql.core.ids import decode_id
 from edom_graphql.core.pagination import decode_cursor
 from edom_graphql.core.pubsub import RESYNC
-from edom_graphql.core.user_errors import UserError, user_errors
+from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
 from edom_graphql.notifications import service
 from edom_graphql.notifications.models import Notification as NotificationRow
 from edom_graphql.notifications.types import NOTIFICATION_COLUMNS, Notification
@@ -82,7 +82,7 @@ def _ids(input: NotificationMarkReadInput) -> list[int] | None:
 class NotificationMutations:
     @strawberry.mutation(description="Mark some or all of the viewer's notifications read.")
     async def notification_mark_read(
-        self, info: AppInfo, input: NotificationMarkReadInput
+        self, info: AppInfo, input: MutationInput[NotificationMarkReadInput]
     ) -> NotificationMarkReadPayload:
         context = info.context
         user_id = context.require_viewer()

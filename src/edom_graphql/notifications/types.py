@@ -7,16 +7,19 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from edom_graphql.core.context import AppInfo
+from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.nodes import Node, node_fetcher
 from edom_graphql.core.pagination import (
     Connection,
     build_connection,
     encode_cursor,
     keyset_desc,
+    page_params,
     page_request,
 )
 from edom_graphql.notifications.models import Notification as NotificationRow
@@ -85,15 +88,45 @@ class NotificationConnection(Connection[Notification]):
     pass
 
 
+def _notifications(has_after: bool, unread_only: bool) -> Prepared:
+    statement = NOTIFICATION_COLUMNS.where(NotificationRow.user_id == bindparam("user_id"))
+    if unread_only:
+        statement = statement.where(NotificationRow.read_at.is_(None))
+    return Prepared(keyset_desc(statement, (NotificationRow.id,), has_after=has_after))
+
+
+_NOTIFICATIONS = {
+    (has_after, unread_only): _notifications(has_after, unread_only)
+    for has_after in (False, True)
+    for unread_only in (False, True)
+}
+
+
 async def notifications_of(
     info: AppInfo, user_id: int, *, first: int, after: str | None, unread_only: bool
 ) -> NotificationConnection:
     page = page_request(first, after, types=(int,))
-    statement = NOTIFICATION_COLUMNS.where(NotificationRow.user_id == user_id)
-    if unread_only:
-        statement = statement.where(NotificationRow.read_at.is_(None))
-    rows = await info.context.db.fetch(keyset_desc(statement, (NotificationRow.id,), page))
+    rows = await info.context.db.fetch(
+        _NOTIFICATIONS[(page.after is not None, unread_only)], user_id=user_id, **page_params(page)
+    )
     connection = build_connection(
         [Notification.from_row(r) for r in rows], page, Notification.sort_key
     )
     return NotificationConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+_OWN_NOTIFICATIONS = Prepared(
+    NOTIFICATION_COLUMNS.where(
+        NotificationRow.user_id == bindparam("user_id"), NotificationRow.id == keys_param()
+    )
+)
+
+
+@node_fetcher("Notification")
+async def fetch_notifications(context: Context, pks: Sequence[int]) -> list[Notification | None]:
+    """Notifications are visible to their recipient only."""
+    rows = await context.db.fetch(
+        _OWN_NOTIFICATIONS, user_id=context.require_viewer(), keys=list(pks)
+    )
+    found = {row[0]: Notification.from_row(row) for row in rows}
+    return [found.get(pk) for pk in pks]

@@ -1,0 +1,269 @@
+"""Notifications across processes: two real ``edom-graphql serve`` processes share one
+database and one broker; a mutation served by one process reaches a subscriber of the
+other over PostgreSQL LISTEN/NOTIFY or Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from tests.factories import Api, Person, make_user, make_world
+
+START_TIMEOUT = 30.0
+RECEIVE_TIMEOUT = 5.0
+STOP_TIMEOUT = 10.0
+
+GRANT = """
+mutation Grant($input: GuestAccessGrantInput!) {
+  guestAccessGrant(input: $input) { grant { id } userErrors { code message } }
+}
+"""
+REVOKE = """
+mutation Revoke($input: GuestAccessRevokeInput!) {
+  guestAccessRevoke(input: $input) { grant { id } userErrors { code message } }
+}
+"""
+NOTIFICATIONS = """
+query { viewer { notifications(first: 10) { edges { node { id kind subjectId cursor } } } } }
+"""
+RECEIVED = """
+subscription Received($after: String) {
+  notificationReceived(after: $after) { id kind subjectId cursor readAt }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServerProcess:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(STOP_TIMEOUT)
+
+
+def start_server(name: str, env: dict[str, str], log_dir: Path) -> ServerProcess:
+    port = free_port()
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "edom_graphql.cli", "serve", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return ServerProcess(name, port, process, log_path)
+
+
+async def wait_ready(server: ServerProcess) -> None:
+    """Poll ``/readyz`` until it answers 200 (database, migrations and broker are up)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    last: str = "no answer"
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=2) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                pytest.fail(f"server {server.name} exited early:\n{server.log()}")
+            try:
+                response = await client.get("/readyz")
+            except httpx.TransportError as error:
+                last = repr(error)
+            else:
+                if response.status_code == 200:
+                    return
+                last = response.text
+            await asyncio.sleep(0.1)
+    pytest.fail(f"server {server.name} not ready in {START_TIMEOUT} s ({last}):\n{server.log()}")
+
+
+@pytest.fixture(params=["postgresql", "redis"])
+def pubsub_url(request: pytest.FixtureRequest, database_url: str, redis_url: str | None) -> str:
+    if request.param == "postgresql":
+        return database_url
+    if redis_url is None:
+        pytest.skip("no Redis server answers (set EDOM_TEST_REDIS_URL)")
+    return redis_url
+
+
+@pytest.fixture
+def server_pair(
+    pubsub_url: str, database_url: str, data_dir: Path, tmp_path: Path
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two server processes on free ports sharing the database, signing key and broker."""
+    env = {
+        **os.environ,
+        "EDOM_ENVIRONMENT": "development",
+        "EDOM_DATABASE_URL": database_url,
+        "EDOM_DATA_DIR": str(data_dir),
+        "EDOM_PUBSUB_URL": pubsub_url,
+        "EDOM_PUBSUB_HEARTBEAT_SECONDS": "1",
+        "EDOM_LOG_JSON": "false",
+        "EDOM_LOG_LEVEL": "WARNING",
+    }
+    servers: list[ServerProcess] = []
+    try:
+        for name in ("a", "b"):
+            servers.append(start_server(name, env, tmp_path))
+        yield servers[0], servers[1]
+    finally:
+        for server in servers:
+            server.stop()
+
+
+async def post(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], person: Person
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=person.headers
+    )
+    body: dict[str, Any] = response.json()
+    assert response.status_code == 200, body
+    assert not body.get("errors"), body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def receive(ws: ClientConnection, op_id: str) -> dict[str, Any]:
+    """The next message of the operation (answering pings on the way), within a timeout."""
+    async with asyncio.timeout(RECEIVE_TIMEOUT):
+        while True:
+            message: dict[str, Any] = json.loads(await ws.recv())
+            if message["type"] == "ping":
+                await ws.send(json.dumps({"type": "pong"}))
+                continue
+            if message.get("id") == op_id:
+                return message
+
+
+async def next_notification(ws: ClientConnection, op_id: str) -> dict[str, Any]:
+    message = await receive(ws, op_id)
+    assert message["type"] == "next", message
+    assert "errors" not in message["payload"], message
+    node: dict[str, Any] = message["payload"]["data"]["notificationReceived"]
+    return node
+
+
+async def test_notification_crosses_processes(
+    server_pair: tuple[ServerProcess, ServerProcess], api: Api
+) -> None:
+    """Subscribed on A, granted through B: the notification arrives on A."""
+    a, b = server_pair
+    await asyncio.gather(wait_ready(a), wait_ready(b))
+    world = await make_world(api)
+    guest = await make_user(api, "guest")
+    owner = world["owner"]
+    starts = datetime.now(UTC) + timedelta(days=1)
+
+    def grant_input(offset_days: int) -> dict[str, Any]:
+        begin = starts + timedelta(days=offset_days)
+        return {
+            "input": {
+                "premiseId": world.premise_id("1"),
+                "granteeId": guest.id,
+                "level": "BASIC",
+                "startsAt": begin.isoformat(),
+                "expiresAt": (begin + timedelta(hours=1)).isoformat(),
+            }
+        }
+
+    async with (
+        httpx.AsyncClient(base_url=a.base_url, timeout=10) as http_a,
+        httpx.AsyncClient(base_url=b.base_url, timeout=10) as http_b,
+    ):
+        # Two notifications made through B, read back through A.
+        first = (await post(http_b, GRANT, grant_input(0), owner))["guestAccessGrant"]
+        assert first["userErrors"] == [], first
+        await post(http_b, REVOKE, {"input": {"grantId": first["grant"]["id"]}}, owner)
+        edges = (await post(http_a, NOTIFICATIONS, {}, guest))["viewer"]["notifications"]["edges"]
+        revoked, granted = (edge["node"] for edge in edges)
+        assert granted["kind"] == "GUEST_ACCESS_GRANTED"
+        assert revoked["kind"] == "GUEST_ACCESS_REVOKED"
+
+        assert guest.token is not None
+        async with connect(
+            a.ws_url,
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            open_timeout=RECEIVE_TIMEOUT,
+            close_timeout=2,
+        ) as ws:
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "connection_init",
+                        "payload": {"authorization": f"Bearer {guest.token}"},
+                    }
+                )
+            )
+            async with asyncio.timeout(RECEIVE_TIMEOUT):
+                ack = json.loads(await ws.recv())
+            assert ack["type"] == "connection_ack", ack
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": RECEIVED, "variables": {"after": granted["cursor"]}},
+                    }
+                )
+            )
+            # The replay of what followed the cursor shows that A now listens.
+            assert await next_notification(ws, "1") == {**revoked, "readAt": None}
+
+            second = (await post(http_b, GRANT, grant_input(1), owner))["guestAccessGrant"]
+            assert second["userErrors"] == [], second
+            live = await next_notification(ws, "1")
+            assert live["kind"] == "GUEST_ACCESS_GRANTED"
+            assert live["subjectId"] == second["grant"]["id"]
+            latest = (await post(http_a, NOTIFICATIONS, {}, guest))["viewer"]["notifications"]
+            assert live["id"] == latest["edges"][0]["node"]["id"]
+
+            # Nothing else comes: each notification once.
+            try:
+                async with asyncio.timeout(0.5):
+                    extra = await ws.recv()
+            except TimeoutError:
+                pass
+            else:
+                pytest.fail(f"unexpected message: {extra!r}")

@@ -56,19 +56,27 @@ async def check_and_count(
             RateLimitHit.bucket == bucket, RateLimitHit.key == key, RateLimitHit.at < now - longest
         )
     )
+    # A request is allowed again once every full window has a free slot: the retry time
+    # is the latest of the windows' waits, not the first full window's.
+    wait = timedelta()
     for window in windows:
-        since = now - window.period
-        row = (
-            await session.execute(
-                select(func.count(), func.min(RateLimitHit.at)).where(
-                    RateLimitHit.bucket == bucket, RateLimitHit.key == key, RateLimitHit.at >= since
-                )
+        hits = (
+            select(RateLimitHit.at)
+            .where(
+                RateLimitHit.bucket == bucket,
+                RateLimitHit.key == key,
+                RateLimitHit.at > now - window.period,
             )
-        ).one()
-        count, oldest = row
+            .order_by(RateLimitHit.at.desc())
+            .limit(window.limit)
+            .subquery()
+        )
+        count, oldest = (await session.execute(select(func.count(), func.min(hits.c.at)))).one()
         if count >= window.limit:
-            retry_after = math.ceil(((oldest + window.period) - now).total_seconds())
-            raise RateLimited(retry_after_seconds=max(1, retry_after))
+            # The window frees a slot when the limit-th most recent hit leaves it.
+            wait = max(wait, oldest + window.period - now)
+    if wait > timedelta():
+        raise RateLimited(retry_after_seconds=max(1, math.ceil(wait.total_seconds())))
     await session.execute(
         insert(RateLimitHit).values(bucket=bucket, key=key, user_id=user_id, at=now)
     )

@@ -20,7 +20,7 @@ from edom_graphql.core.ids import decode_id, expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.ratelimit import Window, check_and_count
-from edom_graphql.core.user_errors import UserError, user_errors
+from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
 from edom_graphql.residents import service
 from edom_graphql.residents.models import GuestLevel
 from edom_graphql.residents.types import GuestGrant, Ownership, User, Viewer
@@ -192,7 +192,7 @@ class ResidentMutations:
         "RESIDENT tier). Limited to 5 attempts in 15 minutes and 20 a day."
     )
     async def residency_confirm(
-        self, info: AppInfo, input: ResidencyConfirmInput
+        self, info: AppInfo, input: MutationInput[ResidencyConfirmInput]
     ) -> ResidencyConfirmPayload:
         context = info.context
         user_id = context.require_viewer()
@@ -229,7 +229,7 @@ class ResidentMutations:
         extensions=requires(Capability.GUEST_ACCESS_MANAGE, _input_premise),
     )
     async def guest_access_grant(
-        self, info: AppInfo, input: GuestAccessGrantInput
+        self, info: AppInfo, input: MutationInput[GuestAccessGrantInput]
     ) -> GuestAccessGrantPayload:
         context = info.context
         grantor_id = context.require_viewer()
@@ -270,7 +270,7 @@ class ResidentMutations:
         extensions=requires(Capability.GUEST_ACCESS_MANAGE, _input_grant_premise),
     )
     async def guest_access_revoke(
-        self, info: AppInfo, input: GuestAccessRevokeInput
+        self, info: AppInfo, input: MutationInput[GuestAccessRevokeInput]
     ) -> GuestAccessRevokePayload:
         context = info.context
         actor_id = context.require_viewer()
@@ -292,7 +292,7 @@ class ResidentMutations:
 
     @strawberry.mutation(description="Change the viewer's own profile.")
     async def profile_update(
-        self, info: AppInfo, input: ProfileUpdateInput
+        self, info: AppInfo, input: MutationInput[ProfileUpdateInput]
     ) -> ProfileUpdatePayload:
         context = info.context
         user_id = context.require_viewer()

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,19 +25,30 @@ from edom_graphql.residents.models import (
     User,
 )
 
-PAYER_CODE = re.compile(r"^[0-9]{10}$")
-PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PAYER_CODE = re.compile(r"[0-9]{10}")
+PHONE = re.compile(r"\+[1-9][0-9]{7,14}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 MAX_GRANT_SPAN = timedelta(days=365)
+MAX_GRANT_LEAD = timedelta(days=365)
 GRANT_START_TOLERANCE = timedelta(minutes=5)
 MAX_ACTIVE_GRANTS_PER_PREMISE = 20
 GUEST_LOCK_CLASS = 1_002
 
 
+# Control and format characters (zero-width, bidi overrides), lone surrogates (which
+# PostgreSQL cannot store) and line/paragraph separators: invisible or unprintable in a
+# one-line value.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def has_invisible(text: str) -> bool:
+    return any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in text)
+
+
 def clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str | None:
     """Trim and NFC-normalise; refuse control characters and over-long values."""
     text = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+    if has_invisible(text):
         raise ServiceError("INVALID", f"`{field}` contains control characters.", [field])
     if len(text) > max_length:
         raise ServiceError(
@@ -78,7 +89,7 @@ async def confirm_residency(
     session: AsyncSession, *, user_id: int, payer_code: str
 ) -> ResidencyConfirmed:
     code = payer_code.strip()
-    if not PAYER_CODE.match(code):
+    if not PAYER_CODE.fullmatch(code):
         raise ServiceError("INVALID_PAYER_CODE", "A payer code is 10 digits.", ["payerCode"])
     premise = (
         await session.execute(
@@ -118,6 +129,16 @@ GUEST_LEVEL_NAMES = {
 }
 
 
+def grant_message(
+    level: GuestLevel, premise_number: str, *, starts: datetime, expires_at: datetime, now: datetime
+) -> str:
+    """What the guest is told: the level, the premise and the span, in UTC."""
+    span = f"until {expires_at.astimezone(UTC).isoformat()}"
+    if starts > now:
+        span = f"from {starts.astimezone(UTC).isoformat()} {span}"
+    return f"You have {GUEST_LEVEL_NAMES[level]} guest access to premise {premise_number} {span}."
+
+
 async def grant_guest_access(
     session: AsyncSession,
     outbox: Outbox,
@@ -134,11 +155,18 @@ async def grant_guest_access(
 
     The caller has checked the grantor's right (``GUEST_ACCESS_MANAGE`` at the premise).
     """
-    starts = starts_at or now
-    if starts.tzinfo is None or expires_at.tzinfo is None:
+    if starts_at is not None and starts_at.utcoffset() is None:
+        raise ServiceError("INVALID_TIME", "Times need a UTC offset.", ["startsAt"])
+    if expires_at.utcoffset() is None:
         raise ServiceError("INVALID_TIME", "Times need a UTC offset.", ["expiresAt"])
+    starts = starts_at or now
     if starts < now - GRANT_START_TOLERANCE:
         raise ServiceError("INVALID_TIME", "Access cannot start in the past.", ["startsAt"])
+    if starts - now > MAX_GRANT_LEAD:
+        # A grant far ahead would hold one of the premise's guest places for years.
+        raise ServiceError(
+            "INVALID_TIME", "Access must start within 365 days from now.", ["startsAt"]
+        )
     if expires_at <= starts or expires_at <= now:
         raise ServiceError("INVALID_TIME", "Access must end after it starts.", ["expiresAt"])
     if expires_at - starts > MAX_GRANT_SPAN:
@@ -214,8 +242,7 @@ async def grant_guest_access(
         outbox,
         user_id=grantee_id,
         kind="GUEST_ACCESS_GRANTED",
-        message=f"You have {GUEST_LEVEL_NAMES[level]} guest access to premise {premise_number} "
-        f"until {expires_at.isoformat()}.",
+        message=grant_message(level, premise_number, starts=starts, expires_at=expires_at, now=now),
         subject_type="GuestGrant",
         subject_id=grant_id,
     )
@@ -275,14 +302,14 @@ async def update_profile(
         )
     if "phone" in changes:
         phone = re.sub(r"[\s()\-]", "", changes["phone"] or "")
-        if phone and not PHONE.match(phone):
+        if phone and not PHONE.fullmatch(phone):
             raise ServiceError(
                 "INVALID_PHONE", "A phone number is written like +79161234567.", ["phone"]
             )
         values["phone"] = phone or None
     if "email" in changes:
         email = (changes["email"] or "").strip()
-        if email and (len(email) > 254 or not EMAIL.match(email)):
+        if email and (len(email) > 254 or has_invisible(email) or not EMAIL.fullmatch(email)):
             raise ServiceError("INVALID_EMAIL", "This is not an e-mail address.", ["email"])
         values["email"] = email or None
     if values:

@@ -359,7 +359,8 @@ async def test_guest_access_grant_notifies_the_guest_once(api: Api) -> None:
         "level": "ELEVATED",
         "revokedAt": None,
         "grantee": {"id": guest.id},
-        "premise": {"number": "1"},
+        # The grant starts tomorrow: until then the guest does not see the building.
+        "premise": None,
     }
 
 
@@ -831,3 +832,36 @@ async def test_legacy_graphql_ws_protocol(api: Api, statements: list[str]) -> No
         refused = await client.init(bearer("not.a.token"))
         assert refused["type"] == "connection_error", refused
         assert await closed_with(client) is not None
+
+
+async def test_invalid_operations_over_websocket(api: Api) -> None:
+    """An operation that fails validation gets a coded `error` and the socket lives on."""
+    guest = await make_user(api, "guest")
+    async with signed_in(api, guest) as client:
+        for op_id, query in (
+            ("unknown", "subscription { nothingHere { id } }"),
+            ("args", "subscription { notificationReceived(after: 5) { id } }"),
+        ):
+            await client.subscribe(op_id, query)
+            message = await client.receive(op_id)
+            assert message["type"] == "error", message
+            assert [error["extensions"]["code"] for error in message["payload"]] == [
+                "BAD_USER_INPUT"
+            ]
+        await client.subscribe("ok", "subscription { notificationReceived { id } }")
+        await client.assert_quiet(0.3)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["subscription { notificationReceived {", "subscription { " + "__typename " * 6000 + "}"],
+    ids=["syntax", "too-many-tokens"],
+)
+async def test_unparsable_operation_closes_the_socket_with_the_reason(api: Api, query: str) -> None:
+    """graphql-transport-ws: a document that does not parse closes the socket (4400)."""
+    guest = await make_user(api, "guest")
+    async with signed_in(api, guest) as client:
+        await client.subscribe("bad", query)
+        assert await closed_with(client) == 4400
+        assert client.ws.close_reason is not None
+        assert "Syntax Error" in client.ws.close_reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -33,7 +34,9 @@ from edom_graphql.schema import build_schema
 from edom_graphql.settings import Settings
 
 log = logging.getLogger("edom_graphql.app")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+READY_TIMEOUT_SECONDS = 3.0
 
 
 class RequestContextMiddleware:
@@ -49,7 +52,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 0
@@ -66,7 +69,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             if scope["type"] == "http":
-                self.metrics.http_requests.labels(scope["method"], str(status)).inc()
+                # Clients choose the method: keep the label's values bounded.
+                method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+                self.metrics.http_requests.labels(method, str(status)).inc()
                 log.info(
                     "%s %s %s",
                     scope["method"],
@@ -106,20 +111,24 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def check_database(checks: dict[str, str]) -> None:
+        await db.fetch(text("SELECT 1"))
+        checks["database"] = "ok"
+        revision = await current_revision(db.engine)
+        checks["migrations"] = (
+            "ok" if revision == expected_revision else f"at {revision}, want {expected_revision}"
+        )
+
     async def readyz(request: Request) -> Response:
         checks: dict[str, str] = {}
         try:
-            async with db.read_engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-            revision = await current_revision(db.engine)
-            checks["migrations"] = (
-                "ok"
-                if revision == expected_revision
-                else f"at {revision}, want {expected_revision}"
-            )
+            # A database that does not answer must not hang the probe.
+            await asyncio.wait_for(check_database(checks), READY_TIMEOUT_SECONDS)
         except Exception as error:
-            checks.setdefault("database", f"unreachable: {type(error).__name__}")
+            if "database" in checks:
+                checks["migrations"] = f"unknown: {type(error).__name__}"
+            else:
+                checks["database"] = f"unreachable: {type(error).__name__}"
         checks["pubsub"] = "ok" if pubsub.connected else "reconnecting"
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse(
@@ -151,7 +160,8 @@ def create_app(
         )
     app = Starlette(
         routes=[
-            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            # Every method reaches the endpoint, which refuses others with a coded 405.
+            Route("/graphql", endpoint),
             WebSocketRoute("/graphql", endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 
 from edom_graphql.buildings import loaders as buildings
@@ -10,8 +11,9 @@ from edom_graphql.residents import loaders as residents
 
 
 class Loaders:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, now: datetime) -> None:
         self._db = db
+        self._now = now
 
     @cached_property
     def building(self) -> buildings.RowByKeyLoader[buildings.Building]:
@@ -59,4 +61,4 @@ class Loaders:
 
     @cached_property
     def organisations_of_user(self) -> residents.OrganisationsOfUserLoader:
-        return residents.OrganisationsOfUserLoader(self._db)
+        return residents.OrganisationsOfUserLoader(self._db, self._now)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableValidation, ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -18,7 +18,7 @@ from edom_graphql.buildings.queries import BuildingQueries
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.errors import BadUserInput
 from edom_graphql.core.ids import decode_id
-from edom_graphql.core.limits import QueryLimits
+from edom_graphql.core.limits import QueryLimits, SafeParserCache
 from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.nodes import NODE_FETCHERS, Node
 from edom_graphql.core.observability import OperationObserver, log_unexpected
@@ -110,7 +110,7 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
             max_aliases=settings.max_aliases,
             max_cost=settings.max_cost,
         ),
-        lambda: ParserCache(maxsize=512),
+        lambda: SafeParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
     if not settings.introspection_enabled:
@@ -129,4 +129,4 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
     )
 
 
-__all__ = ["DisableValidation", "Schema", "build_schema", "fetch_nodes"]
+__all__ = ["Schema", "build_schema", "fetch_nodes"]

@@ -83,7 +83,7 @@ class Context:
     def loaders(self) -> Loaders:
         from edom_graphql.loaders import Loaders
 
-        return Loaders(self.services.db)
+        return Loaders(self.services.db, now=self.now)
 
     def require_viewer(self) -> int:
         if self.viewer_id is None:

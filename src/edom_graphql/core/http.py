@@ -1,5 +1,11 @@
 """The GraphQL endpoint: authentication, content negotiation and coded HTTP errors,
-on top of Strawberry's ASGI view (HTTP and both WebSocket protocols)."""
+on top of Strawberry's ASGI view (HTTP and both WebSocket protocols).
+
+HTTP follows the GraphQL-over-HTTP specification: ``POST`` with an
+``application/json`` body, ``GET`` for queries only (405 otherwise), and answers in
+``application/graphql-response+json`` (400 for request errors) when the client asks for
+it, ``application/json`` (200) otherwise. Every refusal has a JSON body whose errors
+carry ``extensions.code``."""
 
 from __future__ import annotations
 
@@ -7,23 +13,27 @@ import json
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from cross_web import HTTPException
-from starlette.requests import Request
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from edom_graphql.core.auth import AuthenticationError, Claims, parse_authorization_header
 from edom_graphql.core.context import Context, Services
 from edom_graphql.core.errors import ErrorCode
 from edom_graphql.core.logs import request_id_var
+from edom_graphql.core.observability import classify, hides_suggestions
 from edom_graphql.residents.service import provision_user
 from edom_graphql.schema import Schema
 
@@ -31,33 +41,103 @@ log = logging.getLogger("edom_graphql.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+ALLOWED_METHODS = "GET, POST"
 SUBJECT_CACHE_SIZE = 10_000
+MAX_BODY_BYTES = 1_048_576
+"""Largest accepted request body: a query is at most a few thousand tokens."""
+
+
+class HttpError(Exception):
+    """A refusal before GraphQL execution, answered with a coded JSON error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: ErrorCode = ErrorCode.BAD_USER_INPUT,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = dict(headers or {})
+        self.extensions = extensions
 
 
 def error_body(message: str, code: ErrorCode, **extensions: Any) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code.value, **extensions}}]}
 
 
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                return 0.0
+            # Also false for NaN.
+            return quality if 0.0 <= quality <= 1.0 else 0.0
+    return 1.0
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an ``Accept`` header, or ``None`` if the client
+    accepts neither ``application/graphql-response+json`` nor ``application/json``.
+
+    The most specific range that matches each type gives its quality; the higher quality
+    wins, then the range named first. Without an ``Accept`` header, and when only a
+    wildcard matches both, the answer is ``application/json``.
+    """
+    if accept is None or not accept.strip():
+        return JSON
+    best: dict[str, tuple[int, float, int]] = {}
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        media = media.lower()
+        quality = _quality(params)
+        for offered in (GRAPHQL_RESPONSE, JSON):
+            if media == offered:
+                specificity = 2
+            elif media == "application/*":
+                specificity = 1
+            elif media == "*/*":
+                specificity = 0
+            else:
+                continue
+            current = best.get(offered)
+            if current is None or specificity > current[0]:
+                best[offered] = (specificity, quality, position)
+    ranked = sorted(
+        (-quality, position, offered != JSON, offered)
+        for offered, (_, quality, position) in best.items()
+        if quality > 0
+    )
+    return ranked[0][3] if ranked else None
+
+
 def wants_graphql_response(accept: str | None) -> bool:
     """True when the client prefers ``application/graphql-response+json``."""
-    if not accept:
-        return False
-    ranked: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept.split(",")):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if media in (GRAPHQL_RESPONSE, JSON, "application/*", "*/*"):
-            ranked.append((-quality, index, media))
-    if not ranked:
-        return False
-    ranked.sort()
-    return ranked[0][2] == GRAPHQL_RESPONSE and ranked[0][0] < 0
+    return negotiate(accept) == GRAPHQL_RESPONSE
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """``receive`` that refuses a request body longer than ``limit`` bytes."""
+    received = 0
+
+    async def receive_limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HttpError(413, f"The request body is larger than {limit} bytes.")
+        return message
+
+    return receive_limited
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -74,6 +154,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             allowed_origins=tuple(settings.cors_origins),
         )
         self.services = services
+        self.hide_suggestions = hides_suggestions(settings)
         self._subjects: OrderedDict[str, int] = OrderedDict()
 
     # -- authentication ---------------------------------------------------------------
@@ -129,54 +210,218 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 scope.setdefault("state", {})
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
+        request = Request(scope, _limited(receive, MAX_BODY_BYTES))
         response = await self.handle_http(request)
         await response(scope, receive, send)
 
     async def handle_http(self, request: Request) -> Response:
-        graphql_response = wants_graphql_response(request.headers.get("accept"))
-        media_type = GRAPHQL_RESPONSE if graphql_response else JSON
-        is_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
-        if not is_ide:
-            try:
-                viewer_id, claims = await self.authenticate(request.headers.get("authorization"))
-            except AuthenticationError as error:
-                return JSONResponse(
-                    error_body(error.reason, ErrorCode.UNAUTHENTICATED),
-                    status_code=401,
-                    media_type=media_type,
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-                )
-            request.scope.setdefault("state", {}).update(viewer_id=viewer_id, claims=claims)
+        media_type = negotiate(request.headers.get("accept"))
         try:
-            response = await self.run(request)
+            return await self._serve(request, media_type)
+        except HttpError as error:
+            return self.error_response(error, media_type)
         except HTTPException as error:
-            status = error.status_code
-            headers = {}
-            if request.method == "GET" and "not allowed when using GET" in error.reason:
-                status = 405
-                headers["Allow"] = "POST"
-            elif status == 405:
-                headers["Allow"] = "GET, POST"
-            return JSONResponse(
-                error_body(error.reason, ErrorCode.BAD_USER_INPUT),
-                status_code=status,
-                media_type=media_type,
-                headers=headers,
+            return self.error_response(HttpError(error.status_code, error.reason), media_type)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except Exception:
+            request_id = request_id_var.get()
+            log.exception("unexpected error serving %s %s", request.method, request.url.path)
+            return self.error_response(
+                HttpError(
+                    500,
+                    "Internal server error.",
+                    ErrorCode.INTERNAL_SERVER_ERROR,
+                    requestId=request_id,
+                ),
+                media_type,
             )
-        if response.media_type == JSON or response.headers.get("content-type", "").startswith(JSON):
-            response.headers["content-type"] = media_type
-            if graphql_response and request.scope.get("state", {}).get("request_error"):
-                response.status_code = 400
+
+    def error_response(self, error: HttpError, media_type: str | None) -> Response:
+        return JSONResponse(
+            error_body(error.message, error.code, **error.extensions),
+            status_code=error.status,
+            media_type=media_type or JSON,
+            headers=error.headers,
+        )
+
+    def renders_ide(self, request: Request) -> bool:
+        return request.method == "GET" and self.should_render_graphql_ide(
+            self.request_adapter_class(request)
+        )
+
+    async def _serve(self, request: Request, media_type: str | None) -> Response:
+        if request.method not in ("GET", "POST"):
+            raise HttpError(
+                405,
+                f"GraphQL is served over GET (queries) and POST, not {request.method}.",
+                headers={"Allow": ALLOWED_METHODS},
+            )
+        if self.renders_ide(request):
+            return await self.run(request)
+        if media_type is None:
+            raise HttpError(
+                406,
+                f"Accept {GRAPHQL_RESPONSE} or {JSON}: this endpoint answers in no other "
+                "media type.",
+            )
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise HttpError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        try:
+            viewer_id, claims = await self.authenticate(request.headers.get("authorization"))
+        except AuthenticationError as error:
+            raise HttpError(
+                401,
+                f"Invalid credentials: {error.reason}.",
+                ErrorCode.UNAUTHENTICATED,
+                headers={
+                    "WWW-Authenticate": (
+                        f'Bearer error="invalid_token", error_description="{error.reason}"'
+                    )
+                },
+            ) from error
+        request.scope.setdefault("state", {}).update(viewer_id=viewer_id, claims=claims)
+        response = await self.run(request)
+        response.headers["content-type"] = media_type
+        error_status = request.scope["state"].get("error_status")
+        if media_type == GRAPHQL_RESPONSE and error_status is not None:
+            response.status_code = error_status
         return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except RecursionError as error:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from error
+
+    def _decode(self, raw: str | bytes, what: str) -> object:
+        try:
+            return self.decode_json(raw)
+        except ValueError as error:
+            # JSONDecodeError and UnicodeDecodeError
+            raise HttpError(400, f"{what} is not valid JSON.") from error
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data: Mapping[str, object]
+        if request.method == "GET":
+            params = request.query_params
+            data = {
+                "query": params.get("query"),
+                "operationName": params.get("operationName"),
+            }
+            for key in ("variables", "extensions"):
+                raw = params.get(key)
+                if raw:
+                    data = {**data, key: self._decode(raw, f"`{key}`")}
+        else:
+            content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+            if content_type != JSON:
+                raise HttpError(
+                    415,
+                    f"Send the request body as {JSON}"
+                    + (f", not {content_type}." if content_type else "."),
+                    headers={"Accept-Post": JSON},
+                )
+            body = self._decode(await request.get_body(), "The request body")
+            if not isinstance(body, dict):
+                raise HttpError(
+                    400,
+                    "The request body must be a JSON object with a `query` "
+                    "(batches are not supported).",
+                )
+            data = body
+        return self.request_data(data)
+
+    def request_data(self, data: Mapping[str, object]) -> GraphQLRequestData:
+        query = data.get("query")
+        if query is None or query == "":
+            raise HttpError(400, "No GraphQL query found in the request: send `query`.")
+        if not isinstance(query, str):
+            raise HttpError(400, "`query` must be a string.")
+        variables = data.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            raise HttpError(400, "`variables` must be a JSON object.")
+        operation_name = data.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise HttpError(400, "`operationName` must be a string.")
+        extensions = data.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise HttpError(400, "`extensions` must be a JSON object.")
+        return GraphQLRequestData(
+            query=query,
+            variables=variables,
+            operation_name=operation_name or None,
+            extensions=extensions,
+            protocol="http",
+        )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # Subscriptions are served over WebSocket only; mutations need POST.
+        allowed = {OperationType.QUERY}
+        if request_adapter.method == "POST":
+            allowed.add(OperationType.MUTATION)
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            message = (
+                f"The document has no operation named `{error.operation_name}`."
+                if error.operation_name is not None
+                else "The document has no operation to run."
+            )
+            raise HttpError(400, message) from error
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise HttpError(
+                    400,
+                    "Subscriptions are served over WebSocket (graphql-transport-ws) at this "
+                    "URL, not over HTTP.",
+                ) from error
+            raise HttpError(
+                405, "Mutations must be sent with POST.", headers={"Allow": "POST"}
+            ) from error
+        except MissingQueryError as error:
+            raise HttpError(400, "No GraphQL query found in the request: send `query`.") from error
 
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        if result.errors:
+            # Errors that bypassed the operation hooks (raised by a failing hook) get
+            # their code and masking here.
+            request_id = request_id_var.get()
+            result.errors = [
+                classify(error, request_id, hide_suggestions=self.hide_suggestions)
+                for error in result.errors
+            ]
         response = await super().process_result(request, result)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
-            # Failed before execution (parse, validation, limits): a request error.
-            request.scope.setdefault("state", {})["request_error"] = True
+            # Failed before execution: a request error (parse, validation, limits), or a
+            # server failure outside the resolvers. No data entry, and with the
+            # graphql-response media type a 4xx or 5xx status.
+            internal = any(
+                (e.extensions or {}).get("code") == ErrorCode.INTERNAL_SERVER_ERROR.value
+                for e in result.errors
+            )
+            request.scope.setdefault("state", {})["error_status"] = 500 if internal else 400
             if wants_graphql_response(request.headers.get("accept")):
                 response.pop("data", None)
         return response

@@ -1,28 +1,55 @@
 """Query limits: tokens, depth, aliases and a GitHub-style cost (the number of nodes a
-query may return: the product of nested ``first`` values, summed)."""
+query may return: the product of nested ``first`` values, summed).
+
+Introspection is measured by its own rules: the type-reference chains of the standard
+introspection query (``ofType { ofType { … } }``) do not count as depth, and the lists
+of the introspection schema (``types``, ``fields``, ``args`` …) may be nested at most
+three deep, which is what the standard query needs and bounds what others can ask."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
+    DefinitionNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
 )
-from strawberry.extensions import SchemaExtension
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.types.graphql import OperationType
 
-from edom_graphql.core.errors import QueryTooComplex
+from edom_graphql.core.errors import ApiError, BadUserInput, QueryTooComplex
 
-DEFAULT_LIST_SIZE = 1
+SIZE_ARGUMENTS = ("first", "last")
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+INTROSPECTION_LISTS = frozenset(
+    {
+        "types",
+        "fields",
+        "inputFields",
+        "interfaces",
+        "possibleTypes",
+        "enumValues",
+        "args",
+        "directives",
+    }
+)
+MAX_INTROSPECTION_LISTS = 3
+INT_RANGE = range(-(2**31), 2**31)
+MAX_NESTING = 100
+"""Selection sets nested deeper than this (through fragments too) are refused unmeasured."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +57,33 @@ class Measure:
     depth: int
     aliases: int
     cost: int
+    introspection_lists: int = 0
+
+
+EMPTY = Measure(depth=0, aliases=0, cost=0, introspection_lists=0)
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _combine(parts: list[Measure]) -> Measure:
+    if not parts:
+        return EMPTY
+    return Measure(
+        depth=max(part.depth for part in parts),
+        aliases=sum(part.aliases for part in parts),
+        cost=sum(part.cost for part in parts),
+        introspection_lists=max(part.introspection_lists for part in parts),
+    )
+
+
+def _variable_defaults(operation: OperationDefinitionNode) -> dict[str, ValueNode]:
+    return {
+        definition.variable.name.value: definition.default_value
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
 
 
 def measure(
@@ -37,50 +91,116 @@ def measure(
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
 ) -> Measure:
-    """Depth, alias count and node cost of one operation (fragments inlined)."""
-    aliases = 0
-    max_depth = 0
-    cost = 0
+    """Depth, alias count and node cost of one operation (fragments inlined).
 
-    def first_of(field: FieldNode) -> int | None:
-        for argument in field.arguments or ():
-            if argument.name.value not in ("first", "last"):
-                continue
-            value = argument.value
-            if isinstance(value, IntValueNode):
-                return int(value.value)
-            if isinstance(value, VariableNode):
-                given = variables.get(value.name.value)
-                return given if isinstance(given, int) else None
+    The cost of a field with ``first``/``last`` is that size times the product of the
+    sizes above it; ``nodes(ids: …)`` counts the ids. Cost is linear in the multiplier,
+    so each fragment is measured once (with multiplier 1) however often it is spread.
+    """
+    defaults = _variable_defaults(operation)
+    memo: dict[tuple[str, bool], Measure] = {}
+    in_progress: set[tuple[str, bool]] = set()
+
+    def int_value(value: ValueNode) -> int | None:
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        if isinstance(value, VariableNode):
+            name = value.name.value
+            if name in variables:
+                given = variables[name]
+                if isinstance(given, int) and not isinstance(given, bool) and given in INT_RANGE:
+                    return given
+                # Not an Int: variable coercion refuses it before anything runs.
+                return None
+            default = defaults.get(name)
+            return int_value(default) if default is not None else None
         return None
 
-    def walk(
-        selection_set: SelectionSetNode, depth: int, multiplier: int, seen: frozenset[str]
-    ) -> None:
-        nonlocal aliases, max_depth, cost
+    def list_length(value: ValueNode) -> int | None:
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, VariableNode):
+            given = variables.get(value.name.value)
+            if isinstance(given, list):
+                return len(given)
+            default = defaults.get(value.name.value)
+            return list_length(default) if default is not None else None
+        return None
+
+    def size_of(field: FieldNode) -> int | None:
+        for argument in field.arguments or ():
+            if argument.name.value in SIZE_ARGUMENTS:
+                size = int_value(argument.value)
+                if size is not None:
+                    return max(size, 0)
+        if field.name.value == "nodes":
+            for argument in field.arguments or ():
+                if argument.name.value == "ids":
+                    return list_length(argument.value)
+        return None
+
+    def fragment(name: str, introspection: bool, nesting: int) -> Measure:
+        key = (name, introspection)
+        found = memo.get(key)
+        if found is not None:
+            return found
+        definition = fragments.get(name)
+        if definition is None or key in in_progress:
+            # Unknown or cyclic fragments are validation errors, reported elsewhere.
+            return EMPTY
+        in_progress.add(key)
+        try:
+            found = selections(definition.selection_set, introspection, nesting + 1)
+        finally:
+            in_progress.discard(key)
+        memo[key] = found
+        return found
+
+    def field(node: FieldNode, introspection: bool, nesting: int) -> Measure:
+        name = node.name.value
+        inside = introspection or name in INTROSPECTION_ROOTS
+        children = (
+            selections(node.selection_set, inside, nesting + 1)
+            if node.selection_set is not None
+            else EMPTY
+        )
+        step = 0 if introspection and name == "ofType" else 1
+        size = size_of(node) if not inside else None
+        cost = children.cost if size is None else size + size * children.cost
+        return Measure(
+            depth=step + children.depth,
+            aliases=(1 if node.alias is not None else 0) + children.aliases,
+            cost=cost,
+            introspection_lists=(1 if introspection and name in INTROSPECTION_LISTS else 0)
+            + children.introspection_lists,
+        )
+
+    def selections(selection_set: SelectionSetNode, introspection: bool, nesting: int) -> Measure:
+        if nesting > MAX_NESTING:
+            raise _TooDeep
+        parts: list[Measure] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                if selection.alias is not None:
-                    aliases += 1
-                max_depth = max(max_depth, depth)
-                if selection.selection_set is None:
-                    continue
-                size = first_of(selection)
-                child_multiplier = multiplier
-                if size is not None:
-                    child_multiplier = multiplier * max(size, 0)
-                    cost += child_multiplier
-                walk(selection.selection_set, depth + 1, child_multiplier, seen)
+                parts.append(field(selection, introspection, nesting))
             elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set, depth, multiplier, seen)
+                parts.append(selections(selection.selection_set, introspection, nesting + 1))
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = fragments.get(name)
-                if fragment is not None and name not in seen:
-                    walk(fragment.selection_set, depth, multiplier, seen | {name})
+                parts.append(fragment(selection.name.value, introspection, nesting))
+        return _combine(parts)
 
-    walk(operation.selection_set, 1, 1, frozenset())
-    return Measure(depth=max_depth, aliases=aliases, cost=cost)
+    try:
+        return selections(operation.selection_set, False, 0)
+    except _TooDeep:
+        return Measure(depth=MAX_NESTING + 1, aliases=0, cost=0)
+
+
+def select_operation(
+    operations: list[OperationDefinitionNode], name: str | None
+) -> OperationDefinitionNode | None:
+    """The operation the request runs, as the GraphQL specification selects it."""
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name is not None and o.name.value == name), None)
 
 
 class QueryLimits(SchemaExtension):
@@ -100,26 +220,32 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            operation = next(
-                (
-                    o
-                    for o in operations
-                    if context.operation_name is None
-                    or (o.name is not None and o.name.value == context.operation_name)
-                ),
-                None,
-            )
-            if operation is not None:
-                error = self.check(measure(operation, fragments, context.variables or {}))
-                if error is not None:
-                    context.result = GraphQLExecutionResult(data=None, errors=[error])
+            error = self.refusal(document.definitions, context.variables or {})
+            if error is not None:
+                if context.operation_type is OperationType.SUBSCRIPTION:
+                    # Streams ignore a preset result; a raised error becomes their result.
+                    raise error
+                context.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
+
+    def refusal(
+        self, definitions: Sequence[DefinitionNode], variables: Mapping[str, Any]
+    ) -> ApiError | None:
+        context = self.execution_context
+        fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+        operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+        # Strawberry runs the first operation when none is named; the specification
+        # requires a name when there are several. The name the client gave (if any) is
+        # only kept privately on the execution context.
+        requested = getattr(context, "_provided_operation_name", context.operation_name)
+        operation = select_operation(operations, requested)
+        if operation is None:
+            if requested is None and len(operations) > 1:
+                return BadUserInput(
+                    "The document has several operations: name the one to run in `operationName`."
+                )
+            return None
+        return self.check(measure(operation, fragments, variables))
 
     def check(self, found: Measure) -> QueryTooComplex | None:
         if found.depth > self.max_depth:
@@ -127,6 +253,13 @@ class QueryLimits(SchemaExtension):
                 f"The query is {found.depth} levels deep; the limit is {self.max_depth}.",
                 depth=found.depth,
                 limit=self.max_depth,
+            )
+        if found.introspection_lists > MAX_INTROSPECTION_LISTS:
+            return QueryTooComplex(
+                f"The introspection query nests {found.introspection_lists} lists; the limit "
+                f"is {MAX_INTROSPECTION_LISTS}.",
+                introspectionLists=found.introspection_lists,
+                limit=MAX_INTROSPECTION_LISTS,
             )
         if found.aliases > self.max_aliases:
             return QueryTooComplex(
@@ -142,3 +275,24 @@ class QueryLimits(SchemaExtension):
                 limit=self.max_cost,
             )
         return None
+
+
+class SafeParserCache(ParserCache):
+    """Strawberry's parser cache, except that a document that does not parse is left to
+    Strawberry's own parse step, which reports the syntax error as the operation's result.
+
+    ``ParserCache`` raises syntax errors from its ``on_parse`` hook, outside Strawberry's
+    error handling: over HTTP the error skips the operation hooks, and over WebSocket the
+    client gets no error at all, only ``complete``. Failed parses are not cached, so this
+    costs a second parse of invalid documents only.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield

@@ -4,21 +4,62 @@ metrics and logs."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
 from edom_graphql.core.context import Context
 from edom_graphql.core.errors import ApiError, ErrorCode
 from edom_graphql.core.metrics import Metrics
 
+if TYPE_CHECKING:
+    from strawberry.types import StreamExecutionResult
+
+    from edom_graphql.settings import Settings
+
 log = logging.getLogger("edom_graphql.graphql")
 
+INTERNAL_MESSAGE = "Internal server error."
+SUGGESTION = re.compile(r"\s*Did you mean\b.*\Z", re.DOTALL)
+# Syntax errors that are about the size of the document, not its grammar.
+TOO_COMPLEX_SYNTAX = ("tokens", "nested too deeply")
+# graphql-core's own validation limit (MaxIntrospectionDepthRule).
+TOO_COMPLEX_VALIDATION = "Maximum introspection depth exceeded"
 
-def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
+
+def hides_suggestions(settings: Settings) -> bool:
+    """Whether "Did you mean …" hints are cut from error messages: they reveal the
+    schema, so they are shown only where introspection is allowed, and never in
+    production."""
+    return settings.environment == "production" or not settings.introspection_enabled
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """True for an error that comes from a bug or an outage rather than from the request:
+    an exception in a resolver (it has a path), or one raised outside the evaluation of
+    the document (no path and no document location, e.g. in a schema extension)."""
+    original = error.original_error
+    if isinstance(error, ApiError) or isinstance(original, ApiError):
+        return False
+    if original is None:
+        return False
+    if error.path is not None:
+        return True
+    if isinstance(original, GraphQLError):
+        return False
+    # Variable coercion errors wrap a scalar's ValueError/TypeError and point at the
+    # variable definition; errors from outside graphql-core point nowhere.
+    return not error.nodes
+
+
+def classify(
+    error: GraphQLError, request_id: str | None, *, hide_suggestions: bool = False
+) -> GraphQLError:
     """The error as the client should see it: with ``extensions.code``, details masked."""
     original = error.original_error
     if isinstance(error, ApiError) or isinstance(original, ApiError):
@@ -38,29 +79,41 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
             )
         )
     if error.extensions and "code" in error.extensions:
+        # Coded already (by this function, or deliberately where it was raised).
         return error
-    if original is None or error.path is None:
-        # Parse, validation and variable coercion errors: the request is malformed.
-        code = ErrorCode.BAD_USER_INPUT
-        if isinstance(error, GraphQLSyntaxError) and "tokens" in error.message:
+    if is_internal(error):
+        return GraphQLError(
+            INTERNAL_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+        )
+    if hide_suggestions:
+        error.message = SUGGESTION.sub("", error.message)
+    # Parse, validation, variable coercion and operation selection errors: the request
+    # is malformed.
+    code = ErrorCode.BAD_USER_INPUT
+    if isinstance(error, GraphQLSyntaxError):
+        if any(marker in error.message for marker in TOO_COMPLEX_SYNTAX):
             code = ErrorCode.QUERY_TOO_COMPLEX
-        error.extensions = {**(error.extensions or {}), "code": code.value}
-        return error
-    return GraphQLError(
-        "Internal server error.",
-        nodes=error.nodes,
-        path=error.path,
-        extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
-    )
+    elif error.message.startswith(TOO_COMPLEX_VALIDATION):
+        code = ErrorCode.QUERY_TOO_COMPLEX
+    error.extensions = {**(error.extensions or {}), "code": code.value}
+    return error
+
+
+def classify_in_place(
+    error: GraphQLError, request_id: str | None, *, hide_suggestions: bool = False
+) -> None:
+    """Like :func:`classify`, for an error object that the caller cannot replace."""
+    classified = classify(error, request_id, hide_suggestions=hide_suggestions)
+    if classified is not error:
+        error.message = classified.message
+        error.extensions = classified.extensions
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    return (
-        error.original_error is not None
-        and error.path is not None
-        and not isinstance(error.original_error, ApiError)
-        and not isinstance(error, ApiError)
-    )
+    return is_internal(error)
 
 
 class OperationObserver(SchemaExtension):
@@ -69,6 +122,27 @@ class OperationObserver(SchemaExtension):
     def __init__(self, *, metrics: Metrics) -> None:
         self.metrics = metrics
 
+    def _request_id(self) -> str | None:
+        context = self.execution_context.context
+        return context.request_id if isinstance(context, Context) else None
+
+    def _hide_suggestions(self) -> bool:
+        context = self.execution_context.context
+        return isinstance(context, Context) and hides_suggestions(context.services.settings)
+
+    def _classify_all(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        request_id = self._request_id()
+        hide = self._hide_suggestions()
+        return [classify(error, request_id, hide_suggestions=hide) for error in errors]
+
+    def _observe(self, outcome: str, started: float) -> None:
+        execution = self.execution_context
+        try:
+            kind = execution.operation_type.value
+        except RuntimeError:
+            kind = "unknown"
+        self.metrics.observe(execution.operation_name, kind, outcome, time.perf_counter() - started)
+
     def on_operation(self) -> Iterator[None]:
         execution = self.execution_context
         context = execution.context
@@ -76,19 +150,34 @@ class OperationObserver(SchemaExtension):
             # A WebSocket connection shares one context: each operation gets a fresh one.
             execution.context = context.for_operation()
         started = time.perf_counter()
-        yield
-        request_id = context.request_id if isinstance(context, Context) else None
+        try:
+            yield
+        except GraphQLError as error:
+            # An extension hook raised it (the parser cache raises syntax errors from
+            # ``on_parse``): Strawberry makes the result from this very object after
+            # the operation hooks have unwound, so it is coded here, in place.
+            classify_in_place(error, self._request_id(), hide_suggestions=self._hide_suggestions())
+            self._observe("error", started)
+            raise
+        except Exception:
+            # Request-level refusals (unknown operation, mutation over GET) and failures
+            # of other hooks; the HTTP layer codes what reaches the client.
+            self._observe("error", started)
+            raise
         result: Any = execution.result
         errors = getattr(result, "errors", None)
         outcome = "ok"
         if errors:
             outcome = "error"
-            result.errors = [classify(error, request_id) for error in errors]
-        try:
-            kind = execution.operation_type.value
-        except RuntimeError:
-            kind = "unknown"
-        self.metrics.observe(execution.operation_name, kind, outcome, time.perf_counter() - started)
+            result.errors = self._classify_all(errors)
+        self._observe(outcome, started)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # Operations over WebSocket yield their results one by one, before the
+        # operation hook ends: each is coded and masked on its way out.
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = self._classify_all(result.errors)
+        yield
 
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
@@ -97,6 +186,6 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
             original = error.original_error
             log.error(
                 "unexpected error in %s",
-                ".".join(str(p) for p in error.path or ()),
+                ".".join(str(p) for p in error.path or ()) or "the operation",
                 exc_info=(type(original), original, original.__traceback__) if original else None,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -118,7 +119,9 @@ _RELATIONS = union(
     _current(models.Registration),
     _current(models.ResidencyConfirmation),
     select(models.GuestGrant.grantee_id, models.GuestGrant.building_id).where(
-        models.GuestGrant.revoked_at.is_(None)
+        models.GuestGrant.revoked_at.is_(None),
+        models.GuestGrant.starts_at <= bindparam("now", type_=UTC_DATETIME),
+        models.GuestGrant.expires_at > bindparam("now", type_=UTC_DATETIME),
     ),
 ).subquery("relations")
 _ORGANISATIONS_OF_USERS = Prepared(
@@ -130,15 +133,16 @@ _ORGANISATIONS_OF_USERS = Prepared(
 
 
 class OrganisationsOfUserLoader(DataLoader[int, set[int]]):
-    """The management organisations of every building a user currently relates to."""
+    """The management organisations of every building a user relates to at ``now``
+    (current ownership, registration, residency or an active guest grant)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, now: datetime) -> None:
         super().__init__()
         self._db = db
-        self._statement = _ORGANISATIONS_OF_USERS
+        self._now = now
 
     async def batch_load_fn(self, keys: list[int]) -> list[set[int]]:
-        rows = await self._db.fetch(self._statement, keys=keys)
+        rows = await self._db.fetch(_ORGANISATIONS_OF_USERS, keys=keys, now=self._now)
         result: dict[int, set[int]] = {}
         for user_id, organisation_id in rows:
             result.setdefault(user_id, set()).add(organisation_id)

@@ -167,11 +167,14 @@ class GuestGrant(Node):
         now = info.context.now
         return self.revoked_at is None and self.starts_at <= now < self.expires_at
 
-    @strawberry.field(description="The premise the guest may use.")
-    async def premise(self, info: AppInfo) -> PremiseRef:
-        premise = await info.context.loaders.premise.load(self.premise_pk)
-        assert premise is not None
-        return premise
+    @strawberry.field(
+        description="The premise the guest may use; null while the grant does not (yet, or "
+        "any longer) let you see the building: a guest sees it from `startsAt` to `expiresAt`."
+    )
+    async def premise(self, info: AppInfo) -> PremiseRef | None:
+        if not await info.context.can(Capability.BUILDING_VIEW, building_id=self.building_pk):
+            return None
+        return await info.context.loaders.premise.load(self.premise_pk)
 
     @strawberry.field(description="Who granted access.")
     async def grantor(self, info: AppInfo) -> User:

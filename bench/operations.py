@@ -1,0 +1,216 @@
+"""The named operations of the benchmark, and the requests each one sends.
+
+Every operation is a GraphQL document plus, per request, the bearer token and variables.
+Read operations cycle over the bench users (each an OWNER in the building asked about);
+``staff_owners_register`` is asked by the MANAGER of the building's organisation;
+``guest_access_grant`` gives a fresh grantee access to a premise of an owner, so no two
+grants collide.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.dataset import Dataset, Person
+from edom_graphql.core.ids import encode_id
+
+BUILDING_PREMISES_OWNERS_USERS = (
+    "query BuildingPremisesOwners($id: ID!) { building(id: $id) { id address totalArea "
+    "premises(first: 20) { edges { node { id number area kind owners { share { numerator "
+    "denominator } since user { id displayName } } } } } } }"
+)
+VIEWER = (
+    "query Viewer { viewer { user { id displayName fullName phone email } "
+    "premises { tier premise { id number kind area building { id address viewerTier } } } "
+    "staffMemberships { role } buildings(first: 10) { edges { node { id address "
+    "viewerCapabilities } } } unreadNotificationCount } }"
+)
+NODE_BUILDING = (
+    "query NodeBuilding($id: ID!) { node(id: $id) { id ... on Building { address totalArea "
+    "intercomCapable location { latitude longitude } managementOrganisation { id name phone } "
+    "viewerTier } } }"
+)
+NEIGHBOURS_PAGE = (
+    "query Neighbours($id: ID!) { building(id: $id) { id neighbours(first: 50) { edges { "
+    "cursor node { displayName premiseNumber user { id displayName } } } pageInfo { "
+    "hasNextPage endCursor } } } }"
+)
+NOTIFICATIONS_PAGE = (
+    "query Notifications { viewer { unreadNotificationCount notifications(first: 20) { "
+    "edges { cursor node { id kind message createdAt readAt subjectId } } pageInfo { "
+    "hasNextPage endCursor } } } }"
+)
+GUEST_ACCESS_GRANT = (
+    "mutation GuestAccessGrant($input: GuestAccessGrantInput!) { guestAccessGrant(input: "
+    "$input) { grant { id level startsAt expiresAt isActive premise { id number } grantee { "
+    "id displayName } } userErrors { code message field } } }"
+)
+STAFF_OWNERS_REGISTER = (
+    "query StaffOwnersRegister($id: ID!) { building(id: $id) { id premises(first: 20) { "
+    "totalCount edges { node { id number owners { share { numerator denominator } user { "
+    "id displayName fullName phone email } } } } } } }"
+)
+PRIME = "query Prime { viewer { user { id } } }"
+
+NO_ERRORS = b'"errors":'
+
+
+@dataclass(frozen=True)
+class Request:
+    token: str
+    body: bytes
+    expect: tuple[bytes, ...] = ()
+    """Byte strings a successful response body contains."""
+
+
+TokenFor = Callable[[Person], str]
+
+
+@dataclass(frozen=True)
+class Build:
+    """What building requests needs: the data set, tokens, and which pass asks."""
+
+    dataset: Dataset
+    token: TokenFor
+    count_pass: bool = False
+    """The in-process statement-counting pass (uses its own grantees)."""
+
+
+def _body(query: str, operation_name: str, variables: dict[str, Any] | None = None) -> bytes:
+    document: dict[str, Any] = {"query": query, "operationName": operation_name}
+    if variables:
+        document["variables"] = variables
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _building_requests(build: Build, query: str, name: str, expect: bytes) -> list[Request]:
+    return [
+        Request(
+            build.token(owner.person),
+            _body(query, name, {"id": encode_id("Building", owner.building_pk)}),
+            (expect,),
+        )
+        for owner in build.dataset.bench_owners
+    ]
+
+
+def building_premises_owners_users(build: Build) -> list[Request]:
+    return _building_requests(
+        build, BUILDING_PREMISES_OWNERS_USERS, "BuildingPremisesOwners", b'"building":{'
+    )
+
+
+def viewer(build: Build) -> list[Request]:
+    return [
+        Request(build.token(owner.person), _body(VIEWER, "Viewer"), (b'"viewer":{',))
+        for owner in build.dataset.bench_owners
+    ]
+
+
+def node_building(build: Build) -> list[Request]:
+    return _building_requests(build, NODE_BUILDING, "NodeBuilding", b'"node":{')
+
+
+def neighbours_page(build: Build) -> list[Request]:
+    return _building_requests(build, NEIGHBOURS_PAGE, "Neighbours", b'"neighbours":{')
+
+
+def notifications_page(build: Build) -> list[Request]:
+    return [
+        Request(
+            build.token(owner.person),
+            _body(NOTIFICATIONS_PAGE, "Notifications"),
+            (b'"notifications":{',),
+        )
+        for owner in build.dataset.bench_owners
+    ]
+
+
+def staff_owners_register(build: Build) -> list[Request]:
+    return [
+        Request(
+            build.token(build.dataset.managers[owner.organisation_pk]),
+            _body(
+                STAFF_OWNERS_REGISTER,
+                "StaffOwnersRegister",
+                {"id": encode_id("Building", owner.building_pk)},
+            ),
+            (b'"building":{', b'"fullName":"'),
+        )
+        for owner in build.dataset.bench_owners
+    ]
+
+
+def guest_access_grant(build: Build) -> list[Request]:
+    """One request per fresh grantee; grantors take turns, each at their own premise."""
+    dataset = build.dataset
+    if build.count_pass:
+        grantors, grantees = dataset.grantors[::-1], dataset.count_pass_grantees
+    else:
+        grantors, grantees = dataset.grantors, dataset.grantees
+    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    requests = []
+    for index, grantee in enumerate(grantees):
+        grantor = grantors[index % len(grantors)]
+        variables = {
+            "input": {
+                "premiseId": encode_id("Premise", grantor.premise_pk),
+                "granteeId": encode_id("User", grantee),
+                "level": ("BASIC", "INITIAL", "ELEVATED")[index % 3],
+                "expiresAt": expires,
+            }
+        }
+        requests.append(
+            Request(
+                build.token(grantor.person),
+                _body(GUEST_ACCESS_GRANT, "GuestAccessGrant", variables),
+                (b'"userErrors":[]', b'"grant":{'),
+            )
+        )
+    return requests
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    description: str
+    requests: Callable[[Build], list[Request]]
+    mutation: bool = False
+
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation(
+            "building_premises_owners_users",
+            "building → 20 premises → owners → user (the budgeted query, ~160 fields)",
+            building_premises_owners_users,
+        ),
+        Operation("viewer", "viewer with user, premises and tiers, buildings", viewer),
+        Operation("node_building", "node(id:) of a building", node_building),
+        Operation("neighbours_page", "building.neighbours(first: 50)", neighbours_page),
+        Operation("notifications_page", "viewer.notifications(first: 20)", notifications_page),
+        Operation(
+            "staff_owners_register",
+            "staff manager: 20 premises with owners' personal data",
+            staff_owners_register,
+        ),
+        Operation(
+            "guest_access_grant",
+            "mutation: guest access for a fresh grantee",
+            guest_access_grant,
+            mutation=True,
+        ),
+    )
+}
+BUDGETED = "building_premises_owners_users"
+
+
+def prime_requests(tokens: list[str]) -> list[Request]:
+    """One cheap request per token, so the server has seen every subject before measuring."""
+    body = _body(PRIME, "Prime")
+    return [Request(token, body, (b'"viewer":{',)) for token in tokens]

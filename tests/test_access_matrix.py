@@ -1,0 +1,767 @@
+"""The capability matrix of DOMAIN.md ("People and access"), cell by cell, through the API.
+
+The expected table below is written out by hand from the spec; it is never derived
+from ``MATRIX``, so that this file checks the code's matrix against the product spec.
+Columns are the people of ``make_world`` and an anonymous caller.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from graphql import ObjectTypeDefinitionNode, StringValueNode, parse
+from graphql.language import EnumValueNode
+from sqlalchemy import delete, insert, select
+
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.ids import encode_id
+from edom_graphql.notifications.models import Notification
+from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
+from edom_graphql.schema import build_schema
+from tests.factories import ALL_PEOPLE, ANONYMOUS, Api, GraphQLResult, Person, World, make_world
+
+# -- the expected matrix, by hand from DOMAIN.md -------------------------------------
+
+COLUMNS = (
+    "OWNER",
+    "REGISTERED",
+    "RESIDENT",
+    "G_ELEVATED",
+    "G_BASIC",
+    "G_INITIAL",
+    "DISPATCHER",
+    "ENGINEER",
+    "MANAGER",
+    "ADMIN",
+)
+
+BUILDING, PREMISE, SELF = "building", "premise", "self"
+
+# Scope (where the tier is measured), then one mark per column: ✓ allowed, - denied.
+# "staff" in the spec is every role unless it says MANAGER; "read only" for staff means
+# the act itself is denied and HOUSEHOLD_RECORDS_VIEW (reading those records) is allowed.
+# The platform admin (support) sees a building, its notices and meeting results only.
+EXPECTED: dict[str, tuple[str, str]] = {
+    #                                     OWN REG RES GEL GBA GIN DIS ENG MGR ADM
+    # building info, notices, meeting results/protocols, listings board, events
+    "BUILDING_VIEW": (BUILDING, "         ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓"),
+    "NOTICES_VIEW": (BUILDING, "          ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓"),
+    "MEETING_RESULTS_VIEW": (BUILDING, "  ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓"),
+    "LISTINGS_VIEW": (BUILDING, "         ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   -"),
+    "EVENTS_VIEW": (BUILDING, "           ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   ✓   -"),
+    # open the entrance door
+    "INTERCOM_OPEN": (BUILDING, "         ✓   ✓   ✓   ✓   ✓   ✓   -   -   -   -"),
+    # neighbours directory, building chat, direct chats
+    "NEIGHBOURS_DIRECTORY": (BUILDING, "  ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
+    "BUILDING_CHAT": (BUILDING, "         ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
+    "DIRECT_CHAT": (BUILDING, "           ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
+    # post listings; create/follow repair requests; staff: handle all requests
+    "LISTING_POST": (BUILDING, "          ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
+    "REPAIR_REQUEST_CREATE": (BUILDING, " ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
+    "REPAIR_REQUEST_HANDLE": (BUILDING, " -   -   -   -   -   -   ✓   ✓   ✓   -"),
+    # chat with the management organisation; staff: answer
+    "MANAGEMENT_CHAT": (BUILDING, "       ✓   ✓   ✓   ✓   -   -   -   -   -   -"),
+    "MANAGEMENT_CHAT_ANSWER": (BUILDING, "-   -   -   -   -   -   ✓   ✓   ✓   -"),
+    # vote in polls; submit meter readings; see and pay bills; create intercom codes;
+    # staff: read only
+    "POLL_VOTE": (BUILDING, "             ✓   ✓   ✓   ✓   -   -   -   -   -   -"),
+    "METER_READING_SUBMIT": (PREMISE, "   ✓   ✓   ✓   ✓   -   -   -   -   -   -"),
+    "BILLS_PAY": (PREMISE, "              ✓   ✓   ✓   ✓   -   -   -   -   -   -"),
+    "INTERCOM_CODE_CREATE": (PREMISE, "   ✓   ✓   ✓   ✓   -   -   -   -   -   -"),
+    "HOUSEHOLD_RECORDS_VIEW": (BUILDING, "✓   ✓   ✓   ✓   -   -   ✓   ✓   ✓   -"),
+    # create polls
+    "POLL_CREATE": (BUILDING, "           ✓   ✓   -   -   -   -   -   -   ✓   -"),
+    # grant / revoke guest access to own premise
+    "GUEST_ACCESS_MANAGE": (PREMISE, "    ✓   ✓   -   -   -   -   -   -   -   -"),
+    # apply for smart intercom connection
+    "INTERCOM_APPLY": (PREMISE, "         ✓   ✓   -   -   -   -   -   -   -   -"),
+    # initiate / administer an owners' meeting
+    "MEETING_INITIATE": (BUILDING, "      ✓   -   -   -   -   -   -   -   ✓   -"),
+    # vote in an owners' meeting
+    "MEETING_VOTE": (BUILDING, "          ✓   -   -   -   -   -   -   -   -   -"),
+    # the register of owners: kept by the organisation's staff, needed by the owners
+    # who initiate a meeting (Housing Code art. 45 §3.1)
+    "OWNERS_REGISTER": (BUILDING, "       ✓   -   -   -   -   -   ✓   ✓   ✓   -"),
+    # personal data of a user of the building: the user themself (always), staff of the
+    # building's organisation, the admin; never neighbours
+    "PERSONAL_DATA": (SELF, "             -   -   -   -   -   -   ✓   ✓   ✓   ✓"),
+}
+
+
+def marks(capability: str) -> dict[str, bool]:
+    row = EXPECTED[capability][1].split()
+    assert len(row) == len(COLUMNS), capability
+    assert set(row) <= {"✓", "-"}, capability
+    return {column: mark == "✓" for column, mark in zip(COLUMNS, row, strict=True)}
+
+
+def allowed(capability: str, column: str | None) -> bool:
+    return column is not None and marks(capability)[column]
+
+
+PEOPLE = (*ALL_PEOPLE, "anonymous")
+
+# Who each person of make_world is in its building (None: no relation to it).
+PERSON_COLUMN: dict[str, str | None] = {
+    "owner": "OWNER",
+    "co_owner": "OWNER",
+    "registered": "REGISTERED",
+    "resident": "RESIDENT",
+    "guest_elevated": "G_ELEVATED",
+    "guest_basic": "G_BASIC",
+    "guest_initial": "G_INITIAL",
+    "guest_expired": None,
+    "guest_revoked": None,
+    "dispatcher": "DISPATCHER",
+    "engineer": "ENGINEER",
+    "manager": "MANAGER",
+    "other_staff": None,
+    "stranger": None,
+    "newcomer": None,
+    "admin": "ADMIN",
+    "anonymous": None,
+}
+# ... and in the other building (the stranger's, managed by the other_staff's organisation).
+OTHER_BUILDING_COLUMN: dict[str, str | None] = {
+    **dict.fromkeys(PEOPLE),
+    "stranger": "OWNER",
+    "other_staff": "MANAGER",
+    "admin": "ADMIN",
+}
+# The apartment each tier holder's tier is at (premise-scoped capabilities).
+PERSON_PREMISE = {
+    "owner": "1",
+    "co_owner": "1",
+    "registered": "2",
+    "resident": "3",
+    "guest_elevated": "1",
+    "guest_basic": "1",
+    "guest_initial": "1",
+}
+STAFF_COLUMNS = {"DISPATCHER", "ENGINEER", "MANAGER"}
+TIERS = {
+    "OWNER": "OWNER",
+    "REGISTERED": "REGISTERED",
+    "RESIDENT": "RESIDENT",
+    "G_ELEVATED": "GUEST_ELEVATED",
+    "G_BASIC": "GUEST_BASIC",
+    "G_INITIAL": "GUEST_INITIAL",
+}
+
+
+def premise_column(key: str, number: str) -> str | None:
+    """The person's column for a capability measured at apartment ``number``."""
+    column = PERSON_COLUMN[key]
+    if column in STAFF_COLUMNS or column == "ADMIN":  # not tied to a premise
+        return column
+    return column if PERSON_PREMISE.get(key) == number else None
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def world(api: Api) -> World:
+    return await make_world(api)
+
+
+def person(world: World, key: str) -> Person:
+    return ANONYMOUS if key == "anonymous" else world[key]
+
+
+def assert_denied(result: GraphQLResult, code: str, path: list[str]) -> None:
+    """Exactly one error, with ``code``, at ``path``."""
+    assert result.response.status_code == 200, result
+    assert [(e.get("extensions", {}).get("code"), e.get("path")) for e in result.errors] == [
+        (code, path)
+    ], result
+
+
+async def read(api: Api, statement: Any) -> list[Any]:
+    """Rows read straight from the database (in a transaction of its own)."""
+    async with api.db.transaction() as (session, _):
+        return list((await session.execute(statement)).all())
+
+
+async def read_one(api: Api, statement: Any) -> Any:
+    rows = await read(api, statement)
+    return rows[0] if rows else None
+
+
+async def insert_user(api: Api, key: str) -> Person:
+    subject = f"test|{uuid.uuid4().hex[:10]}|{key}"
+    async with api.db.transaction() as (session, _):
+        pk = (
+            await session.execute(
+                insert(User).values(subject=subject, display_name=key).returning(User.id)
+            )
+        ).scalar_one()
+    return Person(key, pk, subject, api.token(subject, key))
+
+
+async def insert_grant(api: Api, world: World, *, premise: str, grantor: str, grantee: int) -> int:
+    now = datetime.now(UTC)
+    async with api.db.transaction() as (session, _):
+        grant_pk: int = (
+            await session.execute(
+                insert(GuestGrant)
+                .values(
+                    premise_id=world.premises[premise],
+                    building_id=world.building_pk,
+                    grantor_id=world[grantor].pk,
+                    grantee_id=grantee,
+                    level=GuestLevel.BASIC,
+                    starts_at=now - timedelta(minutes=1),
+                    expires_at=now + timedelta(days=3),
+                )
+                .returning(GuestGrant.id)
+            )
+        ).scalar_one()
+    return grant_pk
+
+
+async def grants_snapshot(api: Api, world: World) -> list[tuple[Any, ...]]:
+    rows = await read(
+        api, select(GuestGrant.__table__).where(GuestGrant.building_id == world.building_pk)
+    )
+    return sorted(tuple(row) for row in rows)
+
+
+async def notifications_of(api: Api, user_pks: Sequence[int]) -> list[tuple[Any, ...]]:
+    rows = await read(
+        api,
+        select(
+            Notification.user_id,
+            Notification.kind,
+            Notification.subject_type,
+            Notification.subject_id,
+        )
+        .where(Notification.user_id.in_(list(user_pks)))
+        .order_by(Notification.id),
+    )
+    return [tuple(row) for row in rows]
+
+
+# -- building-scoped capabilities: Building.viewerCapabilities ------------------------
+
+BUILDING_CAPABILITIES = """
+query ($id: ID!) { building(id: $id) { id viewerTier viewerCapabilities } }
+"""
+
+
+def expected_building_capabilities(column: str) -> set[str]:
+    return {
+        capability
+        for capability, (scope, _) in EXPECTED.items()
+        if scope == BUILDING and allowed(capability, column)
+    }
+
+
+async def check_building_capabilities(
+    api: Api, world: World, key: str, building_id: str, column: str | None
+) -> None:
+    result = await api.post(BUILDING_CAPABILITIES, {"id": building_id}, as_=person(world, key))
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["building"])
+        assert result.data == {"building": None}
+        return
+    data = result.ok()
+    if not allowed("BUILDING_VIEW", column):
+        assert data == {"building": None}
+        return
+    assert column is not None
+    building = data["building"]
+    assert building["id"] == building_id
+    assert building["viewerTier"] == TIERS.get(column)
+    capabilities = building["viewerCapabilities"]
+    assert len(capabilities) == len(set(capabilities)), capabilities
+    assert set(capabilities) == expected_building_capabilities(column)
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_building_capabilities(api: Api, world: World, key: str) -> None:
+    await check_building_capabilities(api, world, key, world.building_id, PERSON_COLUMN[key])
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_other_building_capabilities(api: Api, world: World, key: str) -> None:
+    """Staff of another organisation are staff there; an owner elsewhere is an owner there."""
+    await check_building_capabilities(
+        api, world, key, world.other_building_id, OTHER_BUILDING_COLUMN[key]
+    )
+
+
+def test_expected_sets_spot_checks() -> None:
+    """A few rows of the hand-written table spelt out, to catch a slip in the table."""
+    assert expected_building_capabilities("G_INITIAL") == {
+        "BUILDING_VIEW",
+        "NOTICES_VIEW",
+        "MEETING_RESULTS_VIEW",
+        "LISTINGS_VIEW",
+        "EVENTS_VIEW",
+        "INTERCOM_OPEN",
+    }
+    assert expected_building_capabilities("ADMIN") == {
+        "BUILDING_VIEW",
+        "NOTICES_VIEW",
+        "MEETING_RESULTS_VIEW",
+    }
+    assert expected_building_capabilities("DISPATCHER") == {
+        "BUILDING_VIEW",
+        "NOTICES_VIEW",
+        "MEETING_RESULTS_VIEW",
+        "LISTINGS_VIEW",
+        "EVENTS_VIEW",
+        "REPAIR_REQUEST_HANDLE",
+        "MANAGEMENT_CHAT_ANSWER",
+        "HOUSEHOLD_RECORDS_VIEW",
+        "OWNERS_REGISTER",
+    }
+    assert expected_building_capabilities("MANAGER") == expected_building_capabilities(
+        "DISPATCHER"
+    ) | {"POLL_CREATE", "MEETING_INITIATE"}
+
+
+# -- Building.neighbours @requires(NEIGHBOURS_DIRECTORY) -------------------------------
+
+NEIGHBOURS = """
+query ($id: ID!) {
+  building(id: $id) {
+    neighbours(first: 100) { nodes { displayName premiseNumber user { id displayName } } }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_building_neighbours(api: Api, world: World, key: str) -> None:
+    result = await api.post(NEIGHBOURS, {"id": world.building_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["building"])
+        assert result.data == {"building": None}
+    elif not allowed("BUILDING_VIEW", column):
+        assert result.ok() == {"building": None}
+    elif not allowed("NEIGHBOURS_DIRECTORY", column):
+        assert_denied(result, "FORBIDDEN", ["building", "neighbours"])
+        assert result.data == {"building": None}
+    else:
+        # occupants only (owners, registered, residents), in premise number order
+        expected = [
+            ("owner", "Owner", "1"),
+            ("co_owner", "Co Owner", "1"),
+            ("registered", "Registered", "2"),
+            ("resident", "Resident", "3"),
+        ]
+        assert result.ok() == {
+            "building": {
+                "neighbours": {
+                    "nodes": [
+                        {
+                            "displayName": name,
+                            "premiseNumber": number,
+                            "user": {"id": world[who].id, "displayName": name},
+                        }
+                        for who, name, number in expected
+                    ]
+                }
+            }
+        }
+
+
+# -- Premise.owners @requires(OWNERS_REGISTER) ----------------------------------------
+
+OWNERS = """
+query ($id: ID!) {
+  node(id: $id) {
+    ... on Premise {
+      number
+      owners { id share { numerator denominator } user { id } premise { id } }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_premise_owners(api: Api, world: World, key: str) -> None:
+    premise_id = world.premise_id("1")
+    result = await api.post(OWNERS, {"id": premise_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["node"])
+        assert result.data == {"node": None}
+    elif not allowed("BUILDING_VIEW", column):
+        assert result.ok() == {"node": None}
+    elif not allowed("OWNERS_REGISTER", column):
+        assert_denied(result, "FORBIDDEN", ["node", "owners"])
+        assert result.data == {"node": None}
+    else:
+        rows = await read(
+            api,
+            select(Ownership.id, Ownership.user_id)
+            .where(Ownership.premise_id == world.premises["1"])
+            .order_by(Ownership.id),
+        )
+        assert [user for _, user in rows] == [world["owner"].pk, world["co_owner"].pk]
+        assert result.ok() == {
+            "node": {
+                "number": "1",
+                "owners": [
+                    {
+                        "id": encode_id("Ownership", pk),
+                        "share": {"numerator": 1, "denominator": 2},
+                        "user": {"id": encode_id("User", user)},
+                        "premise": {"id": premise_id},
+                    }
+                    for pk, user in rows
+                ],
+            }
+        }
+
+
+# -- User.fullName / phone / email @requires(PERSONAL_DATA) ----------------------------
+
+PERSONAL = """
+query ($id: ID!) {
+  node(id: $id) { ... on User { id displayName fullName phone email } }
+}
+"""
+ALLOW, FORBIDDEN, INVISIBLE, UNAUTHENTICATED = "allow", "forbidden", "invisible", "unauth"
+
+
+# Who sees a user's display name without the PERSONAL_DATA capability: neighbours with
+# the directory, hosts and guests (a grant names both, also after it ended), whoever
+# manages guest access at the premise of the user's grant.
+SEES_DISPLAY_NAME = {
+    "owner": (
+        "co_owner",
+        "registered",
+        "resident",
+        "guest_elevated",
+        "guest_basic",
+        "guest_initial",
+        "guest_expired",
+        "guest_revoked",
+    ),
+    "guest_basic": ("owner", "co_owner"),
+    "guest_expired": ("owner", "co_owner"),
+    "stranger": (),
+}
+# The building each target currently belongs to (an expired guest: none).
+TARGET_BUILDING = {
+    "owner": PERSON_COLUMN,
+    "guest_basic": PERSON_COLUMN,
+    "guest_expired": None,
+    "stranger": OTHER_BUILDING_COLUMN,
+}
+
+
+def personal_data_about(target: str) -> dict[str, str]:
+    """Outcome per viewer of reading ``target``'s personal data."""
+    outcomes: dict[str, str] = dict.fromkeys(PEOPLE, INVISIBLE)
+    outcomes["anonymous"] = UNAUTHENTICATED
+    for viewer in SEES_DISPLAY_NAME[target]:
+        outcomes[viewer] = FORBIDDEN
+    outcomes["admin"] = ALLOW if allowed("PERSONAL_DATA", "ADMIN") else INVISIBLE
+    columns = TARGET_BUILDING[target] or {}
+    for viewer, column in columns.items():
+        if column in STAFF_COLUMNS and allowed("PERSONAL_DATA", column):
+            outcomes[viewer] = ALLOW  # staff of the organisation managing their building
+    outcomes[target] = ALLOW
+    return outcomes
+
+
+def personal_data_cells() -> Any:
+    for target in TARGET_BUILDING:
+        for key in PEOPLE:
+            yield pytest.param(key, target, id=f"{key}-{target}")
+
+
+def personal_values(key: str) -> dict[str, str]:
+    return {
+        "fullName": f"{key} full name",
+        "phone": "+79990000000",
+        "email": f"{key}@example.org",
+    }
+
+
+@pytest.mark.parametrize(("key", "target"), list(personal_data_cells()))
+async def test_user_personal_data(api: Api, world: World, key: str, target: str) -> None:
+    outcome = personal_data_about(target)[key]
+    result = await api.post(PERSONAL, {"id": world[target].id}, as_=person(world, key))
+    user = {"id": world[target].id, "displayName": target.replace("_", " ").title()}
+    if outcome == UNAUTHENTICATED:
+        assert_denied(result, "UNAUTHENTICATED", ["node"])
+        assert result.data == {"node": None}
+    elif outcome == INVISIBLE:
+        assert result.ok() == {"node": None}
+    elif outcome == FORBIDDEN:
+        assert result.response.status_code == 200
+        assert sorted((e["extensions"]["code"], tuple(e["path"])) for e in result.errors) == [
+            ("FORBIDDEN", ("node", "email")),
+            ("FORBIDDEN", ("node", "fullName")),
+            ("FORBIDDEN", ("node", "phone")),
+        ], result
+        assert result.data == {"node": {**user, "fullName": None, "phone": None, "email": None}}
+    else:
+        assert result.ok() == {"node": {**user, **personal_values(target)}}
+
+
+NEIGHBOURS_PHONES = """
+query ($id: ID!) { building(id: $id) { neighbours(first: 100) { nodes { user { id phone } } } } }
+"""
+OWNERS_PHONES = """
+query ($id: ID!) { node(id: $id) { ... on Premise { owners { user { id phone } } } } }
+"""
+
+
+def assert_phones(
+    result: GraphQLResult, world: World, key: str, users: list[dict[str, Any]], path: list[Any]
+) -> None:
+    """Each user's phone: the viewer's own or a staff member's (PERSONAL_DATA) is there;
+    any other one is null with FORBIDDEN at its path."""
+    assert result.response.status_code == 200, result
+    reads_all = allowed("PERSONAL_DATA", PERSON_COLUMN[key])
+    forbidden = []
+    for index, user in enumerate(users):
+        if reads_all or user["id"] == world[key].id:
+            assert user["phone"] == "+79990000000", user
+        else:
+            assert user["phone"] is None, user
+            forbidden.append([*path, index, "user", "phone"])
+    errors = [(e["extensions"]["code"], e["path"]) for e in result.errors]
+    assert errors == [("FORBIDDEN", p) for p in forbidden], result
+
+
+@pytest.mark.parametrize(
+    "key", [key for key in PEOPLE if allowed("NEIGHBOURS_DIRECTORY", PERSON_COLUMN[key])]
+)
+async def test_personal_data_through_neighbours(api: Api, world: World, key: str) -> None:
+    """Neighbours see a display name and premise number, never a neighbour's phone."""
+    result = await api.post(NEIGHBOURS_PHONES, {"id": world.building_id}, as_=world[key])
+    assert result.data is not None, result
+    users = [node["user"] for node in result.data["building"]["neighbours"]["nodes"]]
+    assert len(users) == 4
+    assert_phones(result, world, key, users, ["building", "neighbours", "nodes"])
+
+
+@pytest.mark.parametrize(
+    "key", [key for key in PEOPLE if allowed("OWNERS_REGISTER", PERSON_COLUMN[key])]
+)
+async def test_personal_data_through_owners_register(api: Api, world: World, key: str) -> None:
+    """The register names owners; their phones only for staff (and the owner themself)."""
+    result = await api.post(OWNERS_PHONES, {"id": world.premise_id("1")}, as_=world[key])
+    assert result.data is not None, result
+    users = [owner["user"] for owner in result.data["node"]["owners"]]
+    assert [user["id"] for user in users] == [world["owner"].id, world["co_owner"].id]
+    assert_phones(result, world, key, users, ["node", "owners"])
+
+
+async def test_personal_data_of_guests_through_grants(api: Api, world: World) -> None:
+    """A host sees who their guests are, not their phones."""
+    result = await api.post(
+        "{ viewer { guestGrantsGiven(first: 10) { nodes { grantee { id phone } } } } }",
+        as_=world["owner"],
+    )
+    assert result.data is not None, result
+    users = [node["grantee"] for node in result.data["viewer"]["guestGrantsGiven"]["nodes"]]
+    assert sorted(user["id"] for user in users) == sorted(
+        world[key].id
+        for key in (
+            "guest_elevated",
+            "guest_basic",
+            "guest_initial",
+            "guest_expired",
+            "guest_revoked",
+        )
+    )
+    assert all(user["phone"] is None for user in users)
+    assert sorted(tuple(map(str, e["path"])) for e in result.errors) == sorted(
+        ("viewer", "guestGrantsGiven", "nodes", str(index), "grantee", "phone")
+        for index in range(len(users))
+    )
+    assert {e["extensions"]["code"] for e in result.errors} == {"FORBIDDEN"}
+
+
+OWN_PERSONAL = "{ viewer { user { id fullName phone email } } }"
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_own_personal_data(api: Api, world: World, key: str) -> None:
+    """Every user reads their own personal data."""
+    result = await api.post(OWN_PERSONAL, as_=person(world, key))
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["viewer"])
+        assert result.data is None
+        return
+    assert result.ok() == {"viewer": {"user": {"id": world[key].id, **personal_values(key)}}}
+
+
+# -- guestAccessGrant / guestAccessRevoke @requires(GUEST_ACCESS_MANAGE) ---------------
+
+GRANT = """
+mutation ($input: GuestAccessGrantInput!) {
+  guestAccessGrant(input: $input) {
+    grant {
+      id level expiresAt isActive revokedAt
+      premise { id number } grantor { id } grantee { id }
+    }
+    userErrors { code field }
+  }
+}
+"""
+REVOKE = """
+mutation ($input: GuestAccessRevokeInput!) {
+  guestAccessRevoke(input: $input) {
+    grant { id isActive revokedAt grantee { id } }
+    userErrors { code field }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("number", ["1", "2", "3"])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_guest_access_grant(api: Api, world: World, key: str, number: str) -> None:
+    guest = await insert_user(api, "guest")
+    assert guest.pk is not None
+    expires_at = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    variables = {
+        "input": {
+            "premiseId": world.premise_id(number),
+            "granteeId": guest.id,
+            "level": "BASIC",
+            "expiresAt": expires_at.isoformat(),
+        }
+    }
+    grants_before = await grants_snapshot(api, world)
+    result = await api.post(GRANT, variables, as_=person(world, key))
+    grants_after = await grants_snapshot(api, world)
+    notifications = await notifications_of(api, [guest.pk])
+
+    if key == "anonymous" or not allowed("GUEST_ACCESS_MANAGE", premise_column(key, number)):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["guestAccessGrant"])
+        assert result.data is None
+        assert grants_after == grants_before
+        assert notifications == []
+        return
+
+    grant = result.ok()["guestAccessGrant"]
+    assert grant["userErrors"] == []
+    (new,) = [row for row in grants_after if row not in grants_before]
+    try:
+        grant_id = encode_id("GuestGrant", new[0])
+        assert grant["grant"] == {
+            "id": grant_id,
+            "level": "BASIC",
+            "expiresAt": grant["grant"]["expiresAt"],
+            "isActive": True,
+            "revokedAt": None,
+            "premise": {"id": world.premise_id(number), "number": number},
+            "grantor": {"id": world[key].id},
+            "grantee": {"id": guest.id},
+        }
+        assert datetime.fromisoformat(grant["grant"]["expiresAt"]) == expires_at
+        assert len(grants_after) == len(grants_before) + 1
+        assert notifications == [(guest.pk, "GUEST_ACCESS_GRANTED", "GuestGrant", new[0])]
+    finally:  # leave the world as it was
+        async with api.db.transaction() as (session, _):
+            await session.execute(delete(GuestGrant).where(GuestGrant.id == new[0]))
+
+
+@pytest.mark.parametrize(("number", "grantor"), [("1", "owner"), ("2", "registered")])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_guest_access_revoke(
+    api: Api, world: World, key: str, number: str, grantor: str
+) -> None:
+    guest = await insert_user(api, "guest")
+    assert guest.pk is not None
+    grant_pk = await insert_grant(api, world, premise=number, grantor=grantor, grantee=guest.pk)
+    try:
+        variables = {"input": {"grantId": encode_id("GuestGrant", grant_pk)}}
+        grants_before = await grants_snapshot(api, world)
+        result = await api.post(REVOKE, variables, as_=person(world, key))
+        grants_after = await grants_snapshot(api, world)
+        notifications = await notifications_of(api, [guest.pk])
+
+        if key == "anonymous" or not allowed("GUEST_ACCESS_MANAGE", premise_column(key, number)):
+            code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+            assert_denied(result, code, ["guestAccessRevoke"])
+            assert result.data is None
+            assert grants_after == grants_before
+            assert notifications == []
+            return
+
+        payload = result.ok()["guestAccessRevoke"]
+        assert payload["userErrors"] == []
+        assert payload["grant"]["id"] == encode_id("GuestGrant", grant_pk)
+        assert payload["grant"]["isActive"] is False
+        assert payload["grant"]["revokedAt"] is not None
+        assert payload["grant"]["grantee"] == {"id": guest.id}
+        row = await read_one(
+            api,
+            select(GuestGrant.revoked_at, GuestGrant.revoked_by_id).where(
+                GuestGrant.id == grant_pk
+            ),
+        )
+        assert row is not None
+        assert row[0] is not None
+        assert row[1] == world[key].pk
+        assert [r for r in grants_after if r[0] != grant_pk] == [
+            r for r in grants_before if r[0] != grant_pk
+        ]
+        assert notifications == [(guest.pk, "GUEST_ACCESS_REVOKED", "GuestGrant", grant_pk)]
+    finally:  # leave the world as it was
+        async with api.db.transaction() as (session, _):
+            await session.execute(delete(GuestGrant).where(GuestGrant.id == grant_pk))
+
+
+# -- the table covers everything -------------------------------------------------------
+
+# Guarded fields of the schema and the capability each one names; a new guarded field
+# fails test_every_guarded_field_is_tested until it gets its cells above.
+GUARDED_FIELDS = {
+    ("Building", "neighbours"): "NEIGHBOURS_DIRECTORY",
+    ("Premise", "owners"): "OWNERS_REGISTER",
+    ("User", "fullName"): "PERSONAL_DATA",
+    ("User", "phone"): "PERSONAL_DATA",
+    ("User", "email"): "PERSONAL_DATA",
+    ("Mutation", "guestAccessGrant"): "GUEST_ACCESS_MANAGE",
+    ("Mutation", "guestAccessRevoke"): "GUEST_ACCESS_MANAGE",
+}
+
+
+def test_every_capability_has_a_row() -> None:
+    missing = {capability.value for capability in Capability} - set(EXPECTED)
+    assert not missing, f"add these capabilities to EXPECTED: {sorted(missing)}"
+    assert set(EXPECTED) == {capability.value for capability in Capability}
+    for capability in EXPECTED:
+        marks(capability)
+
+
+def test_every_person_has_a_column() -> None:
+    assert set(PERSON_COLUMN) == set(PEOPLE)
+    assert set(OTHER_BUILDING_COLUMN) == set(PEOPLE)
+
+
+def test_every_guarded_field_is_tested() -> None:
+    document = parse(build_schema().as_str())
+    guarded: dict[tuple[str, str], str] = {}
+    for definition in document.definitions:
+        if not isinstance(definition, ObjectTypeDefinitionNode):
+            continue
+        for field in definition.fields or ():
+            for directive in field.directives or ():
+                if directive.name.value != "requires":
+                    continue
+                (argument,) = directive.arguments
+                assert isinstance(argument.value, EnumValueNode | StringValueNode)
+                guarded[(definition.name.value, field.name.value)] = argument.value.value
+    assert guarded == GUARDED_FIELDS

@@ -13,9 +13,11 @@ from edom_graphql.core.capabilities import MATRIX, Capability, Tier
 from edom_graphql.core.context import AppInfo
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
+from edom_graphql.core.loaders import later
 from edom_graphql.core.nodes import Node
 from edom_graphql.core.pagination import Connection, build_connection, page_request
 from edom_graphql.core.permissions import requires
+from edom_graphql.core.selection import selects
 
 if TYPE_CHECKING:
     from edom_graphql.residents.types import NeighbourConnection, Ownership
@@ -120,14 +122,18 @@ class Building(Node):
         items = await loaders.premises_page.load((self.pk, page, (kind,)))
         for premise in items:
             loaders.premise.prime(premise.pk, premise)
+        if items and selects(info, ("edges", "node", "owners"), ("nodes", "owners")):
+            from edom_graphql.residents.owners import prefetch_owners
+
+            await prefetch_owners(info.context, self, items)
         connection = build_connection(items, page, Premise.sort_key)
         return PremiseConnection(
             edges=connection.edges, page_info=connection.page_info, building_pk=self.pk, kind=kind
         )
 
-    @strawberry.field(
+    @requires(
+        Capability.NEIGHBOURS_DIRECTORY,
         description="Who of the building is on the platform: display name and premise number.",
-        extensions=requires(Capability.NEIGHBOURS_DIRECTORY),
     )
     async def neighbours(
         self,
@@ -162,6 +168,7 @@ class Premise(Node):
     area: Decimal = strawberry.field(description="Area, m², as an exact decimal string.")
     entrance: int | None = strawberry.field(description="Entrance (подъезд) number.")
     floor: int | None = strawberry.field(description="Floor.")
+    owners_value: strawberry.Private[list[Ownership] | None] = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Premise:
@@ -187,15 +194,16 @@ class Premise(Node):
         assert building is not None
         return building
 
-    @strawberry.field(
+    @requires(
+        Capability.OWNERS_REGISTER,
         description="Current owners with their shares (the register of owners).",
-        extensions=requires(Capability.OWNERS_REGISTER),
     )
-    async def owners(
+    def owners(
         self, info: AppInfo
     ) -> list[Annotated[Ownership, strawberry.lazy("edom_graphql.residents.types")]]:
-        owners: list[Ownership] = await info.context.loaders.ownerships_by_premise.load(self.pk)
-        return owners
+        if self.owners_value is not None:
+            return self.owners_value
+        return later(info.context.loaders.ownerships_by_premise.load(self.pk))
 
     @strawberry.field(description="The viewer's tier at this premise, if any.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:

@@ -138,6 +138,24 @@ class Context:
         organisations = await self.loaders.organisations_of_user.load(user_id)
         return any(profile.roles_in(org) & rule.staff for org in organisations)
 
+    def decided(self, capability: Capability, target: Any) -> bool | None:
+        """A decision already made in this operation, or None."""
+        return self._decisions.get(
+            (capability, target.building_id, target.premise_id, target.user_id)
+        )
+
+    def remember(
+        self,
+        capability: Capability,
+        allowed: bool,
+        *,
+        building_id: int | None = None,
+        premise_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        """Record a decision a parent made for its children (see :func:`requires`)."""
+        self._decisions[(capability, building_id, premise_id, user_id)] = allowed
+
     async def can(
         self,
         capability: Capability,

@@ -9,8 +9,8 @@ cached across users or across subscription events.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar, cast
 
 from aiodataloader import DataLoader
 from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, select, true
@@ -21,6 +21,7 @@ from edom_graphql.core.pagination import AnySelect, Column, PageRequest, page_pa
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 def keys_param(name: str = "keys") -> Any:
@@ -147,3 +148,13 @@ class PageByParentLoader(DataLoader[PageKey, list[V]], Generic[V]):
             for parent_id in parent_ids:
                 results[(parent_id, page, filters)] = grouped.get(parent_id, [])
         return [results[key] for key in keys]
+
+
+def later(awaitable: Awaitable[T | None]) -> T:
+    """A loader's future, returned as a resolver's value: graphql-core awaits it.
+
+    Lets a resolver stay synchronous when its value is usually at hand already and
+    only sometimes has to be loaded. For keys that exist (a foreign key guarantees
+    the row), so the value is typed without ``None``.
+    """
+    return cast(T, awaitable)

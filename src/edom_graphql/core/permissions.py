@@ -1,25 +1,27 @@
-"""The ``@requires(capability: …)`` directive and the permission that enforces it.
+"""The ``@requires(capability: …)`` directive and the guard that enforces it.
 
-A guarded field declares its capability and how to find the object in scope
-(a building, a premise or a user); the decision itself is made by
-:meth:`Context.can` from the capability matrix.
+A guarded field declares its capability and how to find the object in scope (a
+building, a premise or a user); the decision is made by :meth:`Context.can` from
+the capability matrix, once per object and operation. When the decision is
+already known (a parent decided it for a whole list), the guarded resolver runs
+synchronously, so a list of guarded objects costs no extra awaits.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import strawberry
-from strawberry.extensions import FieldExtension
-from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
 from edom_graphql.core.capabilities import MATRIX, Capability
-from edom_graphql.core.context import AppInfo
+from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
-from edom_graphql.core.errors import Forbidden
+from edom_graphql.core.errors import Forbidden, Unauthenticated
 
 CapabilityEnum = graphql_enum(
     Capability,
@@ -45,53 +47,125 @@ class Target:
     user_id: int | None = None
 
 
-ScopeResolver = Callable[[Any, AppInfo, dict[str, Any]], Awaitable[Target | None]]
+SourceScope = Callable[[Any, dict[str, Any]], Target | None]
+"""Finds the object in scope from the field's parent object and arguments, without I/O."""
+LoadingScope = Callable[[Any, AppInfo, dict[str, Any]], Awaitable[Target | None]]
+"""Finds the object in scope when that needs loading (e.g. from a mutation's input)."""
 
 
-async def source_building(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
-    """The building the field hangs on (``source.building_pk``, or ``source.pk`` of a building)."""
+def source_building(source: Any, kwargs: dict[str, Any]) -> Target | None:
+    """The building the field hangs on (its ``building_pk``)."""
     building_id = getattr(source, "building_pk", None)
     return Target(building_id=building_id) if building_id is not None else None
 
 
-async def source_user(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
+def source_user(source: Any, kwargs: dict[str, Any]) -> Target | None:
+    """The user the field hangs on."""
     return Target(user_id=source.pk)
 
 
-class Requires(BasePermission):
-    """Allows the field when the viewer has ``capability`` for the object in scope."""
+def _denied(capability: Capability) -> Forbidden:
+    return Forbidden(
+        f"This requires the {capability.value} capability here.", capability=capability.value
+    )
 
-    def __init__(self, capability: Capability, scope: ScopeResolver = source_building) -> None:
-        self.capability = capability
-        self.scope = scope
-        self.message = f"This requires the {capability.value} capability here."
 
-    async def has_permission(self, source: Any, info: AppInfo, **kwargs: Any) -> bool:
-        context = info.context
-        context.require_viewer()
-        target = await self.scope(source, info, kwargs)
-        if target is None:
-            return False
-        return await context.can(
-            self.capability,
-            building_id=target.building_id,
-            premise_id=target.premise_id,
-            user_id=target.user_id,
-        )
+async def _decide(context: Context, capability: Capability, target: Target | None) -> None:
+    if target is None or not await context.can(
+        capability,
+        building_id=target.building_id,
+        premise_id=target.premise_id,
+        user_id=target.user_id,
+    ):
+        raise _denied(capability)
 
-    def on_unauthorized(self) -> None:
-        raise Forbidden(self.message or "", capability=self.capability.value)
 
-    @property
-    def schema_directive(self) -> object:
-        return RequiresDirective(capability=self.capability)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guard(capability: Capability, scope: SourceScope | LoadingScope) -> Callable[[F], F]:
+    """Wrap a resolver so that it runs only for viewers with ``capability`` in scope.
+
+    The resolver must take ``info``. Anonymous viewers get ``UNAUTHENTICATED``, others
+    without the capability ``FORBIDDEN`` (the field's value is then null).
+    """
+    loading = inspect.iscoroutinefunction(scope)
+    source_scope = cast(SourceScope, scope)
+    loading_scope = cast(LoadingScope, scope)
+
+    def decorate(resolver: F) -> F:
+        if "info" not in inspect.signature(resolver).parameters:
+            raise TypeError(f"{resolver.__qualname__}: a guarded resolver must take `info`")
+
+        async def target_of(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
+            if loading:
+                return await loading_scope(source, info, kwargs)
+            return source_scope(source, kwargs)
+
+        if inspect.iscoroutinefunction(resolver):
+
+            @functools.wraps(resolver)
+            async def guarded_async(*args: Any, **kwargs: Any) -> Any:
+                info: AppInfo = kwargs["info"]
+                info.context.require_viewer()
+                source = args[0] if args else None
+                await _decide(info.context, capability, await target_of(source, info, kwargs))
+                return await resolver(*args, **kwargs)
+
+            return guarded_async  # type: ignore[return-value]
+
+        async def decide_then_resolve(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            info: AppInfo = kwargs["info"]
+            source = args[0] if args else None
+            await _decide(info.context, capability, await target_of(source, info, kwargs))
+            result = resolver(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        @functools.wraps(resolver)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            context: Context = kwargs["info"].context
+            if context.viewer_id is None:
+                raise Unauthenticated()
+            if not loading:
+                target = source_scope(args[0] if args else None, kwargs)
+                if target is None:
+                    raise _denied(capability)
+                decided = context.decided(capability, target)
+                if decided is True:
+                    return resolver(*args, **kwargs)
+                if decided is False:
+                    raise _denied(capability)
+            return decide_then_resolve(args, kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 def requires(
-    capability: Capability, scope: ScopeResolver = source_building
-) -> list[FieldExtension]:
-    """Field extensions that guard a field with a capability and print ``@requires``."""
-    return [PermissionExtension(permissions=[Requires(capability, scope)], use_directives=True)]
+    capability: Capability,
+    scope: SourceScope | LoadingScope = source_building,
+    *,
+    mutation: bool = False,
+    **options: Any,
+) -> Callable[[Callable[..., Any]], Any]:
+    """A field (or mutation) guarded by ``capability``; the SDL prints ``@requires``."""
+    make = strawberry.mutation if mutation else strawberry.field
+
+    def decorate(resolver: Callable[..., Any]) -> Any:
+        return make(directives=[RequiresDirective(capability=capability)], **options)(
+            guard(capability, scope)(resolver)
+        )
+
+    return decorate
 
 
-__all__ = ["CapabilityEnum", "Requires", "RequiresDirective", "Target", "requires"]
+__all__ = [
+    "CapabilityEnum",
+    "RequiresDirective",
+    "Target",
+    "guard",
+    "requires",
+    "source_building",
+    "source_user",
+]

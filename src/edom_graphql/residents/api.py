@@ -223,10 +223,12 @@ class ResidentMutations:
         tier = (await fresh.profile()).premise_tiers.get(result.premise_id)
         return ResidencyConfirmPayload(premise=premise, tier=tier, user_errors=[])
 
-    @strawberry.mutation(
+    @requires(
+        Capability.GUEST_ACCESS_MANAGE,
+        _input_premise,
+        mutation=True,
         description="Give a user temporary guest access to the viewer's premise. The guest is "
         "notified.",
-        extensions=requires(Capability.GUEST_ACCESS_MANAGE, _input_premise),
     )
     async def guest_access_grant(
         self, info: AppInfo, input: MutationInput[GuestAccessGrantInput]
@@ -264,10 +266,12 @@ class ResidentMutations:
         grant = await context.for_operation().loaders.guest_grant.load(result)
         return GuestAccessGrantPayload(grant=grant, user_errors=[])
 
-    @strawberry.mutation(
+    @requires(
+        Capability.GUEST_ACCESS_MANAGE,
+        _input_grant_premise,
+        mutation=True,
         description="Revoke a guest's access to the viewer's premise at once. The guest is "
         "notified.",
-        extensions=requires(Capability.GUEST_ACCESS_MANAGE, _input_grant_premise),
     )
     async def guest_access_revoke(
         self, info: AppInfo, input: MutationInput[GuestAccessRevokeInput]

@@ -55,6 +55,13 @@ GUEST_GRANT_COLUMNS = select(
 
 USER_BY_ID = KeyedQuery(USER_COLUMNS, models.User.id, User.from_row)
 OWNERSHIP_BY_ID = KeyedQuery(OWNERSHIP_COLUMNS, models.Ownership.id, Ownership.from_row)
+OWNERS_WITH_USERS_BY_PREMISE = KeyedQuery(
+    OWNERSHIP_COLUMNS.add_columns(*USER_COLUMNS.selected_columns)
+    .join(models.User, models.User.id == models.Ownership.user_id)
+    .order_by(models.Ownership.id),
+    models.Ownership.premise_id,
+    Ownership.with_user_from_row,
+)
 OWNERSHIPS_BY_PREMISE = KeyedQuery(
     OWNERSHIP_COLUMNS.order_by(models.Ownership.id), models.Ownership.premise_id, Ownership.from_row
 )
@@ -67,6 +74,10 @@ def user_loader(db: Database) -> RowByKeyLoader[User]:
 
 def ownerships_by_premise_loader(db: Database) -> RowsByKeyLoader[Ownership]:
     return RowsByKeyLoader(db, OWNERSHIPS_BY_PREMISE)
+
+
+def owners_with_users_loader(db: Database) -> RowsByKeyLoader[Ownership]:
+    return RowsByKeyLoader(db, OWNERS_WITH_USERS_BY_PREMISE)
 
 
 def ownership_loader(db: Database) -> RowByKeyLoader[Ownership]:

@@ -15,6 +15,7 @@ from edom_graphql.core.context import AppInfo
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
+from edom_graphql.core.loaders import later
 from edom_graphql.core.nodes import Node
 from edom_graphql.core.pagination import (
     Connection,
@@ -71,25 +72,20 @@ class User(Node):
             email_value=row[4],
         )
 
-    @strawberry.field(
-        description="Full name (personal data).",
-        extensions=requires(Capability.PERSONAL_DATA, source_user),
-    )
-    def full_name(self) -> str | None:
+    @requires(Capability.PERSONAL_DATA, source_user, description="Full name (personal data).")
+    def full_name(self, info: AppInfo) -> str | None:
         return self.full_name_value
 
-    @strawberry.field(
+    @requires(
+        Capability.PERSONAL_DATA,
+        source_user,
         description="Phone number in E.164 form (personal data).",
-        extensions=requires(Capability.PERSONAL_DATA, source_user),
     )
-    def phone(self) -> str | None:
+    def phone(self, info: AppInfo) -> str | None:
         return self.phone_value
 
-    @strawberry.field(
-        description="E-mail address (personal data).",
-        extensions=requires(Capability.PERSONAL_DATA, source_user),
-    )
-    def email(self) -> str | None:
+    @requires(Capability.PERSONAL_DATA, source_user, description="E-mail address (personal data).")
+    def email(self, info: AppInfo) -> str | None:
         return self.email_value
 
 
@@ -107,6 +103,7 @@ class Ownership(Node):
     user_pk: strawberry.Private[int]
     share: Fraction = strawberry.field(description="The owned share of the premise.")
     since: datetime = strawberry.field(description="When the ownership was recorded.")
+    user_value: strawberry.Private[User | None] = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Ownership:
@@ -120,11 +117,18 @@ class Ownership(Node):
             since=row[6],
         )
 
+    @classmethod
+    def with_user_from_row(cls, row: Sequence[Any]) -> Ownership:
+        """An ownership row followed by its owner's user columns (see ``USER_COLUMNS``)."""
+        ownership = cls.from_row(row)
+        ownership.user_value = User.from_row(row[7:12])
+        return ownership
+
     @strawberry.field(description="The owner.")
-    async def user(self, info: AppInfo) -> User:
-        user = await info.context.loaders.user.load(self.user_pk)
-        assert user is not None
-        return user
+    def user(self, info: AppInfo) -> User:
+        if self.user_value is not None:
+            return self.user_value
+        return later(info.context.loaders.user.load(self.user_pk))
 
     @strawberry.field(description="The premise owned.")
     async def premise(self, info: AppInfo) -> PremiseRef:

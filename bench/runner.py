@@ -309,6 +309,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             "srv CPU: server process user+system CPU time in the measured window ÷ requests; "
             f"SQL/req: counted in-process over {args.count_repetitions} requests; "
+            "values/resp: scalar values in one response's data; "
             "pg CPU: local PostgreSQL backends of the bench database."
         )
         if peak_rss is not None:

@@ -33,10 +33,20 @@ class StatementCount:
     first_error: str | None = None
     sample: list[str] = field(default_factory=list)
     """The statements of one request, for reading."""
+    values: int | None = None
+    """Leaf values (scalars) in the ``data`` of one response: the size of the answer."""
 
     @property
     def per_request(self) -> float | None:
         return self.statements / self.requests if self.requests else None
+
+
+def _leaf_values(data: Any) -> int:
+    if isinstance(data, dict):
+        return sum(_leaf_values(value) for value in data.values())
+    if isinstance(data, list):
+        return sum(_leaf_values(value) for value in data)
+    return 1
 
 
 async def _count(
@@ -56,7 +66,7 @@ async def _count(
         ) as client,
     ):
 
-        async def post(request: Request) -> tuple[bool, str]:
+        async def post(request: Request) -> tuple[bool, str, int]:
             response = await client.post(
                 "/graphql",
                 content=request.body,
@@ -71,7 +81,8 @@ async def _count(
                 and NO_ERRORS not in body
                 and all(expected in body for expected in request.expect)
             )
-            return ok, f"HTTP {response.status_code}: {body[:500].decode(errors='replace')}"
+            values = _leaf_values(response.json().get("data")) if ok else 0
+            return ok, f"HTTP {response.status_code}: {body[:500].decode(errors='replace')}", values
 
         # The first request of a subject provisions it (one extra SELECT): not counted.
         tokens = {r.token: r for requests in operations.values() for r in requests[:repetitions]}
@@ -100,13 +111,14 @@ async def _count(
             try:
                 for index in range(repetitions):
                     before = len(statements)
-                    ok, detail = await post(requests[index % len(requests)])
+                    ok, detail, values = await post(requests[index % len(requests)])
                     count.requests += 1
                     if not ok:
                         count.errors += 1
                         count.first_error = count.first_error or detail
                     if index == 0:
                         count.sample = statements[before:]
+                        count.values = values
             finally:
                 event.remove(engine, "before_cursor_execute", record)
                 if listeners is not None:

@@ -48,10 +48,6 @@ class Loaders:
         return residents.ownerships_by_premise_loader(self._db)
 
     @cached_property
-    def owners_with_users(self) -> residents.RowsByKeyLoader[residents.Ownership]:
-        return residents.owners_with_users_loader(self._db)
-
-    @cached_property
     def guest_grant(self) -> residents.RowByKeyLoader[residents.GuestGrant]:
         return residents.guest_grant_loader(self._db)
 

@@ -17,6 +17,7 @@ import edom_graphql.core.enum_types  # noqa: F401  (describes Tier and StaffRole
 from edom_graphql.buildings.queries import BuildingQueries
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.errors import BadUserInput
+from edom_graphql.core.execution import PlainLeafExecutor, use_plain_attribute_resolvers
 from edom_graphql.core.ids import decode_id
 from edom_graphql.core.limits import QueryLimits, SafeParserCache
 from edom_graphql.core.metrics import Metrics
@@ -115,11 +116,12 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=PlainLeafExecutor,
         schema_directives=[RequiresDirective],
         config=StrawberryConfig(
             auto_camel_case=True,
@@ -127,6 +129,8 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
             disable_field_suggestions=not settings.introspection_enabled,
         ),
     )
+    use_plain_attribute_resolvers(schema._schema)
+    return schema
 
 
 __all__ = ["Schema", "build_schema", "fetch_nodes"]

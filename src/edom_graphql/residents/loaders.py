@@ -30,15 +30,21 @@ USER_COLUMNS = select(
     models.User.phone,
     models.User.email,
 )
-OWNERSHIP_COLUMNS = select(
-    models.Ownership.id,
-    models.Ownership.premise_id,
-    models.Ownership.building_id,
-    models.Ownership.user_id,
-    models.Ownership.share_numerator,
-    models.Ownership.share_denominator,
-    models.Ownership.started_at,
-).where(models.Ownership.ended_at.is_(None))
+OWNERSHIP_COLUMNS = (
+    select(
+        models.Ownership.id,
+        models.Ownership.premise_id,
+        models.Ownership.building_id,
+        models.Ownership.user_id,
+        models.Ownership.share_numerator,
+        models.Ownership.share_denominator,
+        models.Ownership.started_at,
+    )
+    .add_columns(*USER_COLUMNS.selected_columns)
+    .join(models.User, models.User.id == models.Ownership.user_id)
+    .where(models.Ownership.ended_at.is_(None))
+)
+"""Current ownerships with their owners' user columns (``Ownership.from_row``)."""
 GUEST_GRANT_COLUMNS = select(
     models.GuestGrant.id,
     models.GuestGrant.premise_id,
@@ -55,13 +61,6 @@ GUEST_GRANT_COLUMNS = select(
 
 USER_BY_ID = KeyedQuery(USER_COLUMNS, models.User.id, User.from_row)
 OWNERSHIP_BY_ID = KeyedQuery(OWNERSHIP_COLUMNS, models.Ownership.id, Ownership.from_row)
-OWNERS_WITH_USERS_BY_PREMISE = KeyedQuery(
-    OWNERSHIP_COLUMNS.add_columns(*USER_COLUMNS.selected_columns)
-    .join(models.User, models.User.id == models.Ownership.user_id)
-    .order_by(models.Ownership.id),
-    models.Ownership.premise_id,
-    Ownership.with_user_from_row,
-)
 OWNERSHIPS_BY_PREMISE = KeyedQuery(
     OWNERSHIP_COLUMNS.order_by(models.Ownership.id), models.Ownership.premise_id, Ownership.from_row
 )
@@ -74,10 +73,6 @@ def user_loader(db: Database) -> RowByKeyLoader[User]:
 
 def ownerships_by_premise_loader(db: Database) -> RowsByKeyLoader[Ownership]:
     return RowsByKeyLoader(db, OWNERSHIPS_BY_PREMISE)
-
-
-def owners_with_users_loader(db: Database) -> RowsByKeyLoader[Ownership]:
-    return RowsByKeyLoader(db, OWNERS_WITH_USERS_BY_PREMISE)
 
 
 def ownership_loader(db: Database) -> RowByKeyLoader[Ownership]:

@@ -21,7 +21,7 @@ async def prefetch_owners(
     if not await context.can(Capability.OWNERS_REGISTER, building_id=building.pk):
         return
     loaders = context.loaders
-    owners_by_premise = await loaders.owners_with_users.load_many([p.pk for p in premises])
+    owners_by_premise = await loaders.ownerships_by_premise.load_many([p.pk for p in premises])
     profile = await context.profile()
     staff_here = bool(
         profile.roles_in(building.organisation_id) & MATRIX[Capability.PERSONAL_DATA].staff
@@ -31,10 +31,8 @@ async def prefetch_owners(
     for premise, owners in zip(premises, owners_by_premise, strict=True):
         premise.owners_value = owners
         for ownership in owners:
-            user = ownership.user_value
-            if user is not None:
-                loaders.user.prime(user.pk, user)
-            if may_see_all or (user is not None and user.pk == profile.user_id):
+            loaders.user.prime(ownership.user_pk, ownership.user)
+            if may_see_all or ownership.user_pk == profile.user_id:
                 context.remember(Capability.PERSONAL_DATA, True, user_id=ownership.user_pk)
             elif may_see_none:
                 context.remember(Capability.PERSONAL_DATA, False, user_id=ownership.user_pk)

@@ -15,7 +15,6 @@ from edom_graphql.core.context import AppInfo
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import later
 from edom_graphql.core.nodes import Node
 from edom_graphql.core.pagination import (
     Connection,
@@ -103,10 +102,11 @@ class Ownership(Node):
     user_pk: strawberry.Private[int]
     share: Fraction = strawberry.field(description="The owned share of the premise.")
     since: datetime = strawberry.field(description="When the ownership was recorded.")
-    user_value: strawberry.Private[User | None] = None
+    user: User = strawberry.field(description="The owner.")
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Ownership:
+        """An ownership row followed by its owner's user columns (see ``OWNERSHIP_COLUMNS``)."""
         return cls(
             id=strawberry.ID(encode_id("Ownership", row[0])),
             pk=row[0],
@@ -115,20 +115,8 @@ class Ownership(Node):
             user_pk=row[3],
             share=Fraction(numerator=row[4], denominator=row[5]),
             since=row[6],
+            user=User.from_row(row[7:12]),
         )
-
-    @classmethod
-    def with_user_from_row(cls, row: Sequence[Any]) -> Ownership:
-        """An ownership row followed by its owner's user columns (see ``USER_COLUMNS``)."""
-        ownership = cls.from_row(row)
-        ownership.user_value = User.from_row(row[7:12])
-        return ownership
-
-    @strawberry.field(description="The owner.")
-    def user(self, info: AppInfo) -> User:
-        if self.user_value is not None:
-            return self.user_value
-        return later(info.context.loaders.user.load(self.user_pk))
 
     @strawberry.field(description="The premise owned.")
     async def premise(self, info: AppInfo) -> PremiseRef:

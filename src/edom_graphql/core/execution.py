@@ -1,11 +1,13 @@
 """Execution with a fast path for plain leaf fields.
 
-Most fields of a response are scalars read straight off an object (``number``,
-``area``, ``id``). graphql-core builds a resolve-info tuple, calls the resolver and
-walks ``complete_value`` for each of them; for these fields the outcome is just
-``coerce_output_value(getattr(source, name))``. The executor below computes that
-directly and leaves every other case (nulls in non-null fields, failed coercions,
-middleware, resolvers, objects, lists) to graphql-core unchanged.
+Most fields of a response are read straight off an object: scalars (``number``,
+``area``, ``id``) and nested objects (an edge's ``node``, an ownership's ``share``).
+graphql-core builds a resolve-info tuple, calls the resolver and walks
+``complete_value`` for each of them; for these fields the outcome is just
+``coerce_output_value(getattr(source, name))``, or the sub-selection executed on
+``getattr(source, name)``. The executor below does that directly and leaves every
+other case (nulls in non-null fields, failed coercions, objects of the wrong type,
+middleware, resolvers, lists, abstract types) to graphql-core unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     Undefined,
-    get_named_type,
     is_leaf_type,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -38,13 +39,22 @@ class PlainLeaf:
     nullable: bool
 
 
-def _attribute_resolver(name: str, leaf: PlainLeaf | None) -> Callable[..., Any]:
+@dataclass(frozen=True, slots=True)
+class PlainObject:
+    """A plain attribute whose value is an object: its sub-selection runs directly."""
+
+    get: Callable[[Any], Any]
+    type: GraphQLObjectType
+    nullable: bool
+
+
+def _attribute_resolver(name: str, plain: PlainLeaf | PlainObject | None) -> Callable[..., Any]:
     get = attrgetter(name)
 
     def resolve(source: Any, info: Any) -> Any:
         return get(source)
 
-    resolve.plain_leaf = leaf  # type: ignore[attr-defined]
+    resolve.plain = plain  # type: ignore[attr-defined]
     return resolve
 
 
@@ -62,16 +72,18 @@ def use_plain_attribute_resolvers(schema: GraphQLSchema) -> None:
             definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if not getattr(field.resolve, "_is_default", False) or definition is None:
                 continue
-            named = get_named_type(field.type)
-            leaf = None
-            if is_leaf_type(named) and not field.args:
-                assert isinstance(named, GraphQLLeafType)
-                leaf = PlainLeaf(
-                    get=attrgetter(definition.python_name),
-                    coerce=named.coerce_output_value,
-                    nullable=not isinstance(field.type, GraphQLNonNull),
-                )
-            field.resolve = _attribute_resolver(definition.python_name, leaf)
+            nullable = not isinstance(field.type, GraphQLNonNull)
+            bare = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            get = attrgetter(definition.python_name)
+            plain: PlainLeaf | PlainObject | None = None
+            if field.args:
+                plain = None
+            elif is_leaf_type(bare):
+                assert isinstance(bare, GraphQLLeafType)
+                plain = PlainLeaf(get=get, coerce=bare.coerce_output_value, nullable=nullable)
+            elif isinstance(bare, GraphQLObjectType):
+                plain = PlainObject(get=get, type=bare, nullable=nullable)
+            field.resolve = _attribute_resolver(definition.python_name, plain)
 
 
 class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):

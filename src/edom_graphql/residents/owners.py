@@ -20,8 +20,9 @@ async def prefetch_owners(
     ``PERSONAL_DATA`` where the building alone settles it."""
     if not await context.can(Capability.OWNERS_REGISTER, building_id=building.pk):
         return
-    loaders = context.loaders
-    owners_by_premise = await loaders.ownerships_by_premise.load_many([p.pk for p in premises])
+    owners_by_premise = await context.loaders.ownerships_by_premise.load_many(
+        [p.pk for p in premises]
+    )
     profile = await context.profile()
     staff_here = bool(
         profile.roles_in(building.organisation_id) & MATRIX[Capability.PERSONAL_DATA].staff
@@ -31,7 +32,6 @@ async def prefetch_owners(
     for premise, owners in zip(premises, owners_by_premise, strict=True):
         premise.owners_value = owners
         for ownership in owners:
-            loaders.user.prime(ownership.user_pk, ownership.user)
             if may_see_all or ownership.user_pk == profile.user_id:
                 context.remember(Capability.PERSONAL_DATA, True, user_id=ownership.user_pk)
             elif may_see_none:

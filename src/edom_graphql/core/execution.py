@@ -87,7 +87,7 @@ def use_plain_attribute_resolvers(schema: GraphQLSchema) -> None:
 
 
 class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, completing plain leaf fields in one step."""
+    """Strawberry's executor, completing plain attribute fields in one step."""
 
     def execute_field(
         self,
@@ -102,19 +102,33 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
             field: GraphQLField | None = parent_type.fields.get(
                 field_details_list[0].node.name.value
             )
-            leaf: PlainLeaf | None = getattr(field.resolve, "plain_leaf", None) if field else None
-            if leaf is not None:
+            plain: PlainLeaf | PlainObject | None = (
+                getattr(field.resolve, "plain", None) if field is not None else None
+            )
+            if plain is not None:
                 try:
-                    value = leaf.get(source)
-                    if value is None:
-                        if leaf.nullable:
-                            return None
-                    elif not isinstance(value, Exception):
-                        coerced = leaf.coerce(value)
-                        if coerced is not None and coerced is not Undefined:
-                            return coerced
-                except Exception:  # noqa: S110 — graphql-core reports it below
+                    value = plain.get(source)
+                except Exception:
+                    value = Undefined
+                if value is None:
+                    if plain.nullable:
+                        return None
+                elif value is Undefined or isinstance(value, Exception):
                     pass
+                elif isinstance(plain, PlainLeaf):
+                    try:
+                        coerced = plain.coerce(value)
+                    except Exception:
+                        coerced = None
+                    if coerced is not None and coerced is not Undefined:
+                        return coerced
+                else:
+                    is_type_of = plain.type.is_type_of
+                    # Strawberry's is_type_of looks only at the value, not at the info.
+                    if is_type_of is None or is_type_of(value, None) is True:  # type: ignore[arg-type]
+                        return self.collect_and_execute_subfields(
+                            plain.type, field_details_list, path, value, position_context
+                        )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -197,6 +198,7 @@ class Premise(Node):
     @requires(
         Capability.OWNERS_REGISTER,
         description="Current owners with their shares (the register of owners).",
+        prefetched=attrgetter("owners_value"),
     )
     def owners(
         self, info: AppInfo

@@ -26,8 +26,11 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
+from graphql.execution.executor import to_nodes
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from edom_graphql.core.permissions import Prefetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,15 @@ def use_plain_attribute_resolvers(schema: GraphQLSchema) -> None:
             elif isinstance(bare, GraphQLObjectType):
                 plain = PlainObject(get=get, type=bare, nullable=nullable)
             field.resolve = _attribute_resolver(definition.python_name, plain)
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field in graphql_type.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            resolver = getattr(definition, "base_resolver", None)
+            prefetched = getattr(getattr(resolver, "wrapped_func", None), "prefetched", None)
+            if prefetched is not None and field.resolve is not None:
+                field.resolve.prefetched = prefetched
 
 
 class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -129,6 +141,48 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
                         return self.collect_and_execute_subfields(
                             plain.type, field_details_list, path, value, position_context
                         )
+            prefetched: Prefetched | None = (
+                getattr(field.resolve, "prefetched", None) if field is not None else None
+            )
+            if prefetched is not None:
+                value = prefetched.get(source)
+                target = prefetched.scope(source, {}) if value is not None else None
+                if target is not None and self.context_value.decided(prefetched.capability, target):
+                    assert field is not None
+                    return self._complete_prefetched(
+                        parent_type, field, field_details_list, path, value, position_context
+                    )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _complete_prefetched(
+        self,
+        parent_type: GraphQLObjectType,
+        field: GraphQLField,
+        field_details_list: Any,
+        path: Any,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's ``execute_field`` with the resolver's result already known."""
+        return_type = field.type
+        info = self.build_resolve_info(field, to_nodes(field_details_list), parent_type, path)
+        try:
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, return_type, field_details_list, path)
+                return None
+
+        return await_completed()

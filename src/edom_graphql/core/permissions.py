@@ -83,7 +83,25 @@ async def _decide(context: Context, capability: Capability, target: Target | Non
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def guard(capability: Capability, scope: SourceScope | LoadingScope) -> Callable[[F], F]:
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """Where a guarded field's value may already sit on its parent object.
+
+    When ``get(source)`` is not None and the decision for the scope is already made
+    (a parent decided it for a whole page), the executor completes that value
+    without calling the resolver (see :mod:`edom_graphql.core.execution`).
+    """
+
+    get: Callable[[Any], Any]
+    capability: Capability
+    scope: SourceScope
+
+
+def guard(
+    capability: Capability,
+    scope: SourceScope | LoadingScope,
+    prefetched: Callable[[Any], Any] | None = None,
+) -> Callable[[F], F]:
     """Wrap a resolver so that it runs only for viewers with ``capability`` in scope.
 
     The resolver must take ``info``. Anonymous viewers get ``UNAUTHENTICATED``, others
@@ -137,6 +155,10 @@ def guard(capability: Capability, scope: SourceScope | LoadingScope) -> Callable
                     raise _denied(capability)
             return decide_then_resolve(args, kwargs)
 
+        if prefetched is not None:
+            if loading:
+                raise TypeError("a prefetched value needs a scope found without I/O")
+            guarded.prefetched = Prefetched(prefetched, capability, source_scope)  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate
@@ -147,14 +169,19 @@ def requires(
     scope: SourceScope | LoadingScope = source_building,
     *,
     mutation: bool = False,
+    prefetched: Callable[[Any], Any] | None = None,
     **options: Any,
 ) -> Callable[[Callable[..., Any]], Any]:
-    """A field (or mutation) guarded by ``capability``; the SDL prints ``@requires``."""
+    """A field (or mutation) guarded by ``capability``; the SDL prints ``@requires``.
+
+    ``prefetched`` reads the value a parent may have attached to the object (see
+    :class:`Prefetched`).
+    """
     make = strawberry.mutation if mutation else strawberry.field
 
     def decorate(resolver: Callable[..., Any]) -> Any:
         return make(directives=[RequiresDirective(capability=capability)], **options)(
-            guard(capability, scope)(resolver)
+            guard(capability, scope, prefetched)(resolver)
         )
 
     return decorate
@@ -162,6 +189,7 @@ def requires(
 
 __all__ = [
     "CapabilityEnum",
+    "Prefetched",
     "RequiresDirective",
     "Target",
     "guard",

@@ -143,7 +143,7 @@ class Building(Node):
         after: Annotated[
             str | None, strawberry.argument(description="Cursor to continue after.")
         ] = None,
-    ) -> Annotated[NeighbourConnection, strawberry.lazy("edom_graphql.residents.types")]:
+    ) -> Annotated[NeighbourConnection, strawberry.lazy("edom_graphql.residents.types")] | None:
         from edom_graphql.residents.types import neighbours_of
 
         return await neighbours_of(info, self.pk, first=first, after=after)
@@ -202,7 +202,7 @@ class Premise(Node):
     )
     def owners(
         self, info: AppInfo
-    ) -> list[Annotated[Ownership, strawberry.lazy("edom_graphql.residents.types")]]:
+    ) -> list[Annotated[Ownership, strawberry.lazy("edom_graphql.residents.types")]] | None:
         if self.owners_value is not None:
             return self.owners_value
         return later(info.context.loaders.ownerships_by_premise.load(self.pk))

@@ -232,7 +232,7 @@ class ResidentMutations:
     )
     async def guest_access_grant(
         self, info: AppInfo, input: MutationInput[GuestAccessGrantInput]
-    ) -> GuestAccessGrantPayload:
+    ) -> GuestAccessGrantPayload | None:
         context = info.context
         grantor_id = context.require_viewer()
         premise_id = expect_id(input.premise_id, "Premise", field="premiseId")
@@ -275,7 +275,7 @@ class ResidentMutations:
     )
     async def guest_access_revoke(
         self, info: AppInfo, input: MutationInput[GuestAccessRevokeInput]
-    ) -> GuestAccessRevokePayload:
+    ) -> GuestAccessRevokePayload | None:
         context = info.context
         actor_id = context.require_viewer()
         grant_id = expect_id(input.grant_id, "GuestGrant", field="grantId")

@@ -793,11 +793,6 @@ async def test_connection_init_timeout_closes_with_4408(api: Api) -> None:
         assert time.monotonic() - started >= timeout - 0.2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the legacy graphql-ws handler has no connection_init timeout: an "
-    "unauthenticated socket stays open indefinitely",
-)
 async def test_legacy_connection_init_timeout(api: Api) -> None:
     timeout = api.settings.websocket_init_timeout_seconds
     async with ws_connect(api.ws_url, LEGACY_WS) as client:

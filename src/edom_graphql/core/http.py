@@ -9,11 +9,13 @@ carry ``extensions.code``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +29,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -141,7 +144,29 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return receive_limited
 
 
+class LegacyWebSocketHandler(BaseGraphQLWSHandler[Context, None]):
+    """The legacy ``graphql-ws`` protocol, closing (4408) a socket that does not send
+    ``connection_init`` in time, like graphql-transport-ws does."""
+
+    async def handle(self) -> None:
+        timeout = self.view.connection_init_wait_timeout.total_seconds()
+
+        async def close_unless_initialised() -> None:
+            await asyncio.sleep(timeout)
+            if not self.connection_acknowledged:
+                with suppress(Exception):
+                    await self.websocket.close(4408, "Connection initialisation timeout")
+
+        watchdog = asyncio.create_task(close_unless_initialised())
+        try:
+            await super().handle()
+        finally:
+            watchdog.cancel()
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
+    graphql_ws_handler_class = LegacyWebSocketHandler
+
     def __init__(self, schema: Schema, services: Services) -> None:
         settings = services.settings
         super().__init__(

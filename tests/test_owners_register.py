@@ -57,3 +57,27 @@ async def test_owners_phones_are_personal_data(api: Api, viewer: str) -> None:
     else:
         assert phones == {"Owner": "+79990000000", "Co Owner": None}
         assert [e["extensions"]["code"] for e in result.errors] == ["FORBIDDEN"]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "edges { node { ...P } } } } } fragment P on Premise { number owners { user { id } } }",
+        "edges { node { ... on Premise { number owners { user { id } } } } } } } } ",
+        "nodes { number owners { user { id } } } } } } ",
+    ],
+    ids=["fragment", "inline-fragment", "nodes"],
+)
+async def test_owners_through_fragments_are_loaded_for_the_whole_page(
+    api: Api, selection: str
+) -> None:
+    world = await make_world(api, premises=3)
+    query = "query ($id: ID!) { building(id: $id) { premises(first: 3) { " + selection
+    await api.gql(query, {"id": world.building_id}, as_=world["owner"])
+    with api.count_statements() as statements:
+        data = await api.gql(query, {"id": world.building_id}, as_=world["owner"])
+    premises = data["building"]["premises"]
+    nodes = premises.get("nodes") or [edge["node"] for edge in premises["edges"]]
+    assert [len(node["owners"]) for node in nodes] == [2, 0, 0]
+    # profile, building, premises page, owners with their users: one statement each
+    assert len(statements) == 4, statements

@@ -119,10 +119,7 @@ class Building(Node):
         ] = None,
     ) -> PremiseConnection:
         page = page_request(first, after, types=(int, str, int))
-        loaders = info.context.loaders
-        items = await loaders.premises_page.load((self.pk, page, (kind,)))
-        for premise in items:
-            loaders.premise.prime(premise.pk, premise)
+        items = await info.context.loaders.premises_page.load((self.pk, page, (kind,)))
         if items and selects(info, ("edges", "node", "owners"), ("nodes", "owners")):
             from edom_graphql.residents.owners import prefetch_owners
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
+import orjson
 import strawberry
 from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 from sqlalchemy.orm import QueryableAttribute
@@ -57,8 +58,7 @@ class Connection(Generic[T]):
 
 
 def encode_cursor(key: CursorKey) -> str:
-    raw = json.dumps(list(key), separators=(",", ":"), default=str)
-    return base64.urlsafe_b64encode(raw.encode()).decode("ascii")
+    return base64.urlsafe_b64encode(orjson.dumps(key)).decode("ascii")
 
 
 def decode_cursor(cursor: str, *, types: Sequence[type]) -> CursorKey:

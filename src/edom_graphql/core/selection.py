@@ -4,28 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionNode
 
 from edom_graphql.core.context import AppInfo
 
 
-def _children(selections: Iterable[Selection], name: str) -> list[SelectedField]:
-    found: list[SelectedField] = []
+def _children(
+    selections: Iterable[SelectionNode], name: str, info: AppInfo, found: list[FieldNode]
+) -> list[FieldNode]:
     for selection in selections:
-        if isinstance(selection, SelectedField):
-            if selection.name == name:
+        if isinstance(selection, FieldNode):
+            if selection.name.value == name:
                 found.append(selection)
-        elif isinstance(selection, (FragmentSpread, InlineFragment)):
-            found.extend(_children(selection.selections, name))
+        elif isinstance(selection, InlineFragmentNode):
+            _children(selection.selection_set.selections, name, info, found)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = info._raw_info.fragments.get(selection.name.value)
+            if fragment is not None:
+                _children(fragment.selection_set.selections, name, info, found)
     return found
 
 
 def selects(info: AppInfo, *paths: tuple[str, ...]) -> bool:
-    """Whether the current field's selection contains any of ``paths`` (field names)."""
+    """Whether the current field's selection contains any of ``paths`` (field names).
+
+    Reads the query's own syntax tree; directives such as ``@skip`` are not
+    evaluated, so the answer may be a harmless "yes" for a skipped field.
+    """
     for path in paths:
-        level = _children(info.selected_fields, info.field_name)
+        level: list[FieldNode] = list(info._raw_info.field_nodes)
         for name in path:
-            level = [child for field in level for child in _children(field.selections, name)]
+            found: list[FieldNode] = []
+            for node in level:
+                if node.selection_set is not None:
+                    _children(node.selection_set.selections, name, info, found)
+            level = found
             if not level:
                 break
         else:

@@ -98,8 +98,94 @@ def use_plain_attribute_resolvers(schema: GraphQLSchema) -> None:
                 field.resolve.prefetched = prefetched
 
 
+_SLOW = object()
+
+
+def _plain_leaf_value(plain: PlainLeaf, source: Any) -> Any:
+    """The completed value of a plain leaf, or ``_SLOW`` when graphql-core must decide
+    (a null in a non-null field, a failed coercion: it reports those as errors)."""
+    try:
+        value = plain.get(source)
+    except Exception:
+        return _SLOW
+    if value is None:
+        return None if plain.nullable else _SLOW
+    if isinstance(value, Exception):
+        return _SLOW
+    try:
+        coerced = plain.coerce(value)
+    except Exception:
+        return _SLOW
+    return _SLOW if coerced is None or coerced is Undefined else coerced
+
+
+def _plain_object_value(plain: PlainObject, source: Any) -> Any:
+    """The object whose sub-selection to execute, None for an allowed null, or ``_SLOW``."""
+    try:
+        value = plain.get(source)
+    except Exception:
+        return _SLOW
+    if value is None:
+        return None if plain.nullable else _SLOW
+    is_type_of = plain.type.is_type_of
+    # Strawberry's is_type_of looks only at the value, not at the info.
+    if is_type_of is not None and is_type_of(value, None) is not True:  # type: ignore[arg-type]
+        return _SLOW
+    return value
+
+
 class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, completing plain attribute fields in one step."""
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: dict[str, Any],
+        position_context: Any,
+    ) -> Any:
+        """Complete plain leaves in place; hand the other fields to graphql-core."""
+        manager = self.middleware_manager
+        if manager is not None and manager.middlewares:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        fields = parent_type.fields
+        leaves: dict[str, Any] = {}
+        others: dict[str, Any] = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            field = fields.get(field_details_list[0].node.name.value)
+            plain = getattr(field.resolve, "plain", None) if field is not None else None
+            if isinstance(plain, PlainLeaf):
+                value = _plain_leaf_value(plain, source_value)
+                if value is not _SLOW:
+                    leaves[response_name] = value
+                    continue
+            others[response_name] = field_details_list
+        if not others:
+            return leaves
+        rest: Any = super().execute_fields(
+            parent_type, source_value, path, others, position_context
+        )
+        if not leaves:
+            return rest
+
+        def merged(completed: dict[str, Any]) -> dict[str, Any]:
+            # Keep the response's keys in the order the query asked for them.
+            return {
+                name: leaves[name] if name in leaves else completed[name]
+                for name in grouped_field_set
+                if name in leaves or name in completed
+            }
+
+        if not self.is_awaitable(rest):
+            return merged(rest)
+
+        async def merged_later() -> dict[str, Any]:
+            return merged(await rest)
+
+        return merged_later()
 
     def execute_field(
         self,
@@ -114,33 +200,15 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
             field: GraphQLField | None = parent_type.fields.get(
                 field_details_list[0].node.name.value
             )
-            plain: PlainLeaf | PlainObject | None = (
-                getattr(field.resolve, "plain", None) if field is not None else None
-            )
-            if plain is not None:
-                try:
-                    value = plain.get(source)
-                except Exception:
-                    value = Undefined
+            plain = getattr(field.resolve, "plain", None) if field is not None else None
+            if isinstance(plain, PlainObject):
+                value = _plain_object_value(plain, source)
                 if value is None:
-                    if plain.nullable:
-                        return None
-                elif value is Undefined or isinstance(value, Exception):
-                    pass
-                elif isinstance(plain, PlainLeaf):
-                    try:
-                        coerced = plain.coerce(value)
-                    except Exception:
-                        coerced = None
-                    if coerced is not None and coerced is not Undefined:
-                        return coerced
-                else:
-                    is_type_of = plain.type.is_type_of
-                    # Strawberry's is_type_of looks only at the value, not at the info.
-                    if is_type_of is None or is_type_of(value, None) is True:  # type: ignore[arg-type]
-                        return self.collect_and_execute_subfields(
-                            plain.type, field_details_list, path, value, position_context
-                        )
+                    return None
+                if value is not _SLOW:
+                    return self.collect_and_execute_subfields(
+                        plain.type, field_details_list, path, value, position_context
+                    )
             prefetched: Prefetched | None = (
                 getattr(field.resolve, "prefetched", None) if field is not None else None
             )

@@ -106,12 +106,11 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
     extensions: list[Any] = [
         lambda: OperationObserver(metrics=metrics),
         lambda: QueryLimits(
-            max_tokens=settings.max_tokens,
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
             max_cost=settings.max_cost,
         ),
-        lambda: SafeParserCache(maxsize=512),
+        lambda: SafeParserCache(maxsize=512, max_tokens=settings.max_tokens),
         lambda: ValidationCache(maxsize=512),
     ]
     if not settings.introspection_enabled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,7 @@ class Context:
         self.connection_params: dict[str, Any] | None = None
         self.now = services.clock()
         self._profile: AccessProfile | None = None
+        self._profile_task: asyncio.Future[AccessProfile] | None = None
         self._decisions: dict[tuple[Capability, int | None, int | None, int | None], bool] = {}
 
     def for_operation(self) -> Context:
@@ -90,9 +92,21 @@ class Context:
             raise Unauthenticated()
         return self.viewer_id
 
+    def prefetch_profile(self) -> None:
+        """Start reading the viewer's access profile now, so that it travels alongside
+        the operation's first reads instead of after them."""
+        if self.viewer_id is not None and self._profile_task is None:
+            self._profile_task = asyncio.ensure_future(
+                load_profile(self.db, user_id=self.viewer_id, now=self.now)
+            )
+            self._profile_task.add_done_callback(_retrieve_exception)
+
     async def profile(self) -> AccessProfile:
         if self._profile is None:
-            self._profile = await load_profile(self.db, user_id=self.require_viewer(), now=self.now)
+            self.require_viewer()
+            self.prefetch_profile()
+            assert self._profile_task is not None
+            self._profile = await self._profile_task
         return self._profile
 
     # -- the permission mechanism: every access decision goes through these ----------
@@ -177,6 +191,12 @@ class Context:
                 decided = False
             self._decisions[key] = decided
         return decided
+
+
+def _retrieve_exception(task: asyncio.Future[Any]) -> None:
+    # An operation that never asked for the profile must not leave its failure unread.
+    if not task.cancelled():
+        task.exception()
 
 
 AppInfo = Info[Context, None]

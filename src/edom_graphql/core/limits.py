@@ -30,6 +30,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from edom_graphql.core.context import Context
 from edom_graphql.core.errors import ApiError, BadUserInput, QueryTooComplex
 
 SIZE_ARGUMENTS = ("first", "last")
@@ -206,15 +207,10 @@ def select_operation(
 class QueryLimits(SchemaExtension):
     """Refuses over-limit operations with ``QUERY_TOO_COMPLEX`` before any resolver runs."""
 
-    def __init__(self, *, max_tokens: int, max_depth: int, max_aliases: int, max_cost: int) -> None:
-        self.max_tokens = max_tokens
+    def __init__(self, *, max_depth: int, max_aliases: int, max_cost: int) -> None:
         self.max_depth = max_depth
         self.max_aliases = max_aliases
         self.max_cost = max_cost
-
-    def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = self.max_tokens
-        yield
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -226,6 +222,10 @@ class QueryLimits(SchemaExtension):
                     # Streams ignore a preset result; a raised error becomes their result.
                     raise error
                 context.result = GraphQLExecutionResult(data=None, errors=[error])
+            elif isinstance(context.context, Context):
+                # The operation will run: read the viewer's access profile alongside its
+                # first statements rather than after them.
+                context.context.prefetch_profile()
         yield
 
     def refusal(
@@ -284,11 +284,17 @@ class SafeParserCache(ParserCache):
     ``ParserCache`` raises syntax errors from its ``on_parse`` hook, outside Strawberry's
     error handling: over HTTP the error skips the operation hooks, and over WebSocket the
     client gets no error at all, only ``complete``. Failed parses are not cached, so this
-    costs a second parse of invalid documents only.
+    costs a second parse of invalid documents only. Documents over ``max_tokens`` are
+    refused by the parser itself (``QUERY_TOO_COMPLEX``).
     """
+
+    def __init__(self, maxsize: int | None = 512, *, max_tokens: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.max_tokens = max_tokens
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
         try:
             context.graphql_document = self.cached_parse_document(
                 context.query, **context.parse_options

@@ -377,3 +377,19 @@ async def test_syntax_errors_are_results_over_http_and_streams(settings: Setting
         errors = streamed[0].errors or []
         assert [e.extensions["code"] for e in errors if e.extensions] == [code]
     assert (await schema.execute("{ __typename }")).data == {"__typename": "Query"}
+
+
+async def test_the_same_document_is_measured_with_each_request_s_variables(api: Api) -> None:
+    """A remembered measurement never outlives the page sizes it was made for."""
+    user = await make_user(api)
+    query = (
+        "query Q($a: Int!, $b: Int!) { viewer { buildings(first: $a) { edges { node { "
+        "premises(first: $b) { edges { node { building { premises(first: $b) { nodes { id } "
+        "} } } } } } } } } }"
+    )
+    small = await api.post(query, {"a": 10, "b": 10}, as_=user)
+    assert small.errors == [], small
+    large = await api.post(query, {"a": 100, "b": 100}, as_=user)
+    assert large.codes == ["QUERY_TOO_COMPLEX"]
+    small_again = await api.post(query, {"a": 10, "b": 10}, as_=user)
+    assert small_again.errors == []

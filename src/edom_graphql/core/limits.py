@@ -8,6 +8,7 @@ three deep, which is what the standard query needs and bounds what others can as
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -204,6 +205,30 @@ def select_operation(
     return next((o for o in operations if o.name is not None and o.name.value == name), None)
 
 
+MEASURE_CACHE_SIZE = 1024
+_MEASURES: OrderedDict[tuple[str, str | None, tuple[tuple[str, int | None], ...]], Measure] = (
+    OrderedDict()
+)
+
+
+def _sizes(variables: Mapping[str, Any]) -> tuple[tuple[str, int | None], ...]:
+    """The parts of the variables a :class:`Measure` depends on: integers (page sizes)
+    and list lengths (``nodes(ids:)``)."""
+    return tuple(
+        sorted(
+            (
+                name,
+                value
+                if isinstance(value, int) and not isinstance(value, bool)
+                else len(value)
+                if isinstance(value, list)
+                else None,
+            )
+            for name, value in variables.items()
+        )
+    )
+
+
 class QueryLimits(SchemaExtension):
     """Refuses over-limit operations with ``QUERY_TOO_COMPLEX`` before any resolver runs."""
 
@@ -245,7 +270,15 @@ class QueryLimits(SchemaExtension):
                     "The document has several operations: name the one to run in `operationName`."
                 )
             return None
-        return self.check(measure(operation, fragments, variables))
+        key = (context.query, requested, _sizes(variables)) if context.query else None
+        found = _MEASURES.get(key) if key is not None else None
+        if found is None:
+            found = measure(operation, fragments, variables)
+            if key is not None:
+                _MEASURES[key] = found
+                if len(_MEASURES) > MEASURE_CACHE_SIZE:
+                    _MEASURES.popitem(last=False)
+        return self.check(found)
 
     def check(self, found: Measure) -> QueryTooComplex | None:
         if found.depth > self.max_depth:

@@ -43,7 +43,30 @@ class User(Base):
     updated_at: Mapped[CreatedAt]
 
 
-class Ownership(Base):
+def _current_per_premise_and_user(table: str) -> Index:
+    """At most one current (not ended) relation of a kind per premise and user."""
+    return Index(
+        f"uq_{table}_current",
+        "premise_id",
+        "user_id",
+        unique=True,
+        postgresql_where=text("ended_at IS NULL"),
+    )
+
+
+class PremiseRelation:
+    """Columns of a user's lasting relation to a premise (with its building, for
+    distribution by building); ``ended_at`` is null while it lasts."""
+
+    id: Mapped[BigId]
+    premise_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("premises.id"), index=True)
+    building_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("buildings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    started_at: Mapped[CreatedAt]
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Ownership(PremiseRelation, Base):
     """A share of a premise owned by a user (numerator/denominator of the right)."""
 
     __tablename__ = "ownerships"
@@ -53,67 +76,25 @@ class Ownership(Base):
             " AND share_numerator <= share_denominator",
             name="share_fraction",
         ),
-        Index(
-            "uq_ownerships_current",
-            "premise_id",
-            "user_id",
-            unique=True,
-            postgresql_where=text("ended_at IS NULL"),
-        ),
+        _current_per_premise_and_user("ownerships"),
     )
 
-    id: Mapped[BigId]
-    premise_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("premises.id"), index=True)
-    building_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("buildings.id"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
     share_numerator: Mapped[int] = mapped_column(Integer)
     share_denominator: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[CreatedAt]
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Registration(Base):
+class Registration(PremiseRelation, Base):
     """Registration of a user at the premise's address."""
 
     __tablename__ = "registrations"
-    __table_args__ = (
-        Index(
-            "uq_registrations_current",
-            "premise_id",
-            "user_id",
-            unique=True,
-            postgresql_where=text("ended_at IS NULL"),
-        ),
-    )
-
-    id: Mapped[BigId]
-    premise_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("premises.id"), index=True)
-    building_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("buildings.id"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
-    started_at: Mapped[CreatedAt]
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_current_per_premise_and_user("registrations"),)
 
 
-class ResidencyConfirmation(Base):
+class ResidencyConfirmation(PremiseRelation, Base):
     """A resident without registration, confirmed by the premise's payer code."""
 
     __tablename__ = "residency_confirmations"
-    __table_args__ = (
-        Index(
-            "uq_residency_confirmations_current",
-            "premise_id",
-            "user_id",
-            unique=True,
-            postgresql_where=text("ended_at IS NULL"),
-        ),
-    )
-
-    id: Mapped[BigId]
-    premise_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("premises.id"), index=True)
-    building_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("buildings.id"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
-    started_at: Mapped[CreatedAt]
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_current_per_premise_and_user("residency_confirmations"),)
 
 
 guest_level = Enum(GuestLevel, name="guest_level")

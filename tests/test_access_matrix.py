@@ -87,9 +87,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # the register of owners: kept by the organisation's staff, needed by the owners
     # who initiate a meeting (Housing Code art. 45 §3.1)
     "OWNERS_REGISTER": (BUILDING, "       ✓   -   -   -   -   -   ✓   ✓   ✓   -"),
-    # personal data of a user of the building: the user themself (always), staff of the
-    # building's organisation, the admin; never neighbours
-    "PERSONAL_DATA": (SELF, "             -   -   -   -   -   -   ✓   ✓   ✓   ✓"),
+    # personal data of a user of the building: the user themself (always) and staff of
+    # the building's organisation; never neighbours, nor the platform's support admin
+    "PERSONAL_DATA": (SELF, "             -   -   -   -   -   -   ✓   ✓   ✓   -"),
 }
 
 
@@ -468,7 +468,8 @@ def personal_data_about(target: str) -> dict[str, str]:
     outcomes["anonymous"] = UNAUTHENTICATED
     for viewer in SEES_DISPLAY_NAME[target]:
         outcomes[viewer] = FORBIDDEN
-    outcomes["admin"] = ALLOW if allowed("PERSONAL_DATA", "ADMIN") else INVISIBLE
+    # The admin sees every user, and their personal data only where the matrix says so.
+    outcomes["admin"] = ALLOW if allowed("PERSONAL_DATA", "ADMIN") else FORBIDDEN
     columns = TARGET_BUILDING[target] or {}
     for viewer, column in columns.items():
         if column in STAFF_COLUMNS and allowed("PERSONAL_DATA", column):

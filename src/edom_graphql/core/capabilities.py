@@ -139,9 +139,10 @@ MATRIX: dict[Capability, Rule] = {
     # Housing Code art. 45 §3.1: the register of owners is kept by the organisation
     # and is needed by owners who convene a meeting.
     Capability.OWNERS_REGISTER: Rule("See the owners of premises and their shares", _OWNER, _STAFF),
-    # Personal data: the user and the staff of their building's organisation.
+    # Personal data: the user and the staff of their building's organisation (DOMAIN:
+    # "visible to the user and to staff of the building's organisation"), nobody else.
     Capability.PERSONAL_DATA: Rule(
-        "See a user's phone, full name and e-mail", _NOBODY, _STAFF, admin=True, scope=Scope.SELF
+        "See a user's phone, full name and e-mail", _NOBODY, _STAFF, scope=Scope.SELF
     ),
 }
 

@@ -27,8 +27,8 @@ async def prefetch_owners(
     staff_here = bool(
         profile.roles_in(building.organisation_id) & MATRIX[Capability.PERSONAL_DATA].staff
     )
-    may_see_all = staff_here or profile.is_admin
-    may_see_none = not profile.staff_roles and not profile.is_admin
+    may_see_all = staff_here
+    may_see_none = not profile.staff_roles
     for premise, owners in zip(premises, owners_by_premise, strict=True):
         premise.owners_value = owners
         for ownership in owners:

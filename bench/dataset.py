@@ -27,6 +27,8 @@ MAX_GRANTS_PER_GRANTOR_PREMISE = 10
 """Grants the mutation benchmark gives at one premise (the API allows 20 active ones)."""
 COUNT_PASS_GRANTEES = 200
 """Fresh grantees reserved for the in-process statement-counting pass."""
+EVENTS = 100_000
+"""City events (events nearby), spread over Moscow and the coming year."""
 
 FIRST_NAMES = [
     "Анна",
@@ -148,6 +150,7 @@ async def load_dataset(
     bench_users: int,
     notifications_per_user: int,
     grantees: int,
+    events: int = EVENTS,
     seed: int | None = None,
 ) -> Dataset:
     """Insert the data set into the (migrated) database at ``url``."""
@@ -171,6 +174,7 @@ async def load_dataset(
                 notifications_per_user=notifications_per_user,
                 grantees=grantees,
             )
+            await _events(conn, tag=tag, events=events)
         await _step(conn, "ANALYZE", "ANALYZE")
         for table in (
             "users",
@@ -180,6 +184,7 @@ async def load_dataset(
             "residency_confirmations",
             "guest_grants",
             "notifications",
+            "events",
         ):
             dataset.counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")
     finally:
@@ -574,6 +579,31 @@ async def _load(
         grantors=grantors,
         grantees=grantee_pks[:grantees],
         count_pass_grantees=grantee_pks[grantees:],
+    )
+
+
+async def _events(conn: asyncpg.Connection, *, tag: str, events: int) -> None:
+    """City events over Moscow (55.55–55.95° N, 37.30–37.90° E, the buildings' area), from a
+    month ago to a year ahead, lasting 1–8 hours; a quarter have already ended."""
+    await _step(
+        conn,
+        "events",
+        """
+        INSERT INTO events (title, description, place, latitude, longitude, starts_at, ends_at)
+        SELECT (ARRAY['Субботник', 'Ярмарка', 'Концерт во дворе', 'Лекция', 'Выставка',
+                      'Забег'])[1 + g % 6] || ' №' || g,
+               'Событие ' || g || ' (' || $1 || ').',
+               'Москва, площадка ' || g,
+               round((55.55 + (g::bigint * 7919 % 100003) * 0.000004)::numeric, 6),
+               round((37.30 + (g::bigint * 104729 % 100019) * 0.000006)::numeric, 6),
+               now() - interval '30 days' + (g % 395) * interval '1 day'
+                   + (g % 24) * interval '1 hour',
+               now() - interval '30 days' + (g % 395) * interval '1 day'
+                   + (g % 24) * interval '1 hour' + (1 + g % 8) * interval '1 hour'
+        FROM generate_series(1, $2::int) AS g
+        """,
+        tag,
+        events,
     )
 
 

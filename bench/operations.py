@@ -54,6 +54,11 @@ STAFF_OWNERS_REGISTER = (
     "totalCount edges { node { id number owners { share { numerator denominator } user { "
     "id displayName fullName phone email } } } } } } }"
 )
+EVENTS_NEARBY = (
+    "query EventsNearby($id: ID!) { building(id: $id) { id eventsNearby(radiusKm: 3, first: 20) "
+    "{ edges { cursor distanceKm node { id title place location { latitude longitude } startsAt "
+    "endsAt } } pageInfo { hasNextPage endCursor } } } }"
+)
 PRIME = "query Prime { viewer { user { id } } }"
 
 NO_ERRORS = b'"errors":'
@@ -117,6 +122,10 @@ def node_building(build: Build) -> list[Request]:
 
 def neighbours_page(build: Build) -> list[Request]:
     return _building_requests(build, NEIGHBOURS_PAGE, "Neighbours", b'"neighbours":{')
+
+
+def events_nearby(build: Build) -> list[Request]:
+    return _building_requests(build, EVENTS_NEARBY, "EventsNearby", b'"distanceKm":')
 
 
 def notifications_page(build: Build) -> list[Request]:
@@ -193,6 +202,7 @@ OPERATIONS: dict[str, Operation] = {
         Operation("viewer", "viewer with user, premises and tiers, buildings", viewer),
         Operation("node_building", "node(id:) of a building", node_building),
         Operation("neighbours_page", "building.neighbours(first: 50)", neighbours_page),
+        Operation("events_nearby", "building.eventsNearby(radiusKm: 3, first: 20)", events_nearby),
         Operation("notifications_page", "viewer.notifications(first: 20)", notifications_page),
         Operation(
             "staff_owners_register",

@@ -64,6 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="owners the read operations sign in as, one per building (default 16)",
     )
     database.add_argument("--notifications-per-user", type=_positive_int, default=200)
+    database.add_argument(
+        "--events",
+        type=_positive_int,
+        default=dataset.EVENTS,
+        help=f"city events spread over Moscow (default {dataset.EVENTS:,})",
+    )
     database.add_argument("--seed", type=int, default=None, help="seed of the run tag")
 
     load = parser.add_argument_group("load")
@@ -218,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
             premises_per_building=args.premises_per_building,
             bench_users=args.bench_users,
             notifications_per_user=args.notifications_per_user,
+            events=args.events,
             grantees=_planned_grants(args),
             seed=args.seed,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy import delete, insert, select
 
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.ids import encode_id
+from edom_graphql.events.models import Event
 from edom_graphql.notifications.models import Notification
 from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
 from edom_graphql.schema import build_schema
@@ -325,6 +327,57 @@ def test_expected_sets_spot_checks() -> None:
     assert expected_building_capabilities("MANAGER") == expected_building_capabilities(
         "DISPATCHER"
     ) | {"POLL_CREATE", "MEETING_INITIATE"}
+
+
+# -- Building.eventsNearby @requires(EVENTS_VIEW) ---------------------------------------
+
+EVENTS_NEARBY = """
+query ($id: ID!) {
+  building(id: $id) { eventsNearby(radiusKm: 0.5, first: 100) { nodes { id title } } }
+}
+"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def event_at_building(api: Api, world: World) -> str:
+    """An event at the building's doorstep (events are city-wide: others may be near)."""
+    starts = datetime.now(UTC) + timedelta(days=2)
+    async with api.db.transaction() as (session, _):
+        pk = (
+            await session.execute(
+                insert(Event)
+                .values(
+                    title="Субботник у дома",
+                    description="Уборка двора.",
+                    place="Двор",
+                    latitude=Decimal("55.75"),
+                    longitude=Decimal("37.61"),
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=2),
+                )
+                .returning(Event.id)
+            )
+        ).scalar_one()
+    return encode_id("Event", pk)
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_building_events_nearby(
+    api: Api, world: World, event_at_building: str, key: str
+) -> None:
+    result = await api.post(EVENTS_NEARBY, {"id": world.building_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["building"])
+        assert result.data == {"building": None}
+    elif not allowed("BUILDING_VIEW", column):
+        assert result.ok() == {"building": None}
+    elif not allowed("EVENTS_VIEW", column):
+        assert_denied(result, "FORBIDDEN", ["building", "eventsNearby"])
+        assert result.data == {"building": {"eventsNearby": None}}
+    else:
+        nodes = result.ok()["building"]["eventsNearby"]["nodes"]
+        assert {"id": event_at_building, "title": "Субботник у дома"} in nodes
 
 
 # -- Building.neighbours @requires(NEIGHBOURS_DIRECTORY) -------------------------------
@@ -730,6 +783,7 @@ async def test_guest_access_revoke(
 # fails test_every_guarded_field_is_tested until it gets its cells above.
 GUARDED_FIELDS = {
     ("Building", "neighbours"): "NEIGHBOURS_DIRECTORY",
+    ("Building", "eventsNearby"): "EVENTS_VIEW",
     ("Premise", "owners"): "OWNERS_REGISTER",
     ("User", "fullName"): "PERSONAL_DATA",
     ("User", "phone"): "PERSONAL_DATA",

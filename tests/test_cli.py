@@ -76,6 +76,17 @@ def _check_demo(base: str, tokens: dict[str, str]) -> None:
     viewer = response.json()["data"]["viewer"]
     assert viewer["user"]["displayName"] == "Анна"
     assert {p["tier"] for p in viewer["premises"]} == {"OWNER"}
+    nearby = httpx.post(
+        f"{base}/graphql",
+        json={
+            "query": "{ viewer { buildings(first: 1) { nodes { eventsNearby(radiusKm: 2, "
+            "first: 10) { edges { distanceKm node { title } } } } } } }"
+        },
+        headers={"Authorization": f"Bearer {tokens['owner']}"},
+        timeout=10,
+    ).json()["data"]["viewer"]["buildings"]["nodes"][0]["eventsNearby"]["edges"]
+    assert nearby[0]["node"]["title"] == "Субботник во дворе"
+    assert [edge["distanceKm"] for edge in nearby] == sorted(e["distanceKm"] for e in nearby)
     page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=10)
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()

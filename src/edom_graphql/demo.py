@@ -19,6 +19,7 @@ from edom_graphql.buildings.models import (
 from edom_graphql.buildings.service import premise_sort_key
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database
+from edom_graphql.events.models import Event
 from edom_graphql.residents.models import (
     GuestGrant,
     GuestLevel,
@@ -269,4 +270,70 @@ async def load_demo(db: Database, *, now: datetime) -> bool:
                 )
             ],
         )
+        await session.execute(insert(Event), [event(*spec, now=now) for spec in DEMO_EVENTS])
     return True
+
+
+# title, description, place, latitude, longitude, starts in days, lasts hours
+DEMO_EVENTS = (
+    (
+        "Субботник во дворе",
+        "Уборка двора и посадка цветов.",
+        "Двор дома, Тверская, 7",
+        "55.758463",
+        "37.611185",
+        2,
+        3,
+    ),
+    (
+        "Ярмарка на Пушкинской",
+        "Фермерские продукты.",
+        "Пушкинская площадь",
+        "55.765372",
+        "37.605745",
+        5,
+        6,
+    ),
+    (
+        "Концерт у Большого театра",
+        "Духовой оркестр.",
+        "Театральная площадь",
+        "55.760186",
+        "37.618711",
+        7,
+        2,
+    ),
+    (
+        "Лекция в Зарядье",
+        "История Китай-города.",
+        "Парк «Зарядье»",
+        "55.751244",
+        "37.628608",
+        10,
+        1.5,
+    ),
+    ("Забег в Парке Горького", "5 км для всех.", "Парк Горького", "55.729878", "37.601097", 14, 3),
+)
+
+
+def event(
+    title: str,
+    description: str,
+    place: str,
+    latitude: str,
+    longitude: str,
+    days: float,
+    hours: float,
+    *,
+    now: datetime,
+) -> dict[str, object]:
+    starts = now + timedelta(days=days)
+    return {
+        "title": title,
+        "description": description,
+        "place": place,
+        "latitude": Decimal(latitude),
+        "longitude": Decimal(longitude),
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=hours),
+    }

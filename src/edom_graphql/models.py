@@ -3,6 +3,7 @@
 from edom_graphql.buildings.models import Building, ManagementOrganisation, Premise, StaffMembership
 from edom_graphql.core.db import Base
 from edom_graphql.core.ratelimit import RateLimitHit
+from edom_graphql.events.models import Event
 from edom_graphql.notifications.models import Notification
 from edom_graphql.residents.models import (
     GuestGrant,
@@ -11,11 +12,13 @@ from edom_graphql.residents.models import (
     ResidencyConfirmation,
     User,
 )
+from edom_graphql.vehicles.models import Vehicle
 
 metadata = Base.metadata
 
 __all__ = [
     "Building",
+    "Event",
     "GuestGrant",
     "ManagementOrganisation",
     "Notification",
@@ -26,5 +29,6 @@ __all__ = [
     "ResidencyConfirmation",
     "StaffMembership",
     "User",
+    "Vehicle",
     "metadata",
 ]

@@ -13,7 +13,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-import edom_graphql.core.enum_types  # noqa: F401  (describes Tier and StaffRole)
+import edom_graphql.core.enum_types
+import edom_graphql.events.api  # noqa: F401  (registers the node fetcher of Event)
 from edom_graphql.buildings.queries import BuildingQueries
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.errors import BadUserInput
@@ -27,6 +28,7 @@ from edom_graphql.core.permissions import RequiresDirective
 from edom_graphql.notifications.api import NotificationMutations, NotificationSubscriptions
 from edom_graphql.residents.api import ResidentMutations, ResidentQueries
 from edom_graphql.settings import Settings
+from edom_graphql.vehicles.api import VehicleMutations, VehicleQueries
 
 MAX_NODES = 100
 
@@ -74,8 +76,8 @@ class NodeQueries:
         return await fetch_nodes(info.context, ids)
 
 
-Query = merge_types("Query", (ResidentQueries, BuildingQueries, NodeQueries))
-Mutation = merge_types("Mutation", (ResidentMutations, NotificationMutations))
+Query = merge_types("Query", (ResidentQueries, BuildingQueries, VehicleQueries, NodeQueries))
+Mutation = merge_types("Mutation", (ResidentMutations, NotificationMutations, VehicleMutations))
 Subscription = merge_types("Subscription", (NotificationSubscriptions,))
 for root, text in (
     (Query, "Everything a signed-in user can read."),

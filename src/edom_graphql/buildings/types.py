@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +22,7 @@ from edom_graphql.core.permissions import requires
 from edom_graphql.core.selection import selects
 
 if TYPE_CHECKING:
+    from edom_graphql.events.types import EventNearbyConnection
     from edom_graphql.residents.types import NeighbourConnection, Ownership
 
 graphql_enum(
@@ -144,6 +146,47 @@ class Building(Node):
         from edom_graphql.residents.types import neighbours_of
 
         return await neighbours_of(info, self.pk, first=first, after=after)
+
+    @requires(
+        Capability.EVENTS_VIEW,
+        description="Events around the building, nearest first (then by id).",
+    )
+    async def events_nearby(
+        self,
+        info: AppInfo,
+        radius_km: Annotated[
+            float, strawberry.argument(description="Search radius, km: more than 0, at most 50.")
+        ],
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        from_: Annotated[
+            datetime | None,
+            strawberry.argument(
+                name="from",
+                description="Only events not ended by then (default: now).",
+            ),
+        ] = None,
+        to: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only events that start by then; at most 366 days after `from`."
+            ),
+        ] = None,
+    ) -> Annotated[EventNearbyConnection, strawberry.lazy("edom_graphql.events.types")] | None:
+        from edom_graphql.events.api import events_nearby
+
+        return await events_nearby(
+            info,
+            latitude=self.location.latitude,
+            longitude=self.location.longitude,
+            radius_km=radius_km,
+            start=from_,
+            end=to,
+            first=first,
+            after=after,
+        )
 
     @strawberry.field(description="The viewer's tier here; null for staff and strangers.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:

@@ -1,0 +1,1 @@
+"""Events nearby: city-wide events with a place and time, listed by distance from a building."""

@@ -23,6 +23,7 @@ from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.ids import encode_id
 from edom_graphql.events.models import Event
 from edom_graphql.notifications.models import Notification
+from edom_graphql.polls.models import Poll, PollBallot
 from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
 from edom_graphql.schema import build_schema
 from tests.factories import ALL_PEOPLE, ANONYMOUS, Api, GraphQLResult, Person, World, make_world
@@ -777,6 +778,122 @@ async def test_guest_access_revoke(
             await session.execute(delete(GuestGrant).where(GuestGrant.id == grant_pk))
 
 
+# -- polls: Building.polls @requires(NOTICES_VIEW), pollCreate @requires(POLL_CREATE),
+# -- pollVote @requires(POLL_VOTE) ------------------------------------------------------
+
+POLL_CREATE = """
+mutation ($input: PollCreateInput!) {
+  pollCreate(input: $input) { poll { id question } userErrors { code } }
+}
+"""
+POLL_VOTE = """
+mutation ($input: PollVoteInput!) {
+  pollVote(input: $input) { poll { id viewerHasVoted } userErrors { code } }
+}
+"""
+BUILDING_POLLS = """
+query ($id: ID!) { building(id: $id) { polls(first: 100) { nodes { id question } } } }
+"""
+
+
+def poll_input(building_id: str, question: str = "Красим подъезд?") -> dict[str, Any]:
+    return {
+        "input": {
+            "buildingId": building_id,
+            "question": question,
+            "options": ["Да", "Нет"],
+            "multipleChoice": True,
+            "resultsVisibility": "AFTER_VOTE",
+            "closesAt": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        }
+    }
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def matrix_poll(api: Api, world: World) -> dict[str, Any]:
+    """A multiple-choice poll of the building, created by its owner."""
+    result = await api.gql(
+        POLL_CREATE.replace("question", "question options { id }"),
+        poll_input(world.building_id, "Общий опрос"),
+        as_=world["owner"],
+    )
+    poll: dict[str, Any] = result["pollCreate"]["poll"]
+    return poll
+
+
+async def polls_snapshot(api: Api, world: World) -> list[tuple[Any, ...]]:
+    rows = await read(api, select(Poll.__table__).where(Poll.building_id == world.building_pk))
+    return sorted(tuple(row) for row in rows)
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_building_polls(
+    api: Api, world: World, matrix_poll: dict[str, Any], key: str
+) -> None:
+    result = await api.post(BUILDING_POLLS, {"id": world.building_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["building"])
+        assert result.data == {"building": None}
+    elif not allowed("BUILDING_VIEW", column):
+        assert result.ok() == {"building": None}
+    elif not allowed("NOTICES_VIEW", column):
+        assert_denied(result, "FORBIDDEN", ["building", "polls"])
+        assert result.data == {"building": {"polls": None}}
+    else:
+        nodes = result.ok()["building"]["polls"]["nodes"]
+        assert {"id": matrix_poll["id"], "question": "Общий опрос"} in nodes
+
+
+@pytest.mark.parametrize("building", ["building", "other_building"])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_poll_create(api: Api, world: World, key: str, building: str) -> None:
+    building_id = world.building_id if building == "building" else world.other_building_id
+    column = PERSON_COLUMN[key] if building == "building" else OTHER_BUILDING_COLUMN[key]
+    before = await polls_snapshot(api, world)
+    result = await api.post(POLL_CREATE, poll_input(building_id), as_=person(world, key))
+    after = await polls_snapshot(api, world)
+    if key == "anonymous" or not allowed("POLL_CREATE", column):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["pollCreate"])
+        assert result.data == {"pollCreate": None}
+        assert after == before
+        return
+    payload = result.ok()["pollCreate"]
+    assert payload["userErrors"] == []
+    assert payload["poll"]["question"] == "Красим подъезд?"
+    async with api.db.transaction() as (session, _):  # leave the world as it was
+        pk = (
+            await session.execute(
+                delete(Poll)
+                .where(Poll.author_id == world[key].pk, Poll.question == "Красим подъезд?")
+                .returning(Poll.id)
+            )
+        ).scalar_one()
+    assert payload["poll"]["id"] == encode_id("Poll", pk)
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_poll_vote(api: Api, world: World, matrix_poll: dict[str, Any], key: str) -> None:
+    poll_pk = (await read_one(api, select(Poll.id).where(Poll.question == "Общий опрос")))[0]
+    ballots = select(PollBallot.user_id).where(PollBallot.poll_id == poll_pk)
+    before = await read(api, ballots)
+    variables = {
+        "input": {"pollId": matrix_poll["id"], "optionIds": [matrix_poll["options"][0]["id"]]}
+    }
+    result = await api.post(POLL_VOTE, variables, as_=person(world, key))
+    after = await read(api, ballots)
+    if key == "anonymous" or not allowed("POLL_VOTE", PERSON_COLUMN[key]):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["pollVote"])
+        assert result.data == {"pollVote": None}
+        assert after == before
+        return
+    payload = result.ok()["pollVote"]
+    assert payload == {"poll": {"id": matrix_poll["id"], "viewerHasVoted": True}, "userErrors": []}
+    assert sorted(after) == sorted([*before, (world[key].pk,)])
+
+
 # -- the table covers everything -------------------------------------------------------
 
 # Guarded fields of the schema and the capability each one names; a new guarded field
@@ -790,6 +907,9 @@ GUARDED_FIELDS = {
     ("User", "email"): "PERSONAL_DATA",
     ("Mutation", "guestAccessGrant"): "GUEST_ACCESS_MANAGE",
     ("Mutation", "guestAccessRevoke"): "GUEST_ACCESS_MANAGE",
+    ("Building", "polls"): "NOTICES_VIEW",
+    ("Mutation", "pollCreate"): "POLL_CREATE",
+    ("Mutation", "pollVote"): "POLL_VOTE",
 }
 
 

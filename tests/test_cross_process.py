@@ -1,6 +1,6 @@
-"""Notifications across processes: two real ``edom-graphql serve`` processes share one
-database and one broker; a mutation served by one process reaches a subscriber of the
-other over PostgreSQL LISTEN/NOTIFY or Redis."""
+"""Notifications and live poll results across processes: two real ``edom-graphql serve``
+processes share one database and one broker; a mutation served by one process reaches a
+subscriber of the other over PostgreSQL LISTEN/NOTIFY or Redis."""
 
 from __future__ import annotations
 
@@ -267,3 +267,92 @@ async def test_notification_crosses_processes(
                 pass
             else:
                 pytest.fail(f"unexpected message: {extra!r}")
+
+
+POLL_CREATE = """
+mutation ($input: PollCreateInput!) {
+  pollCreate(input: $input) { poll { id options { id } } userErrors { code } }
+}
+"""
+POLL_VOTE = """
+mutation ($input: PollVoteInput!) { pollVote(input: $input) { userErrors { code } } }
+"""
+POLL_RESULTS = """
+subscription ($pollId: ID!) { pollResults(pollId: $pollId) { ballots options { votes } } }
+"""
+
+
+async def next_results(ws: ClientConnection, op_id: str) -> dict[str, Any]:
+    message = await receive(ws, op_id)
+    assert message["type"] == "next", message
+    assert "errors" not in message["payload"], message
+    results: dict[str, Any] = message["payload"]["data"]["pollResults"]
+    return results
+
+
+async def test_poll_results_cross_processes(
+    server_pair: tuple[ServerProcess, ServerProcess], api: Api
+) -> None:
+    """Live results subscribed on A, votes cast through B: the new totals arrive on A."""
+    a, b = server_pair
+    await asyncio.gather(wait_ready(a), wait_ready(b))
+    world = await make_world(api)
+    owner = world["owner"]
+    async with httpx.AsyncClient(base_url=b.base_url, timeout=10) as http_b:
+        created = await post(
+            http_b,
+            POLL_CREATE,
+            {
+                "input": {
+                    "buildingId": world.building_id,
+                    "question": "Меняем лифт?",
+                    "options": ["Да", "Нет"],
+                    "multipleChoice": False,
+                    "resultsVisibility": "AFTER_VOTE",
+                    "closesAt": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+                }
+            },
+            owner,
+        )
+        poll = created["pollCreate"]["poll"]
+        assert owner.token is not None
+        async with connect(
+            a.ws_url,
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            open_timeout=RECEIVE_TIMEOUT,
+            close_timeout=2,
+        ) as ws:
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "connection_init",
+                        "payload": {"authorization": f"Bearer {owner.token}"},
+                    }
+                )
+            )
+            async with asyncio.timeout(RECEIVE_TIMEOUT):
+                ack = json.loads(await ws.recv())
+            assert ack["type"] == "connection_ack", ack
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "p",
+                        "type": "subscribe",
+                        "payload": {"query": POLL_RESULTS, "variables": {"pollId": poll["id"]}},
+                    }
+                )
+            )
+            # The author sees the results at once: A is listening from then on.
+            assert await next_results(ws, "p") == {"ballots": 0, "options": [{"votes": 0}] * 2}
+            for voter, option, expected in (
+                ("registered", 1, [0, 1]),
+                ("resident", 0, [1, 1]),
+            ):
+                vote = {
+                    "input": {"pollId": poll["id"], "optionIds": [poll["options"][option]["id"]]}
+                }
+                voted = await post(http_b, POLL_VOTE, vote, world[voter])
+                assert voted["pollVote"]["userErrors"] == []
+                results = await next_results(ws, "p")
+                assert [o["votes"] for o in results["options"]] == expected
+                assert results["ballots"] == sum(expected)

@@ -52,6 +52,7 @@ NODE_TYPES = (
     "Notification",
     "Vehicle",
     "Event",
+    "Poll",
 )
 PUBLIC_TYPES = {"Event"}
 """City-wide reference data: any signed-in viewer sees every row."""
@@ -111,6 +112,8 @@ VISIBLE: dict[str, set[str]] = {
     "vehicle_owner": {"owner"},
     # events: city-wide, public to every signed-in viewer
     "event": set(VIEWERS),
+    # polls: read like notices, by whoever sees the building
+    "poll": IN_BUILDING,
 }
 
 # Cells that fail because of known bugs outside the access code this file may fix.
@@ -248,6 +251,23 @@ async def scene(api: Api) -> Scene:
             )
         ).scalar_one()
     add("event", "Event", event_pk, title="Субботник")
+    poll = await api.gql(
+        "mutation ($input: PollCreateInput!) { pollCreate(input: $input) { poll { id } } }",
+        {
+            "input": {
+                "buildingId": world.building_id,
+                "question": "Ставим шлагбаум?",
+                "options": ["Да", "Нет"],
+                "multipleChoice": False,
+                "resultsVisibility": "AFTER_CLOSE",
+                "closesAt": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
+            }
+        },
+        as_=world["owner"],
+    )
+    poll_pk = decode_id(poll["pollCreate"]["poll"]["id"])
+    assert poll_pk is not None
+    add("poll", "Poll", poll_pk[1], question="Ставим шлагбаум?")
     assert set(scene.ids) == set(VISIBLE)
     return scene
 
@@ -265,6 +285,7 @@ fragment Fields on Node {
   ... on Notification { kind }
   ... on Vehicle { plate }
   ... on Event { title }
+  ... on Poll { question }
 }
 """
 NODE = (

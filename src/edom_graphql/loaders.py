@@ -7,6 +7,7 @@ from functools import cached_property
 
 from edom_graphql.buildings import loaders as buildings
 from edom_graphql.core.db import Database
+from edom_graphql.polls import service as polls
 from edom_graphql.residents import loaders as residents
 
 
@@ -62,3 +63,7 @@ class Loaders:
     @cached_property
     def organisations_of_user(self) -> residents.OrganisationsOfUserLoader:
         return residents.OrganisationsOfUserLoader(self._db, self._now)
+
+    @cached_property
+    def poll_totals(self) -> polls.TotalsLoader:
+        return polls.TotalsLoader(self._db)

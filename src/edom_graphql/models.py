@@ -5,6 +5,7 @@ from edom_graphql.core.db import Base
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.events.models import Event
 from edom_graphql.notifications.models import Notification
+from edom_graphql.polls.models import Poll, PollBallot, PollOption, PollVote
 from edom_graphql.residents.models import (
     GuestGrant,
     Ownership,
@@ -23,6 +24,10 @@ __all__ = [
     "ManagementOrganisation",
     "Notification",
     "Ownership",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "PollVote",
     "Premise",
     "RateLimitHit",
     "Registration",

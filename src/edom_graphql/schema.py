@@ -26,6 +26,7 @@ from edom_graphql.core.nodes import NODE_FETCHERS, Node
 from edom_graphql.core.observability import OperationObserver, log_unexpected
 from edom_graphql.core.permissions import RequiresDirective
 from edom_graphql.notifications.api import NotificationMutations, NotificationSubscriptions
+from edom_graphql.polls.api import PollMutations, PollSubscriptions
 from edom_graphql.residents.api import ResidentMutations, ResidentQueries
 from edom_graphql.settings import Settings
 from edom_graphql.vehicles.api import VehicleMutations, VehicleQueries
@@ -77,8 +78,10 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (ResidentQueries, BuildingQueries, VehicleQueries, NodeQueries))
-Mutation = merge_types("Mutation", (ResidentMutations, NotificationMutations, VehicleMutations))
-Subscription = merge_types("Subscription", (NotificationSubscriptions,))
+Mutation = merge_types(
+    "Mutation", (ResidentMutations, NotificationMutations, VehicleMutations, PollMutations)
+)
+Subscription = merge_types("Subscription", (NotificationSubscriptions, PollSubscriptions))
 for root, text in (
     (Query, "Everything a signed-in user can read."),
     (

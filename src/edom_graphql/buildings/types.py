@@ -23,6 +23,7 @@ from edom_graphql.core.selection import selects
 
 if TYPE_CHECKING:
     from edom_graphql.events.types import EventNearbyConnection
+    from edom_graphql.polls.types import PollConnection
     from edom_graphql.residents.types import NeighbourConnection, Ownership
 
 graphql_enum(
@@ -187,6 +188,28 @@ class Building(Node):
             first=first,
             after=after,
         )
+
+    @requires(
+        Capability.NOTICES_VIEW,
+        description="The building's polls, newest first.",
+    )
+    async def polls(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        open: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Only open polls (true) or only closed ones (false); all if omitted."
+            ),
+        ] = None,
+    ) -> Annotated[PollConnection, strawberry.lazy("edom_graphql.polls.types")] | None:
+        from edom_graphql.polls.types import polls_of
+
+        return await polls_of(info, self.pk, first=first, after=after, open_=open)
 
     @strawberry.field(description="The viewer's tier here; null for staff and strangers.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:

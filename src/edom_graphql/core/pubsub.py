@@ -184,6 +184,21 @@ class Subscription:
         self._flush_resync()
         return item
 
+    def drain(self) -> int:
+        """Discard the events already queued; how many there were.
+
+        A subscriber that re-reads current state on waking coalesces a burst this way.
+        """
+        drained = 0
+        while True:
+            try:
+                self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            drained += 1
+        self._flush_resync()
+        return drained
+
     def _put(self, message: dict[str, Any]) -> None:
         if self._resync_pending:
             self._flush_resync()

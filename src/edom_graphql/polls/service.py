@@ -1,0 +1,235 @@
+"""Business rules of polls: creating one, voting once, and counting the votes.
+
+One vote per user and poll is the database's rule, not this module's: a ballot
+row is unique per (poll, user) and the chosen options hang on it, so a repeated
+or concurrent submission inserts no second ballot and therefore counts nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiodataloader import DataLoader
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edom_graphql.core.db import Database, Outbox, Prepared
+from edom_graphql.core.errors import ServiceError
+from edom_graphql.core.loaders import keys_param
+from edom_graphql.polls.models import (
+    MAX_OPTION_LENGTH,
+    MAX_QUESTION_LENGTH,
+    Poll,
+    PollBallot,
+    PollOption,
+    PollResultsVisibility,
+    PollVote,
+)
+
+MIN_OPTIONS = 2
+MAX_OPTIONS = 10
+MAX_OPEN_DAYS = 90
+
+
+def channel(poll_id: int) -> str:
+    """Where a vote in the poll is announced (the message carries the poll's id)."""
+    return f"poll.{poll_id}.results"
+
+
+@dataclass(frozen=True, slots=True)
+class NewPoll:
+    question: str
+    options: list[str]
+
+
+def validate_poll(
+    *, question: str, options: Sequence[str], closes_at: datetime, now: datetime
+) -> NewPoll:
+    """The poll as it will be stored (texts trimmed), or the first rule it breaks."""
+    question = question.strip()
+    if not question:
+        raise ServiceError("BLANK", "The question must not be empty.", ["question"])
+    if len(question) > MAX_QUESTION_LENGTH:
+        raise ServiceError(
+            "TOO_LONG", f"The question has at most {MAX_QUESTION_LENGTH} characters.", ["question"]
+        )
+    if len(options) < MIN_OPTIONS:
+        raise ServiceError(
+            "TOO_FEW_OPTIONS", f"A poll has at least {MIN_OPTIONS} options.", ["options"]
+        )
+    if len(options) > MAX_OPTIONS:
+        raise ServiceError(
+            "TOO_MANY_OPTIONS", f"A poll has at most {MAX_OPTIONS} options.", ["options"]
+        )
+    texts: list[str] = []
+    seen: set[str] = set()
+    for index, option in enumerate(options):
+        text = option.strip()
+        field = ["options", str(index)]
+        if not text:
+            raise ServiceError("BLANK", "An option must not be empty.", field)
+        if len(text) > MAX_OPTION_LENGTH:
+            raise ServiceError(
+                "TOO_LONG", f"An option has at most {MAX_OPTION_LENGTH} characters.", field
+            )
+        folded = " ".join(text.casefold().split())
+        if folded in seen:
+            raise ServiceError("DUPLICATE_OPTION", "The same option is given twice.", field)
+        seen.add(folded)
+        texts.append(text)
+    if closes_at.tzinfo is None:
+        raise ServiceError("INVALID_TIME", "The closing time needs a UTC offset.", ["closesAt"])
+    if closes_at <= now:
+        raise ServiceError("CLOSES_IN_PAST", "The poll must close in the future.", ["closesAt"])
+    if closes_at > now + timedelta(days=MAX_OPEN_DAYS):
+        raise ServiceError(
+            "CLOSES_TOO_LATE",
+            f"A poll stays open at most {MAX_OPEN_DAYS} days.",
+            ["closesAt"],
+        )
+    return NewPoll(question=question, options=texts)
+
+
+async def create_poll(
+    session: AsyncSession,
+    *,
+    building_id: int,
+    author_id: int,
+    question: str,
+    options: Sequence[str],
+    multiple_choice: bool,
+    results_visibility: PollResultsVisibility,
+    closes_at: datetime,
+    now: datetime,
+) -> int:
+    """Create a poll in the building; its id."""
+    poll = validate_poll(question=question, options=options, closes_at=closes_at, now=now)
+    poll_id: int = (
+        await session.execute(
+            insert(Poll)
+            .values(
+                building_id=building_id,
+                author_id=author_id,
+                question=poll.question,
+                multiple_choice=multiple_choice,
+                results_visibility=results_visibility,
+                closes_at=closes_at,
+                created_at=now,
+            )
+            .returning(Poll.id)
+        )
+    ).scalar_one()
+    await session.execute(
+        insert(PollOption),
+        [
+            {"poll_id": poll_id, "building_id": building_id, "position": position, "text": text}
+            for position, text in enumerate(poll.options, start=1)
+        ],
+    )
+    return poll_id
+
+
+async def vote(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    poll_id: int,
+    user_id: int,
+    option_ids: Sequence[int | None],
+    now: datetime,
+) -> None:
+    """Cast the user's one ballot in the poll; ``None`` stands for an id that is no option."""
+    poll = (
+        await session.execute(
+            select(Poll.building_id, Poll.multiple_choice, Poll.closes_at).where(Poll.id == poll_id)
+        )
+    ).one()
+    building_id, multiple_choice, closes_at = poll
+    if closes_at <= now:
+        raise ServiceError("POLL_CLOSED", "The poll is closed.", None)
+    if not option_ids:
+        raise ServiceError("NO_CHOICE", "Choose at least one option.", ["optionIds"])
+    options = set(
+        (await session.execute(select(PollOption.id).where(PollOption.poll_id == poll_id)))
+        .scalars()
+        .all()
+    )
+    chosen: list[int] = []
+    for index, option_id in enumerate(option_ids):
+        if option_id is None or option_id not in options:
+            raise ServiceError(
+                "NOT_AN_OPTION", "This is not an option of the poll.", ["optionIds", str(index)]
+            )
+        if option_id not in chosen:
+            chosen.append(option_id)
+    if len(chosen) > 1 and not multiple_choice:
+        raise ServiceError("ONE_CHOICE_ONLY", "This poll takes a single choice.", ["optionIds"])
+    ballot_id: int | None = (
+        await session.execute(
+            pg_insert(PollBallot)
+            .values(poll_id=poll_id, building_id=building_id, user_id=user_id, created_at=now)
+            .on_conflict_do_nothing(index_elements=["poll_id", "user_id"])
+            .returning(PollBallot.id)
+        )
+    ).scalar_one_or_none()
+    if ballot_id is None:
+        raise ServiceError("ALREADY_VOTED", "You have already voted in this poll.", None)
+    await session.execute(
+        insert(PollVote),
+        [
+            {
+                "ballot_id": ballot_id,
+                "poll_id": poll_id,
+                "building_id": building_id,
+                "option_id": option_id,
+                "user_id": user_id,
+                "created_at": now,
+            }
+            for option_id in chosen
+        ],
+    )
+    outbox.add(channel(poll_id), {"id": poll_id})
+
+
+_BALLOTS = (
+    select(func.count())
+    .select_from(PollBallot)
+    .where(PollBallot.poll_id == PollOption.poll_id)
+    .scalar_subquery()
+)
+TOTALS = Prepared(
+    select(PollOption.poll_id, PollOption.id, func.count(PollVote.id), _BALLOTS)
+    .select_from(PollOption)
+    .outerjoin(PollVote, PollVote.option_id == PollOption.id)
+    .where(PollOption.poll_id == keys_param())
+    .group_by(PollOption.id)
+    .order_by(PollOption.poll_id, PollOption.position)
+)
+"""Votes per option of some polls, in position order, each row with its poll's ballots."""
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    ballots: int
+    votes: tuple[tuple[int, int], ...]
+    """(option id, votes) in position order."""
+
+
+class TotalsLoader(DataLoader[int, Totals]):
+    """The current counts of polls: one statement for all the polls of a batch."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(max_batch_size=1000)
+        self._db = db
+
+    async def batch_load_fn(self, keys: list[int]) -> list[Totals]:
+        ballots: dict[int, int] = {}
+        votes: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for poll_id, option_id, count, poll_ballots in await self._db.fetch(TOTALS, keys=keys):
+            ballots[poll_id] = int(poll_ballots)
+            votes[poll_id].append((option_id, int(count)))
+        return [Totals(ballots.get(key, 0), tuple(votes.get(key, ()))) for key in keys]

@@ -1,0 +1,246 @@
+"""GraphQL types of polls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import bindparam, select
+
+from edom_graphql.buildings.types import Building
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.db import Prepared
+from edom_graphql.core.enums import graphql_enum
+from edom_graphql.core.ids import encode_id
+from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.nodes import Node
+from edom_graphql.core.pagination import (
+    Connection,
+    build_connection,
+    keyset_desc,
+    page_params,
+    page_request,
+)
+from edom_graphql.polls import service
+from edom_graphql.polls.models import Poll as PollRow
+from edom_graphql.polls.models import PollBallot, PollResultsVisibility
+from edom_graphql.polls.models import PollOption as PollOptionRow
+
+graphql_enum(
+    PollResultsVisibility,
+    "When voters may see a poll's results.",
+    {
+        PollResultsVisibility.AFTER_VOTE: "Once they have voted (and to everyone once it closes).",
+        PollResultsVisibility.AFTER_CLOSE: "Only once the poll has closed.",
+    },
+)
+
+POLL_COLUMNS = select(
+    PollRow.id,
+    PollRow.building_id,
+    PollRow.author_id,
+    PollRow.question,
+    PollRow.multiple_choice,
+    PollRow.results_visibility,
+    PollRow.closes_at,
+    PollRow.created_at,
+)
+
+
+@strawberry.type(description="One of a poll's answers.")
+class PollOption:
+    pk: strawberry.Private[int]
+    id: strawberry.ID = strawberry.field(description="Opaque id: pass it to `pollVote`.")
+    text: str = strawberry.field(description="The answer's text.")
+    position: int = strawberry.field(description="Place in the poll's order, from 1.")
+
+
+@strawberry.type(description="How many votes an option has.")
+class PollOptionResult:
+    option: PollOption = strawberry.field(description="The option.")
+    votes: int = strawberry.field(description="Ballots that chose it.")
+
+
+@strawberry.type(description="A poll's counts at one moment.")
+class PollResults:
+    poll_id: strawberry.ID = strawberry.field(description="The poll counted.")
+    ballots: int = strawberry.field(
+        description="How many users voted (on a multiple-choice poll, one ballot may choose "
+        "several options)."
+    )
+    options: list[PollOptionResult] = strawberry.field(
+        description="Votes per option, in the poll's order."
+    )
+
+
+@strawberry.type(description="A non-binding poll of a building's residents.")
+class Poll(Node):
+    pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    author_pk: strawberry.Private[int]
+    voted: strawberry.Private[bool]
+    question: str = strawberry.field(description="What is asked.")
+    options: list[PollOption] = strawberry.field(description="The answers, in order.")
+    multiple_choice: bool = strawberry.field(
+        description="A voter may choose several options (otherwise exactly one)."
+    )
+    results_visibility: PollResultsVisibility = strawberry.field(
+        description="When voters may see the results."
+    )
+    closes_at: datetime = strawberry.field(description="When voting ends.")
+    created_at: datetime = strawberry.field(description="When the poll was created.")
+
+    @staticmethod
+    def sort_key(poll: Poll) -> tuple[int]:
+        return (poll.pk,)
+
+    @strawberry.field(description="The building the poll is in.")
+    async def building(self, info: AppInfo) -> Building:
+        building = await info.context.loaders.building.load(self.building_pk)
+        assert building is not None
+        return building
+
+    @strawberry.field(description="Voting is still possible (the poll has not closed).")
+    def is_open(self, info: AppInfo) -> bool:
+        return self.closes_at > info.context.now
+
+    @strawberry.field(description="The viewer has voted in this poll.")
+    def viewer_has_voted(self) -> bool:
+        return self.voted
+
+    @strawberry.field(
+        description="The viewer may vote now: the poll is open, they have not voted and "
+        "they may vote in polls of the building."
+    )
+    async def viewer_can_vote(self, info: AppInfo) -> bool:
+        context = info.context
+        return (
+            self.closes_at > context.now
+            and not self.voted
+            and await context.can(Capability.POLL_VOTE, building_id=self.building_pk)
+        )
+
+    @strawberry.field(
+        description="Votes per option; null while hidden from the viewer: with `AFTER_VOTE` "
+        "until they vote, with `AFTER_CLOSE` until the poll closes. The author and the "
+        "building's staff always see them."
+    )
+    async def results(self, info: AppInfo) -> PollResults | None:
+        if not await results_visible(info.context, self):
+            return None
+        return await results_of(info.context, self)
+
+
+async def results_visible(context: Context, poll: Poll) -> bool:
+    if poll.closes_at <= context.now or poll.author_pk == context.viewer_id:
+        return True
+    if poll.results_visibility is PollResultsVisibility.AFTER_VOTE and poll.voted:
+        return True
+    building = await context.loaders.building.load(poll.building_pk)
+    if building is None:
+        return False
+    return bool((await context.profile()).roles_in(building.organisation_id))
+
+
+async def results_of(context: Context, poll: Poll) -> PollResults:
+    totals = await context.loaders.poll_totals.load(poll.pk)
+    return results_from(poll, totals)
+
+
+def results_from(poll: Poll, totals: service.Totals) -> PollResults:
+    votes = dict(totals.votes)
+    return PollResults(
+        poll_id=poll.id,
+        ballots=totals.ballots,
+        options=[
+            PollOptionResult(option=option, votes=votes.get(option.pk, 0))
+            for option in poll.options
+        ],
+    )
+
+
+@strawberry.type(description="A page of polls, newest first.")
+class PollConnection(Connection[Poll]):
+    pass
+
+
+_OPTIONS = Prepared(
+    select(PollOptionRow.id, PollOptionRow.poll_id, PollOptionRow.position, PollOptionRow.text)
+    .where(PollOptionRow.poll_id == keys_param())
+    .order_by(PollOptionRow.poll_id, PollOptionRow.position)
+)
+_VOTED = Prepared(
+    select(PollBallot.poll_id).where(
+        PollBallot.user_id == bindparam("user_id"), PollBallot.poll_id == keys_param()
+    )
+)
+
+
+async def polls_from_rows(context: Context, rows: Sequence[Any]) -> list[Poll]:
+    """Polls of the given rows with their options and the viewer's ballots (two statements)."""
+    if not rows:
+        return []
+    pks = [row[0] for row in rows]
+    options: dict[int, list[PollOption]] = {pk: [] for pk in pks}
+    for option in await context.db.fetch(_OPTIONS, keys=pks):
+        options[option[1]].append(
+            PollOption(
+                pk=option[0],
+                id=strawberry.ID(encode_id("PollOption", option[0])),
+                position=option[2],
+                text=option[3],
+            )
+        )
+    voted = {row[0] for row in await context.db.fetch(_VOTED, user_id=context.viewer_id, keys=pks)}
+    return [
+        Poll(
+            id=strawberry.ID(encode_id("Poll", row[0])),
+            pk=row[0],
+            building_pk=row[1],
+            author_pk=row[2],
+            question=row[3],
+            multiple_choice=row[4],
+            results_visibility=PollResultsVisibility(row[5]),
+            closes_at=row[6],
+            created_at=row[7],
+            options=options[row[0]],
+            voted=row[0] in voted,
+        )
+        for row in rows
+    ]
+
+
+def _polls(has_after: bool, open_: bool | None) -> Prepared:
+    statement = POLL_COLUMNS.where(PollRow.building_id == bindparam("building_id"))
+    if open_ is True:
+        statement = statement.where(PollRow.closes_at > bindparam("now"))
+    elif open_ is False:
+        statement = statement.where(PollRow.closes_at <= bindparam("now"))
+    return Prepared(keyset_desc(statement, (PollRow.id,), has_after=has_after))
+
+
+_POLLS = {
+    (has_after, open_): _polls(has_after, open_)
+    for has_after in (False, True)
+    for open_ in (None, True, False)
+}
+
+
+async def polls_of(
+    info: AppInfo, building_id: int, *, first: int, after: str | None, open_: bool | None
+) -> PollConnection:
+    """A page of a building's polls, newest first (``Building.polls``)."""
+    context = info.context
+    page = page_request(first, after, types=(int,))
+    params: dict[str, Any] = {"building_id": building_id, **page_params(page)}
+    if open_ is not None:
+        params["now"] = context.now
+    rows = await context.db.fetch(_POLLS[(page.after is not None, open_)], **params)
+    connection = build_connection(await polls_from_rows(context, rows), page, Poll.sort_key)
+    return PollConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+POLLS_BY_ID = Prepared(POLL_COLUMNS.where(PollRow.id == keys_param()))

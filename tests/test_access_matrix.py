@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.ids import encode_id
 from edom_graphql.events.models import Event
+from edom_graphql.listings.models import Listing
 from edom_graphql.notifications.models import Notification
 from edom_graphql.polls.models import Poll, PollBallot
 from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
@@ -65,6 +66,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "DIRECT_CHAT": (BUILDING, "           ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
     # post listings; create/follow repair requests; staff: handle all requests
     "LISTING_POST": (BUILDING, "          ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
+    "LISTING_MODERATE": (BUILDING, "      -   -   -   -   -   -   ✓   ✓   ✓   -"),
     "REPAIR_REQUEST_CREATE": (BUILDING, " ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
     "REPAIR_REQUEST_HANDLE": (BUILDING, " -   -   -   -   -   -   ✓   ✓   ✓   -"),
     # chat with the management organisation; staff: answer
@@ -321,6 +323,7 @@ def test_expected_sets_spot_checks() -> None:
         "LISTINGS_VIEW",
         "EVENTS_VIEW",
         "REPAIR_REQUEST_HANDLE",
+        "LISTING_MODERATE",
         "MANAGEMENT_CHAT_ANSWER",
         "HOUSEHOLD_RECORDS_VIEW",
         "OWNERS_REGISTER",
@@ -894,6 +897,117 @@ async def test_poll_vote(api: Api, world: World, matrix_poll: dict[str, Any], ke
     assert sorted(after) == sorted([*before, (world[key].pk,)])
 
 
+# -- listings: Building.listings @requires(LISTINGS_VIEW), listingCreate
+# -- @requires(LISTING_POST), listingRemove @requires(LISTING_MODERATE) ----------------
+
+LISTING_CREATE = """
+mutation ($input: ListingCreateInput!) {
+  listingCreate(input: $input) { listing { id title } userErrors { code } }
+}
+"""
+LISTING_REMOVE = """
+mutation ($input: ListingRemoveInput!) {
+  listingRemove(input: $input) { listing { id status } userErrors { code } }
+}
+"""
+BUILDING_LISTINGS = """
+query ($id: ID!) { building(id: $id) { listings(first: 100) { nodes { id title } } } }
+"""
+
+
+def listing_input(building_id: str, title: str = "Отдам диван") -> dict[str, Any]:
+    return {
+        "input": {"buildingId": building_id, "category": "GIVE_AWAY", "title": title, "body": "."}
+    }
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def matrix_listing(api: Api, world: World) -> dict[str, Any]:
+    """A listing on the building's board, posted by its owner."""
+    result = await api.gql(
+        LISTING_CREATE, listing_input(world.building_id, "Общее объявление"), as_=world["owner"]
+    )
+    listing: dict[str, Any] = result["listingCreate"]["listing"]
+    return listing
+
+
+async def listings_snapshot(api: Api, world: World) -> list[tuple[Any, ...]]:
+    rows = await read(
+        api, select(Listing.__table__).where(Listing.building_id == world.building_pk)
+    )
+    return sorted(tuple(row) for row in rows)
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_building_listings(
+    api: Api, world: World, matrix_listing: dict[str, Any], key: str
+) -> None:
+    result = await api.post(BUILDING_LISTINGS, {"id": world.building_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["building"])
+        assert result.data == {"building": None}
+    elif not allowed("BUILDING_VIEW", column):
+        assert result.ok() == {"building": None}
+    elif not allowed("LISTINGS_VIEW", column):
+        assert_denied(result, "FORBIDDEN", ["building", "listings"])
+        assert result.data == {"building": {"listings": None}}
+    else:
+        nodes = result.ok()["building"]["listings"]["nodes"]
+        assert {"id": matrix_listing["id"], "title": "Общее объявление"} in nodes
+
+
+@pytest.mark.parametrize("building", ["building", "other_building"])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_listing_create(api: Api, world: World, key: str, building: str) -> None:
+    building_id = world.building_id if building == "building" else world.other_building_id
+    column = PERSON_COLUMN[key] if building == "building" else OTHER_BUILDING_COLUMN[key]
+    before = await listings_snapshot(api, world)
+    result = await api.post(LISTING_CREATE, listing_input(building_id), as_=person(world, key))
+    after = await listings_snapshot(api, world)
+    if key == "anonymous" or not allowed("LISTING_POST", column):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["listingCreate"])
+        assert result.data == {"listingCreate": None}
+        assert after == before
+        return
+    payload = result.ok()["listingCreate"]
+    assert payload["userErrors"] == []
+    assert payload["listing"]["title"] == "Отдам диван"
+    async with api.db.transaction() as (session, _):  # leave the world as it was
+        pk = (
+            await session.execute(
+                delete(Listing)
+                .where(Listing.author_id == world[key].pk, Listing.title == "Отдам диван")
+                .returning(Listing.id)
+            )
+        ).scalar_one()
+    assert payload["listing"]["id"] == encode_id("Listing", pk)
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_listing_remove(api: Api, world: World, key: str) -> None:
+    created = await api.gql(
+        LISTING_CREATE, listing_input(world.building_id, "Удаляемое"), as_=world["registered"]
+    )
+    listing = created["listingCreate"]["listing"]
+    variables = {"input": {"listingId": listing["id"], "reason": "Спам"}}
+    result = await api.post(LISTING_REMOVE, variables, as_=person(world, key))
+    pk = (await read_one(api, select(Listing.id).where(Listing.title == "Удаляемое")))[0]
+    (current,) = await read_one(api, select(Listing.status).where(Listing.id == pk))
+    async with api.db.transaction() as (session, _):
+        await session.execute(delete(Listing).where(Listing.id == pk))
+    if key == "anonymous" or not allowed("LISTING_MODERATE", PERSON_COLUMN[key]):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["listingRemove"])
+        assert result.data == {"listingRemove": None}
+        assert current.value == "ACTIVE"
+        return
+    payload = result.ok()["listingRemove"]
+    assert payload == {"listing": {"id": listing["id"], "status": "REMOVED"}, "userErrors": []}
+    assert current.value == "REMOVED"
+
+
 # -- the table covers everything -------------------------------------------------------
 
 # Guarded fields of the schema and the capability each one names; a new guarded field
@@ -910,6 +1024,11 @@ GUARDED_FIELDS = {
     ("Building", "polls"): "NOTICES_VIEW",
     ("Mutation", "pollCreate"): "POLL_CREATE",
     ("Mutation", "pollVote"): "POLL_VOTE",
+    ("Building", "listings"): "LISTINGS_VIEW",
+    ("Mutation", "listingCreate"): "LISTING_POST",
+    ("Mutation", "listingUpdate"): "LISTINGS_VIEW",
+    ("Mutation", "listingClose"): "LISTINGS_VIEW",
+    ("Mutation", "listingRemove"): "LISTING_MODERATE",
 }
 
 

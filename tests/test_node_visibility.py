@@ -53,6 +53,7 @@ NODE_TYPES = (
     "Vehicle",
     "Event",
     "Poll",
+    "Listing",
 )
 PUBLIC_TYPES = {"Event"}
 """City-wide reference data: any signed-in viewer sees every row."""
@@ -114,6 +115,10 @@ VISIBLE: dict[str, set[str]] = {
     "event": set(VIEWERS),
     # polls: read like notices, by whoever sees the building
     "poll": IN_BUILDING,
+    # listings: whoever reads the building's board (LISTINGS_VIEW: not the admin); a
+    # removed one only the building's staff and its author
+    "listing": IN_BUILDING - {"admin"},
+    "listing_removed": {"registered"} | STAFF,
 }
 
 # Cells that fail because of known bugs outside the access code this file may fix.
@@ -268,6 +273,30 @@ async def scene(api: Api) -> Scene:
     poll_pk = decode_id(poll["pollCreate"]["poll"]["id"])
     assert poll_pk is not None
     add("poll", "Poll", poll_pk[1], question="Ставим шлагбаум?")
+    for key, title in (("listing", "Отдам коляску"), ("listing_removed", "Продам гараж")):
+        listing = await api.gql(
+            "mutation ($input: ListingCreateInput!) "
+            "{ listingCreate(input: $input) { listing { id } } }",
+            {
+                "input": {
+                    "buildingId": world.building_id,
+                    "category": "OTHER",
+                    "title": title,
+                    "body": "Подробности в личке.",
+                }
+            },
+            as_=world["registered"],
+        )
+        listing_id = listing["listingCreate"]["listing"]["id"]
+        listing_pk = decode_id(listing_id)
+        assert listing_pk is not None
+        add(key, "Listing", listing_pk[1], title=title)
+    await api.gql(
+        "mutation ($input: ListingRemoveInput!) "
+        "{ listingRemove(input: $input) { userErrors { code } } }",
+        {"input": {"listingId": scene.ids["listing_removed"], "reason": "Не по теме"}},
+        as_=world["manager"],
+    )
     assert set(scene.ids) == set(VISIBLE)
     return scene
 
@@ -286,6 +315,7 @@ fragment Fields on Node {
   ... on Vehicle { plate }
   ... on Event { title }
   ... on Poll { question }
+  ... on Listing { title }
 }
 """
 NODE = (

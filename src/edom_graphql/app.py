@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -22,15 +22,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edom_graphql.core.auth import TokenVerifier
+from edom_graphql.core.auth import AuthenticationError, TokenVerifier
 from edom_graphql.core.clock import utcnow
-from edom_graphql.core.context import Services
-from edom_graphql.core.db import Database
+from edom_graphql.core.context import Context, Services
+from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.http import GraphQLEndpoint
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
+from edom_graphql.core.storage import is_key as is_storage_key
+from edom_graphql.listings.api import fetch_listings
+from edom_graphql.listings.models import ListingPhoto
 from edom_graphql.schema import build_schema
 from edom_graphql.settings import Settings
 
@@ -38,6 +41,11 @@ log = logging.getLogger("edom_graphql.app")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 READY_TIMEOUT_SECONDS = 3.0
+PHOTO_BY_KEY = Prepared(
+    select(ListingPhoto.listing_id, ListingPhoto.content_type).where(
+        ListingPhoto.storage_key == bindparam("key")
+    )
+)
 
 
 class RequestContextMiddleware:
@@ -137,6 +145,42 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
+    async def media(request: Request) -> Response:
+        """A listing photo, for whoever may see the listing; 404 for anyone else."""
+        key = request.path_params["key"]
+        not_found = JSONResponse(
+            {"errors": [{"message": "Not found.", "extensions": {"code": "NOT_FOUND"}}]},
+            status_code=404,
+        )
+        if not is_storage_key(key):
+            return not_found
+        try:
+            viewer_id, claims = await endpoint.authenticate(request.headers.get("authorization"))
+        except AuthenticationError:
+            return not_found
+        if viewer_id is None:
+            return not_found
+        row = await db.fetch_one(PHOTO_BY_KEY, key=key)
+        if row is None:
+            return not_found
+        context = Context(
+            services,
+            viewer_id=viewer_id,
+            claims=claims,
+            request_id=request_id_var.get() or uuid.uuid4().hex,
+        )
+        (listing,) = await fetch_listings(context, [row[0]])
+        if listing is None:
+            return not_found
+        data = await services.storage.read(key)
+        if data is None:
+            return not_found
+        return Response(
+            data,
+            media_type=row[1],
+            headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -171,6 +215,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/media/{key}", media, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -4,6 +4,7 @@ from edom_graphql.buildings.models import Building, ManagementOrganisation, Prem
 from edom_graphql.core.db import Base
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.events.models import Event
+from edom_graphql.listings.models import Listing, ListingPhoto
 from edom_graphql.notifications.models import Notification
 from edom_graphql.polls.models import Poll, PollBallot, PollOption, PollVote
 from edom_graphql.residents.models import (
@@ -21,6 +22,8 @@ __all__ = [
     "Building",
     "Event",
     "GuestGrant",
+    "Listing",
+    "ListingPhoto",
     "ManagementOrganisation",
     "Notification",
     "Ownership",

@@ -25,6 +25,8 @@ from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.nodes import NODE_FETCHERS, Node
 from edom_graphql.core.observability import OperationObserver, log_unexpected
 from edom_graphql.core.permissions import RequiresDirective
+from edom_graphql.listings.api import ListingMutations
+from edom_graphql.listings.types import KOPECKS_SCALAR, Kopecks
 from edom_graphql.notifications.api import NotificationMutations, NotificationSubscriptions
 from edom_graphql.polls.api import PollMutations, PollSubscriptions
 from edom_graphql.residents.api import ResidentMutations, ResidentQueries
@@ -79,7 +81,8 @@ class NodeQueries:
 
 Query = merge_types("Query", (ResidentQueries, BuildingQueries, VehicleQueries, NodeQueries))
 Mutation = merge_types(
-    "Mutation", (ResidentMutations, NotificationMutations, VehicleMutations, PollMutations)
+    "Mutation",
+    (ResidentMutations, NotificationMutations, VehicleMutations, PollMutations, ListingMutations),
 )
 Subscription = merge_types("Subscription", (NotificationSubscriptions, PollSubscriptions))
 for root, text in (
@@ -129,6 +132,7 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
         schema_directives=[RequiresDirective],
         config=StrawberryConfig(
             auto_camel_case=True,
+            scalar_map={Kopecks: KOPECKS_SCALAR},
             # Suggestions ("Did you mean …") reveal the schema where introspection is off.
             disable_field_suggestions=not settings.introspection_enabled,
         ),

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     """Where the embedded PostgreSQL, the development signing key and uploads live."""
 
+    uploads_dir: Path | None = None
+    """Where uploaded photos are stored; unset: ``<data_dir>/uploads``."""
+
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
     database_statement_timeout_ms: int = Field(default=15_000, ge=100)
@@ -87,6 +90,10 @@ class Settings(BaseSettings):
         if self.introspection is None:
             return self.environment == "development"
         return self.introspection
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.uploads_dir or self.data_dir / "uploads"
 
     @property
     def dev_key_path(self) -> Path:

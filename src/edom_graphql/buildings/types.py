@@ -20,9 +20,11 @@ from edom_graphql.core.nodes import Node
 from edom_graphql.core.pagination import Connection, build_connection, page_request
 from edom_graphql.core.permissions import requires
 from edom_graphql.core.selection import selects
+from edom_graphql.listings.models import ListingCategory, ListingStatus
 
 if TYPE_CHECKING:
     from edom_graphql.events.types import EventNearbyConnection
+    from edom_graphql.listings.types import ListingConnection
     from edom_graphql.polls.types import PollConnection
     from edom_graphql.residents.types import NeighbourConnection, Ownership
 
@@ -210,6 +212,38 @@ class Building(Node):
         from edom_graphql.polls.types import polls_of
 
         return await polls_of(info, self.pk, first=first, after=after, open_=open)
+
+    @requires(
+        Capability.LISTINGS_VIEW,
+        description="The building's listings board, newest first. Removed listings are "
+        "shown only to the building's staff and to their authors.",
+    )
+    async def listings(
+        self,
+        info: AppInfo,
+        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        category: Annotated[
+            ListingCategory | None,
+            strawberry.argument(description="Only listings of this category; all if omitted."),
+        ] = None,
+        status: Annotated[
+            ListingStatus,
+            strawberry.argument(description="Only listings in this status."),
+        ] = ListingStatus.ACTIVE,
+    ) -> Annotated[ListingConnection, strawberry.lazy("edom_graphql.listings.types")] | None:
+        from edom_graphql.listings.types import listings_of
+
+        return await listings_of(
+            info,
+            self.pk,
+            first=first,
+            after=after,
+            category=category,
+            status=status,
+        )
 
     @strawberry.field(description="The viewer's tier here; null for staff and strangers.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:

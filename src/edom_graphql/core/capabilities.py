@@ -49,6 +49,7 @@ class Capability(enum.Enum):
     BUILDING_CHAT = "BUILDING_CHAT"
     DIRECT_CHAT = "DIRECT_CHAT"
     LISTING_POST = "LISTING_POST"
+    LISTING_MODERATE = "LISTING_MODERATE"
     REPAIR_REQUEST_CREATE = "REPAIR_REQUEST_CREATE"
     REPAIR_REQUEST_HANDLE = "REPAIR_REQUEST_HANDLE"
     MANAGEMENT_CHAT = "MANAGEMENT_CHAT"
@@ -106,6 +107,7 @@ MATRIX: dict[Capability, Rule] = {
     Capability.DIRECT_CHAT: Rule("Chat directly with a neighbour", _NO_INITIAL),
     # post listings; create/follow repair requests (staff: handle all requests)
     Capability.LISTING_POST: Rule("Post on the listings board", _NO_INITIAL),
+    Capability.LISTING_MODERATE: Rule("Remove listings from the building's board", _NOBODY, _STAFF),
     Capability.REPAIR_REQUEST_CREATE: Rule("Create and follow repair requests", _NO_INITIAL),
     Capability.REPAIR_REQUEST_HANDLE: Rule(
         "Handle the building's repair requests", _NOBODY, _STAFF

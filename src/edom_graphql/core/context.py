@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from edom_graphql.core.auth import Claims, TokenVerifier
     from edom_graphql.core.db import Database
     from edom_graphql.core.pubsub import PubSub
+    from edom_graphql.core.storage import Storage
     from edom_graphql.loaders import Loaders
     from edom_graphql.settings import Settings
 
@@ -37,6 +38,12 @@ class Services:
     pubsub: PubSub
     verifier: TokenVerifier
     clock: Callable[[], datetime]
+
+    @property
+    def storage(self) -> Storage:
+        from edom_graphql.core.storage import LocalStorage
+
+        return LocalStorage(self.settings.uploads_path)
 
 
 class Context:

@@ -38,6 +38,7 @@ from edom_graphql.core.context import Context, Services
 from edom_graphql.core.errors import ErrorCode
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.observability import classify, hides_suggestions
+from edom_graphql.listings.models import MAX_PHOTO_BYTES, MAX_PHOTOS
 from edom_graphql.residents.service import provision_user
 from edom_graphql.schema import Schema
 
@@ -49,6 +50,13 @@ ALLOWED_METHODS = "GET, POST"
 SUBJECT_CACHE_SIZE = 10_000
 MAX_BODY_BYTES = 1_048_576
 """Largest accepted request body: a query is at most a few thousand tokens."""
+MULTIPART = "multipart/form-data"
+MAX_MULTIPART_BYTES = MAX_BODY_BYTES + MAX_PHOTOS * MAX_PHOTO_BYTES + 65_536
+"""Largest accepted multipart (file upload) body: the operation and its photos, with room
+for the parts' headers."""
+MAX_FILES = MAX_PHOTOS + 1
+"""File parts a multipart request may carry (one more than a listing takes, so the
+mutation, not the parser, reports too many photos)."""
 
 
 class HttpError(Exception):
@@ -144,6 +152,48 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return receive_limited
 
 
+def is_multipart(content_type: str | None) -> bool:
+    return (content_type or "").split(";", 1)[0].strip().lower() == MULTIPART
+
+
+def body_limit(scope: Scope) -> int:
+    """Largest body accepted for the request: uploads may be larger than JSON."""
+    headers = dict(scope.get("headers") or ())
+    content_type = headers.get(b"content-type", b"").decode("latin-1")
+    return MAX_MULTIPART_BYTES if is_multipart(content_type) else MAX_BODY_BYTES
+
+
+def _put_file(operations: dict[str, Any], path: str, file: object) -> None:
+    """Put ``file`` at ``path`` (``variables.input.photos.0``) of the operation; the path
+    must lead to an existing null placeholder inside ``variables``."""
+    keys = path.split(".")
+    if len(keys) < 2 or keys[0] != "variables":
+        raise HttpError(400, f"`map` path `{path}` does not point into `variables`.")
+    target: Any = operations
+    for key in keys[:-1]:
+        target = _step(target, key, path)
+    last = keys[-1]
+    if isinstance(target, dict) and last in target and target[last] is None:
+        target[last] = file
+    elif (
+        isinstance(target, list)
+        and last.isdigit()
+        and int(last) < len(target)
+        and target[int(last)] is None
+    ):
+        target[int(last)] = file
+    else:
+        raise HttpError(400, f"`map` path `{path}` does not point to a null placeholder.")
+
+
+def _step(target: Any, key: str, path: str) -> Any:
+    if isinstance(target, dict) and key in target:
+        return target[key]
+    if isinstance(target, list) and key.isdigit() and int(key) < len(target):
+        return target[int(key)]
+    raise HttpError(400, f"`map` path `{path}` does not exist in `operations`.")
+
+
 class LegacyWebSocketHandler(BaseGraphQLWSHandler[Context, None]):
     """The legacy ``graphql-ws`` protocol, closing (4408) a socket that does not send
     ``connection_init`` in time, like graphql-transport-ws does."""
@@ -178,6 +228,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout_seconds),
             max_subscriptions_per_connection=50,
             allowed_origins=tuple(settings.cors_origins),
+            multipart_uploads_enabled=True,
         )
         self.services = services
         self.hide_suggestions = hides_suggestions(settings)
@@ -236,8 +287,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 scope.setdefault("state", {})
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, _limited(receive, MAX_BODY_BYTES))
-        response = await self.handle_http(request)
+        request = Request(scope, _limited(receive, body_limit(scope)))
+        try:
+            response = await self.handle_http(request)
+        finally:
+            await request.close()  # the spooled files of a multipart body
         await response(scope, receive, send)
 
     async def handle_http(self, request: Request) -> Response:
@@ -292,8 +346,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 "media type.",
             )
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise HttpError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        limit = body_limit(request.scope)
+        if declared.isdigit() and int(declared) > limit:
+            raise HttpError(413, f"The request body is larger than {limit} bytes.")
+        if is_multipart(request.headers.get("content-type")) and not request.headers.get(
+            "authorization"
+        ):
+            # Uploads are for signed-in users only. Requiring the header also makes every
+            # multipart request non-simple (a browser preflights it), so another site
+            # cannot forge one with a plain HTML form (CSRF).
+            raise HttpError(
+                401,
+                "Multipart requests must carry an Authorization header.",
+                ErrorCode.UNAUTHENTICATED,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         try:
             viewer_id, claims = await self.authenticate(request.headers.get("authorization"))
         except AuthenticationError as error:
@@ -344,12 +411,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     data = {**data, key: self._decode(raw, f"`{key}`")}
         else:
             content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+            if content_type == MULTIPART:
+                return self.request_data(await self._multipart(request))
             if content_type != JSON:
                 raise HttpError(
                     415,
                     f"Send the request body as {JSON}"
                     + (f", not {content_type}." if content_type else "."),
-                    headers={"Accept-Post": JSON},
+                    headers={"Accept-Post": f"{JSON}, {MULTIPART}"},
                 )
             body = self._decode(await request.get_body(), "The request body")
             if not isinstance(body, dict):
@@ -360,6 +429,40 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 )
             data = body
         return self.request_data(data)
+
+    async def _multipart(self, request: AsyncHTTPRequestAdapter) -> Mapping[str, object]:
+        """The operation of a GraphQL multipart request, its files put in place."""
+        raw = getattr(request, "_request", None)
+        if not isinstance(raw, Request):
+            raise HttpError(415, f"Send the request body as {JSON}.")
+        try:
+            form = await raw.form(max_files=MAX_FILES, max_fields=MAX_FILES + 2)
+        except HttpError:
+            raise
+        except Exception as error:  # starlette's MultiPartException and HTTPException
+            raise HttpError(400, "The multipart body could not be parsed.") from error
+        operations = form.get("operations")
+        files_map = form.get("map")
+        if not isinstance(operations, str):
+            raise HttpError(400, "The multipart request has no `operations` field.")
+        if not isinstance(files_map, str):
+            raise HttpError(400, "The multipart request has no `map` field.")
+        data = self._decode(operations, "`operations`")
+        mapping = self._decode(files_map, "`map`")
+        if not isinstance(data, dict):
+            raise HttpError(400, "`operations` must be a JSON object (batches are not supported).")
+        if not isinstance(mapping, dict) or not all(
+            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+            for paths in mapping.values()
+        ):
+            raise HttpError(400, "`map` must be a JSON object of lists of paths.")
+        files = {name: form.get(name) for name in mapping}
+        if any(isinstance(file, str) or file is None for file in files.values()):
+            raise HttpError(400, "A file named in `map` is missing from the request.")
+        for name, paths in mapping.items():
+            for path in paths:
+                _put_file(data, path, files[name])
+        return data
 
     def request_data(self, data: Mapping[str, object]) -> GraphQLRequestData:
         query = data.get("query")

@@ -1,0 +1,394 @@
+"""Root fields of the listings board: posting, editing, closing and removing listings."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.file_uploads import Upload
+
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.db import Outbox, run_in_transaction
+from edom_graphql.core.enums import graphql_enum
+from edom_graphql.core.errors import ServiceError
+from edom_graphql.core.ids import expect_id
+from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.permissions import Target, requires
+from edom_graphql.core.storage import Storage
+from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
+from edom_graphql.listings import service
+from edom_graphql.listings.models import (
+    MAX_BODY_LENGTH,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    MAX_PRICE_KOPECKS,
+    MAX_REASON_LENGTH,
+    MAX_TITLE_LENGTH,
+    ListingCategory,
+    ListingStatus,
+)
+from edom_graphql.listings.types import (
+    LISTINGS_BY_ID,
+    Kopecks,
+    Listing,
+    is_staff_of,
+    listings_from_rows,
+)
+
+
+def _codes(name: str, description: str, values: dict[str, str]) -> type[enum.Enum]:
+    codes = enum.Enum(name, {code: code for code in values})  # type: ignore[misc]
+    return graphql_enum(codes, description, {codes[c]: text for c, text in values.items()})
+
+
+_PHOTO_CODES = {
+    "TOO_MANY_PHOTOS": f"More than {MAX_PHOTOS} photos.",
+    "PHOTO_TOO_LARGE": f"A photo is larger than {MAX_PHOTO_BYTES} bytes.",
+    "UNSUPPORTED_PHOTO": "A photo is not a JPEG, PNG or WebP image (judged by its content).",
+}
+_TEXT_CODES = {
+    "BLANK": "The title or the body is empty.",
+    "TOO_LONG": f"The title is longer than {MAX_TITLE_LENGTH} characters or the body longer "
+    f"than {MAX_BODY_LENGTH}.",
+    "NEGATIVE_PRICE": "The price is below zero.",
+    "PRICE_TOO_HIGH": f"The price is above {MAX_PRICE_KOPECKS} kopecks.",
+    "PRICE_NOT_ALLOWED": "Free categories (GIVE_AWAY, LOST_PET, FOUND_PET) carry no price.",
+}
+_OWN_CODES = {
+    "NOT_AUTHOR": "Only the listing's author may do this.",
+    "NOT_ACTIVE": "The listing is closed or removed.",
+}
+
+ListingCreateErrorCode = _codes(
+    "ListingCreateErrorCode",
+    "Why a listing could not be posted.",
+    {**_TEXT_CODES, **_PHOTO_CODES},
+)
+ListingUpdateErrorCode = _codes(
+    "ListingUpdateErrorCode",
+    "Why a listing could not be changed.",
+    {**_TEXT_CODES, **_OWN_CODES},
+)
+ListingCloseErrorCode = _codes(
+    "ListingCloseErrorCode", "Why a listing could not be closed.", _OWN_CODES
+)
+ListingRemoveErrorCode = _codes(
+    "ListingRemoveErrorCode",
+    "Why a listing could not be removed.",
+    {
+        "BLANK": "The reason is empty.",
+        "TOO_LONG": f"The reason is longer than {MAX_REASON_LENGTH} characters.",
+        "ALREADY_REMOVED": "The listing has already been removed.",
+    },
+)
+
+
+@strawberry.type(description="A reason `listingCreate` refused.")
+class ListingCreateError(UserError):
+    code: ListingCreateErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `listingUpdate` refused.")
+class ListingUpdateError(UserError):
+    code: ListingUpdateErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `listingClose` refused.")
+class ListingCloseError(UserError):
+    code: ListingCloseErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `listingRemove` refused.")
+class ListingRemoveError(UserError):
+    code: ListingRemoveErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.input(description="A new listing on a building's board.")
+class ListingCreateInput:
+    building_id: strawberry.ID = strawberry.field(description="The building whose board.")
+    category: ListingCategory = strawberry.field(description="What the listing is about.")
+    title: str = strawberry.field(description=f"Headline (1–{MAX_TITLE_LENGTH} characters).")
+    body: str = strawberry.field(description=f"Text (1–{MAX_BODY_LENGTH} characters).")
+    price_kopecks: Kopecks | None = strawberry.field(
+        default=None,
+        description=f"Asked price in kopecks, 0–{MAX_PRICE_KOPECKS}; none for GIVE_AWAY, "
+        "LOST_PET and FOUND_PET.",
+    )
+    photos: list[Upload] | None = strawberry.field(
+        default=None,
+        description=f"Up to {MAX_PHOTOS} JPEG, PNG or WebP images of at most "
+        f"{MAX_PHOTO_BYTES} bytes each, sent as files of a multipart request (GraphQL "
+        "multipart request specification).",
+    )
+
+
+@strawberry.input(description="Changes to the viewer's active listing; omitted fields stay.")
+class ListingUpdateInput:
+    listing_id: strawberry.ID = strawberry.field(description="The listing.")
+    category: ListingCategory | None = strawberry.field(
+        default=None, description="New category (a free one drops the price)."
+    )
+    title: str | None = strawberry.field(default=None, description="New headline.")
+    body: str | None = strawberry.field(default=None, description="New text.")
+    price_kopecks: Kopecks | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New price in kopecks; null removes the price; omitted keeps it.",
+    )
+
+
+@strawberry.input(description="The viewer's listing to close.")
+class ListingCloseInput:
+    listing_id: strawberry.ID = strawberry.field(description="The listing.")
+
+
+@strawberry.input(description="A listing staff take off the board.")
+class ListingRemoveInput:
+    listing_id: strawberry.ID = strawberry.field(description="The listing.")
+    reason: str = strawberry.field(
+        description=f"Why it is removed (1–{MAX_REASON_LENGTH} characters)."
+    )
+
+
+@strawberry.type(description="Result of `listingCreate`.")
+class ListingCreatePayload:
+    listing: Listing | None = strawberry.field(description="The listing posted.")
+    user_errors: list[ListingCreateError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `listingUpdate`.")
+class ListingUpdatePayload:
+    listing: Listing | None = strawberry.field(description="The listing as it is now.")
+    user_errors: list[ListingUpdateError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `listingClose`.")
+class ListingClosePayload:
+    listing: Listing | None = strawberry.field(description="The listing as it is now.")
+    user_errors: list[ListingCloseError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `listingRemove`.")
+class ListingRemovePayload:
+    listing: Listing | None = strawberry.field(description="The listing as it is now.")
+    user_errors: list[ListingRemoveError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+async def _input_building(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
+    return Target(
+        building_id=expect_id(kwargs["input"].building_id, "Building", field="buildingId")
+    )
+
+
+async def _input_listing_building(
+    source: Any, info: AppInfo, kwargs: dict[str, Any]
+) -> Target | None:
+    listing_id = expect_id(kwargs["input"].listing_id, "Listing", field="listingId")
+    row = await info.context.db.fetch_one(LISTINGS_BY_ID, keys=[listing_id])
+    return Target(building_id=int(row[1])) if row is not None else None
+
+
+async def _discard(storage: Storage, stored: Sequence[service.StoredPhoto]) -> None:
+    for photo in stored:
+        await storage.delete(photo.key)
+
+
+async def _one_listing(context: Context, listing_id: int) -> Listing | None:
+    (listing,) = await fetch_listings(context, [listing_id])
+    return listing
+
+
+@strawberry.type
+class ListingMutations:
+    @requires(
+        Capability.LISTING_POST,
+        _input_building,
+        mutation=True,
+        description="Post a listing on a building's board.",
+    )
+    async def listing_create(
+        self, info: AppInfo, input: MutationInput[ListingCreateInput]
+    ) -> ListingCreatePayload | None:
+        context = info.context
+        author_id = context.require_viewer()
+        building_id = expect_id(input.building_id, "Building", field="buildingId")
+        storage = context.services.storage
+        stored: list[service.StoredPhoto] = []
+
+        async def work(session: AsyncSession, outbox: Outbox) -> int:
+            listing_id = await service.create_listing(
+                session,
+                building_id=building_id,
+                author_id=author_id,
+                category=input.category,
+                title=input.title,
+                body=input.body,
+                price_kopecks=input.price_kopecks,
+                now=context.now,
+            )
+            await service.add_photos(
+                session, listing_id=listing_id, building_id=building_id, photos=stored
+            )
+            return listing_id
+
+        result: int | ServiceError
+        try:
+            # Everything is checked before a byte is stored.
+            service.validate_listing(
+                category=input.category,
+                title=input.title,
+                body=input.body,
+                price_kopecks=input.price_kopecks,
+            )
+            photos = await service.read_photos(input.photos or [])
+        except ServiceError as error:
+            result = error
+        else:
+            try:
+                for photo in photos:
+                    key = await storage.save(photo.data, photo.content_type)
+                    stored.append(service.StoredPhoto(key, photo.content_type, len(photo.data)))
+                result = await run_in_transaction(context.db, work)
+            except BaseException:
+                await _discard(storage, stored)
+                raise
+            if isinstance(result, ServiceError):
+                await _discard(storage, stored)
+        if isinstance(result, ServiceError):
+            return ListingCreatePayload(
+                listing=None,
+                user_errors=user_errors(ListingCreateError, ListingCreateErrorCode, result),
+            )
+        return ListingCreatePayload(
+            listing=await _one_listing(context.for_operation(), result), user_errors=[]
+        )
+
+    @requires(
+        Capability.LISTINGS_VIEW,
+        _input_listing_building,
+        mutation=True,
+        description="Change the viewer's own active listing.",
+    )
+    async def listing_update(
+        self, info: AppInfo, input: MutationInput[ListingUpdateInput]
+    ) -> ListingUpdatePayload | None:
+        context = info.context
+        user_id = context.require_viewer()
+        listing_id = expect_id(input.listing_id, "Listing", field="listingId")
+        price = input.price_kopecks
+
+        async def work(session: AsyncSession, outbox: Outbox) -> None:
+            await service.update_listing(
+                session,
+                listing_id=listing_id,
+                user_id=user_id,
+                category=input.category,
+                title=input.title,
+                body=input.body,
+                price_kopecks=price if price is not strawberry.UNSET else None,
+                clear_price=price is None,
+                now=context.now,
+            )
+
+        result = await run_in_transaction(context.db, work)
+        listing = await _one_listing(context.for_operation(), listing_id)
+        if isinstance(result, ServiceError):
+            return ListingUpdatePayload(
+                listing=listing,
+                user_errors=user_errors(ListingUpdateError, ListingUpdateErrorCode, result),
+            )
+        return ListingUpdatePayload(listing=listing, user_errors=[])
+
+    @requires(
+        Capability.LISTINGS_VIEW,
+        _input_listing_building,
+        mutation=True,
+        description="Close the viewer's own active listing (it stays readable as CLOSED).",
+    )
+    async def listing_close(
+        self, info: AppInfo, input: MutationInput[ListingCloseInput]
+    ) -> ListingClosePayload | None:
+        context = info.context
+        user_id = context.require_viewer()
+        listing_id = expect_id(input.listing_id, "Listing", field="listingId")
+
+        async def work(session: AsyncSession, outbox: Outbox) -> None:
+            await service.close_listing(
+                session, listing_id=listing_id, user_id=user_id, now=context.now
+            )
+
+        result = await run_in_transaction(context.db, work)
+        listing = await _one_listing(context.for_operation(), listing_id)
+        if isinstance(result, ServiceError):
+            return ListingClosePayload(
+                listing=listing,
+                user_errors=user_errors(ListingCloseError, ListingCloseErrorCode, result),
+            )
+        return ListingClosePayload(listing=listing, user_errors=[])
+
+    @requires(
+        Capability.LISTING_MODERATE,
+        _input_listing_building,
+        mutation=True,
+        description="Staff of the building's organisation take a listing off the board.",
+    )
+    async def listing_remove(
+        self, info: AppInfo, input: MutationInput[ListingRemoveInput]
+    ) -> ListingRemovePayload | None:
+        context = info.context
+        moderator_id = context.require_viewer()
+        listing_id = expect_id(input.listing_id, "Listing", field="listingId")
+
+        async def work(session: AsyncSession, outbox: Outbox) -> None:
+            await service.remove_listing(
+                session,
+                listing_id=listing_id,
+                moderator_id=moderator_id,
+                reason=input.reason,
+                now=context.now,
+            )
+
+        result = await run_in_transaction(context.db, work)
+        listing = await _one_listing(context.for_operation(), listing_id)
+        if isinstance(result, ServiceError):
+            return ListingRemovePayload(
+                listing=listing,
+                user_errors=user_errors(ListingRemoveError, ListingRemoveErrorCode, result),
+            )
+        return ListingRemovePayload(listing=listing, user_errors=[])
+
+
+# -- node fetcher: load by pk and keep only what the viewer may see --------------------
+
+
+async def _visible(context: Context, viewer_id: int, row: Any) -> bool:
+    building_id, author_id, status = row[1], row[2], ListingStatus(row[7])
+    if not await context.can(Capability.LISTINGS_VIEW, building_id=building_id):
+        return False
+    return (
+        status is not ListingStatus.REMOVED
+        or author_id == viewer_id
+        or await is_staff_of(context, building_id)
+    )
+
+
+@node_fetcher("Listing")
+async def fetch_listings(context: Context, pks: Sequence[int]) -> list[Listing | None]:
+    """Visible to whoever reads the building's board; a removed one only to the building's
+    staff and its author."""
+    viewer_id = context.require_viewer()
+    rows = await context.db.fetch(LISTINGS_BY_ID, keys=list(pks))
+    visible = [row for row in rows if await _visible(context, viewer_id, row)]
+    found = {listing.pk: listing for listing in await listings_from_rows(context, visible)}
+    return [found.get(pk) for pk in pks]

@@ -1,0 +1,219 @@
+"""GraphQL types of the listings board."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NewType
+
+import strawberry
+from sqlalchemy import bindparam, select
+
+from edom_graphql.buildings.types import Building
+from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.db import Prepared
+from edom_graphql.core.ids import encode_id
+from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.nodes import Node
+from edom_graphql.core.pagination import (
+    Connection,
+    build_connection,
+    keyset_desc,
+    page_params,
+    page_request,
+)
+from edom_graphql.listings.models import Listing as ListingRow
+from edom_graphql.listings.models import ListingCategory, ListingStatus
+from edom_graphql.listings.models import ListingPhoto as PhotoRow
+from edom_graphql.residents.types import User
+
+
+def _parse_kopecks(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Kopecks must be a whole number.")
+    return value
+
+
+Kopecks = NewType("Kopecks", int)
+KOPECKS_SCALAR = strawberry.scalar(
+    name="Kopecks",
+    description="An amount of money in kopecks (1/100 rouble): a whole JSON number, which "
+    "may exceed the 32-bit range of `Int`.",
+    serialize=int,
+    parse_value=_parse_kopecks,
+)
+
+LISTING_COLUMNS = select(
+    ListingRow.id,
+    ListingRow.building_id,
+    ListingRow.author_id,
+    ListingRow.category,
+    ListingRow.title,
+    ListingRow.body,
+    ListingRow.price_kopecks,
+    ListingRow.status,
+    ListingRow.created_at,
+    ListingRow.updated_at,
+    ListingRow.closed_at,
+)
+
+
+@strawberry.type(description="A photo of a listing.")
+class ListingPhoto:
+    key: strawberry.Private[str]
+    content_type: str = strawberry.field(
+        description="Media type, as read from the file's content: image/jpeg, image/png or "
+        "image/webp."
+    )
+    size_bytes: int = strawberry.field(description="Size of the file in bytes.")
+
+    @strawberry.field(
+        description="Where to fetch it (a path on this server); send the same Authorization "
+        "header as to the API."
+    )
+    def url(self) -> str:
+        return f"/media/{self.key}"
+
+
+@strawberry.type(description="A listing on a building's board.")
+class Listing(Node):
+    pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    author_pk: strawberry.Private[int]
+    category: ListingCategory = strawberry.field(description="What the listing is about.")
+    title: str = strawberry.field(description="Short headline.")
+    body: str = strawberry.field(description="The listing's text.")
+    price_kopecks: Kopecks | None = strawberry.field(
+        description="Asked price in kopecks; null when there is none (never for free categories)."
+    )
+    status: ListingStatus = strawberry.field(description="Active, closed or removed.")
+    created_at: datetime = strawberry.field(description="When it was posted.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    closed_at: datetime | None = strawberry.field(
+        description="When its author closed it; null while it is not closed."
+    )
+    photos: list[ListingPhoto] = strawberry.field(description="Its photos, in order.")
+
+    @staticmethod
+    def sort_key(listing: Listing) -> tuple[int]:
+        return (listing.pk,)
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any], photos: list[ListingPhoto]) -> Listing:
+        return cls(
+            id=strawberry.ID(encode_id("Listing", row[0])),
+            pk=row[0],
+            building_pk=row[1],
+            author_pk=row[2],
+            category=ListingCategory(row[3]),
+            title=row[4],
+            body=row[5],
+            price_kopecks=row[6],
+            status=ListingStatus(row[7]),
+            created_at=row[8],
+            updated_at=row[9],
+            closed_at=row[10],
+            photos=photos,
+        )
+
+    @strawberry.field(description="The building whose board it is on.")
+    async def building(self, info: AppInfo) -> Building:
+        building = await info.context.loaders.building.load(self.building_pk)
+        assert building is not None
+        return building
+
+    @strawberry.field(description="Who posted it (only the display name is visible to you).")
+    async def author(self, info: AppInfo) -> User:
+        user = await info.context.loaders.user.load(self.author_pk)
+        assert user is not None
+        return user
+
+    @strawberry.field(description="The viewer posted this listing.")
+    def viewer_is_author(self, info: AppInfo) -> bool:
+        return self.author_pk == info.context.viewer_id
+
+
+@strawberry.type(description="A page of listings, newest first.")
+class ListingConnection(Connection[Listing]):
+    pass
+
+
+async def is_staff_of(context: Context, building_id: int) -> bool:
+    building = await context.loaders.building.load(building_id)
+    if building is None:
+        return False
+    return bool((await context.profile()).roles_in(building.organisation_id))
+
+
+def _listings(has_after: bool, category: bool, own: bool) -> Prepared:
+    statement = LISTING_COLUMNS.where(
+        ListingRow.building_id == bindparam("building_id"),
+        ListingRow.status == bindparam("status", type_=ListingRow.status.type),
+    )
+    if own:  # removed listings: non-staff see only their own
+        statement = statement.where(ListingRow.author_id == bindparam("viewer_id"))
+    if category:
+        statement = statement.where(
+            ListingRow.category == bindparam("category", type_=ListingRow.category.type)
+        )
+    return Prepared(keyset_desc(statement, (ListingRow.id,), has_after=has_after))
+
+
+_LISTINGS = {
+    (has_after, category, own): _listings(has_after, category, own)
+    for has_after in (False, True)
+    for category in (False, True)
+    for own in (False, True)
+}
+
+
+async def listings_of(
+    info: AppInfo,
+    building_id: int,
+    *,
+    first: int,
+    after: str | None,
+    category: ListingCategory | None,
+    status: ListingStatus,
+) -> ListingConnection:
+    """A page of a building's listings, newest first (``Building.listings``)."""
+    context = info.context
+    page = page_request(first, after, types=(int,))
+    params: dict[str, Any] = {
+        "building_id": building_id,
+        "status": status.value,
+        **page_params(page),
+    }
+    own = status is ListingStatus.REMOVED and not await is_staff_of(context, building_id)
+    if own:
+        params["viewer_id"] = context.viewer_id
+    if category is not None:
+        params["category"] = category.value
+    rows = await context.db.fetch(
+        _LISTINGS[(page.after is not None, category is not None, own)], **params
+    )
+    listings = await listings_from_rows(context, rows)
+    connection = build_connection(listings, page, Listing.sort_key)
+    return ListingConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+_PHOTOS = Prepared(
+    select(PhotoRow.listing_id, PhotoRow.storage_key, PhotoRow.content_type, PhotoRow.size_bytes)
+    .where(PhotoRow.listing_id == keys_param())
+    .order_by(PhotoRow.listing_id, PhotoRow.position)
+)
+
+
+async def listings_from_rows(context: Context, rows: Sequence[Any]) -> list[Listing]:
+    """Listings of the given rows with their photos (one statement)."""
+    if not rows:
+        return []
+    photos: dict[int, list[ListingPhoto]] = {row[0]: [] for row in rows}
+    for photo in await context.db.fetch(_PHOTOS, keys=list(photos)):
+        photos[photo[0]].append(
+            ListingPhoto(key=photo[1], content_type=photo[2], size_bytes=photo[3])
+        )
+    return [Listing.from_row(row, photos[row[0]]) for row in rows]
+
+
+LISTINGS_BY_ID = Prepared(LISTING_COLUMNS.where(ListingRow.id == keys_param()))

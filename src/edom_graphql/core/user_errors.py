@@ -7,6 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
+from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import ServiceError
 
 
@@ -30,3 +31,9 @@ def user_errors(error_type: type[E], code_enum: type[enum.Enum], error: ServiceE
 InputT = TypeVar("InputT")
 MutationInput = Annotated[InputT, strawberry.argument(description="What to change.")]
 """The one ``input:`` argument of a mutation, described."""
+
+
+def error_codes(name: str, description: str, values: dict[str, str]) -> type[enum.Enum]:
+    """A mutation's error-code enum, each code described: ``{"CODE": "what it means"}``."""
+    codes = enum.Enum(name, {code: code for code in values})  # type: ignore[misc]
+    return graphql_enum(codes, description, {codes[c]: text for c, text in values.items()})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,13 +12,12 @@ from strawberry.file_uploads import Upload
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
-from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.storage import Storage
-from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
+from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
 from edom_graphql.listings import service
 from edom_graphql.listings.models import (
     MAX_BODY_LENGTH,
@@ -39,12 +37,6 @@ from edom_graphql.listings.types import (
     listings_from_rows,
 )
 
-
-def _codes(name: str, description: str, values: dict[str, str]) -> type[enum.Enum]:
-    codes = enum.Enum(name, {code: code for code in values})  # type: ignore[misc]
-    return graphql_enum(codes, description, {codes[c]: text for c, text in values.items()})
-
-
 _PHOTO_CODES = {
     "TOO_MANY_PHOTOS": f"More than {MAX_PHOTOS} photos.",
     "PHOTO_TOO_LARGE": f"A photo is larger than {MAX_PHOTO_BYTES} bytes.",
@@ -63,20 +55,20 @@ _OWN_CODES = {
     "NOT_ACTIVE": "The listing is closed or removed.",
 }
 
-ListingCreateErrorCode = _codes(
+ListingCreateErrorCode = error_codes(
     "ListingCreateErrorCode",
     "Why a listing could not be posted.",
     {**_TEXT_CODES, **_PHOTO_CODES},
 )
-ListingUpdateErrorCode = _codes(
+ListingUpdateErrorCode = error_codes(
     "ListingUpdateErrorCode",
     "Why a listing could not be changed.",
     {**_TEXT_CODES, **_OWN_CODES},
 )
-ListingCloseErrorCode = _codes(
+ListingCloseErrorCode = error_codes(
     "ListingCloseErrorCode", "Why a listing could not be closed.", _OWN_CODES
 )
-ListingRemoveErrorCode = _codes(
+ListingRemoveErrorCode = error_codes(
     "ListingRemoveErrorCode",
     "Why a listing could not be removed.",
     {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
@@ -15,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
-from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import Forbidden, ServiceError, Unauthenticated
 from edom_graphql.core.ids import decode_id, expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
-from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
+from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
 from edom_graphql.polls import service
 from edom_graphql.polls.models import MAX_OPTION_LENGTH, MAX_QUESTION_LENGTH, PollResultsVisibility
 from edom_graphql.polls.types import (
@@ -32,13 +30,7 @@ from edom_graphql.polls.types import (
     results_visible,
 )
 
-
-def _codes(name: str, description: str, values: dict[str, str]) -> type[enum.Enum]:
-    codes = enum.Enum(name, {code: code for code in values})  # type: ignore[misc]
-    return graphql_enum(codes, description, {codes[c]: text for c, text in values.items()})
-
-
-PollCreateErrorCode = _codes(
+PollCreateErrorCode = error_codes(
     "PollCreateErrorCode",
     "Why a poll could not be created.",
     {
@@ -53,7 +45,7 @@ PollCreateErrorCode = _codes(
         "CLOSES_TOO_LATE": f"A poll stays open at most {service.MAX_OPEN_DAYS} days.",
     },
 )
-PollVoteErrorCode = _codes(
+PollVoteErrorCode = error_codes(
     "PollVoteErrorCode",
     "Why a vote was not accepted.",
     {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,13 +13,12 @@ from edom_graphql.buildings.types import Premise
 from edom_graphql.core.capabilities import Capability, Tier
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
-from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import decode_id, expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.ratelimit import Window, check_and_count
-from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
+from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
 from edom_graphql.residents import service
 from edom_graphql.residents.models import GuestLevel
 from edom_graphql.residents.types import GuestGrant, Ownership, User, Viewer
@@ -28,12 +26,7 @@ from edom_graphql.residents.types import GuestGrant, Ownership, User, Viewer
 RESIDENCY_ATTEMPTS = (Window(5, timedelta(minutes=15)), Window(20, timedelta(days=1)))
 
 
-def _codes(name: str, description: str, values: dict[str, str]) -> type[enum.Enum]:
-    codes = enum.Enum(name, {code: code for code in values})  # type: ignore[misc]
-    return graphql_enum(codes, description, {codes[c]: text for c, text in values.items()})
-
-
-ResidencyConfirmErrorCode = _codes(
+ResidencyConfirmErrorCode = error_codes(
     "ResidencyConfirmErrorCode",
     "Why a residency could not be confirmed.",
     {
@@ -42,7 +35,7 @@ ResidencyConfirmErrorCode = _codes(
         "ALREADY_CONFIRMED": "The viewer already lives at that premise.",
     },
 )
-GuestAccessGrantErrorCode = _codes(
+GuestAccessGrantErrorCode = error_codes(
     "GuestAccessGrantErrorCode",
     "Why guest access could not be granted.",
     {
@@ -55,7 +48,7 @@ GuestAccessGrantErrorCode = _codes(
         "TOO_MANY_GUESTS": "The premise has the most active guest grants allowed.",
     },
 )
-GuestAccessRevokeErrorCode = _codes(
+GuestAccessRevokeErrorCode = error_codes(
     "GuestAccessRevokeErrorCode",
     "Why guest access could not be revoked.",
     {
@@ -63,7 +56,7 @@ GuestAccessRevokeErrorCode = _codes(
         "ALREADY_EXPIRED": "The grant has expired.",
     },
 )
-ProfileUpdateErrorCode = _codes(
+ProfileUpdateErrorCode = error_codes(
     "ProfileUpdateErrorCode",
     "Why the profile could not be updated.",
     {

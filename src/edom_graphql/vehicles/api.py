@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -11,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
-from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import RateLimited, ServiceError
 from edom_graphql.core.ids import decode_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.ratelimit import Window, check_and_count
-from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
+from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
 from edom_graphql.vehicles import service
 from edom_graphql.vehicles.service import VehicleContactTemplate
 from edom_graphql.vehicles.types import OWN_VEHICLES_BY_ID, VEHICLES_OF_USER, Vehicle
@@ -25,13 +23,8 @@ CONTACTS_PER_PLATE = (Window(1, timedelta(minutes=15)),)
 CONTACTS_PER_SENDER = (Window(10, timedelta(days=1)),)
 
 
-def _codes(name: str, description: str, values: dict[str, str]) -> type[enum.Enum]:
-    codes = enum.Enum(name, {code: code for code in values})  # type: ignore[misc]
-    return graphql_enum(codes, description, {codes[c]: text for c, text in values.items()})
-
-
 INVALID_PLATE = "Not a plate number: 5–12 letters and digits once spaces and hyphens are dropped."
-VehicleAddErrorCode = _codes(
+VehicleAddErrorCode = error_codes(
     "VehicleAddErrorCode",
     "Why a vehicle could not be added.",
     {
@@ -40,12 +33,12 @@ VehicleAddErrorCode = _codes(
         "TOO_MANY_VEHICLES": f"A user has at most {service.MAX_VEHICLES_PER_USER} vehicles.",
     },
 )
-VehicleRemoveErrorCode = _codes(
+VehicleRemoveErrorCode = error_codes(
     "VehicleRemoveErrorCode",
     "Why a vehicle could not be removed.",
     {"NOT_FOUND": "The viewer has no vehicle with this id."},
 )
-VehicleOwnerContactErrorCode = _codes(
+VehicleOwnerContactErrorCode = error_codes(
     "VehicleOwnerContactErrorCode",
     "Why a vehicle's owner could not be contacted.",
     {"INVALID_PLATE": INVALID_PLATE},

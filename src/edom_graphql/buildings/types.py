@@ -17,7 +17,7 @@ from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import later
 from edom_graphql.core.nodes import Node
-from edom_graphql.core.pagination import Connection, build_connection, page_request
+from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.core.permissions import requires
 from edom_graphql.core.selection import selects
 from edom_graphql.listings.models import ListingCategory, ListingStatus
@@ -115,10 +115,8 @@ class Building(Node):
     async def premises(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
         kind: Annotated[
             PremiseKind | None, strawberry.argument(description="Only premises of this kind.")
         ] = None,
@@ -141,10 +139,8 @@ class Building(Node):
     async def neighbours(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
     ) -> Annotated[NeighbourConnection, strawberry.lazy("edom_graphql.residents.types")] | None:
         from edom_graphql.residents.types import neighbours_of
 
@@ -160,10 +156,8 @@ class Building(Node):
         radius_km: Annotated[
             float, strawberry.argument(description="Search radius, km: more than 0, at most 50.")
         ],
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
         from_: Annotated[
             datetime | None,
             strawberry.argument(
@@ -198,10 +192,8 @@ class Building(Node):
     async def polls(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
         open: Annotated[
             bool | None,
             strawberry.argument(
@@ -221,10 +213,8 @@ class Building(Node):
     async def listings(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
         category: Annotated[
             ListingCategory | None,
             strawberry.argument(description="Only listings of this category; all if omitted."),

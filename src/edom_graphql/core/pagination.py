@@ -12,7 +12,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Annotated, Any, Generic, TypeAlias, TypeVar
 
 import orjson
 import strawberry
@@ -25,6 +25,10 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 500
 CursorKey = tuple[Any, ...]
+First = Annotated[int, strawberry.argument(description="Page size, 1–100.")]
+"""The ``first`` argument of a connection field."""
+After = Annotated[str | None, strawberry.argument(description="Cursor to continue after.")]
+"""The ``after`` argument of a connection field."""
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 Column: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
 

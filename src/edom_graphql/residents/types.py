@@ -17,7 +17,9 @@ from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.nodes import Node
 from edom_graphql.core.pagination import (
+    After,
     Connection,
+    First,
     build_connection,
     keyset,
     page_params,
@@ -328,10 +330,8 @@ class Viewer:
     async def buildings(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
     ) -> Annotated[BuildingConnection, strawberry.lazy("edom_graphql.buildings.types")]:
         from edom_graphql.buildings.queries import viewer_buildings
 
@@ -341,10 +341,8 @@ class Viewer:
     async def guest_grants_given(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
         active_only: Annotated[
             bool, strawberry.argument(description="Only grants that are not revoked or expired.")
         ] = False,
@@ -357,10 +355,8 @@ class Viewer:
     async def guest_grants_received(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
         active_only: Annotated[
             bool, strawberry.argument(description="Only grants that are not revoked or expired.")
         ] = False,
@@ -373,10 +369,8 @@ class Viewer:
     async def notifications(
         self,
         info: AppInfo,
-        first: Annotated[int, strawberry.argument(description="Page size, 1–100.")],
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First,
+        after: After = None,
         unread_only: Annotated[
             bool, strawberry.argument(description="Only notifications not yet read.")
         ] = False,

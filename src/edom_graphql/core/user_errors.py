@@ -37,3 +37,10 @@ def error_codes(name: str, description: str, values: dict[str, str]) -> type[enu
     """A mutation's error-code enum, each code described: ``{"CODE": "what it means"}``."""
     codes = enum.Enum(name, {code: code for code in values})  # type: ignore[misc]
     return graphql_enum(codes, description, {codes[c]: text for c, text in values.items()})
+
+
+def errors_of(result: object, error_type: type[E], code_enum: type[enum.Enum]) -> list[E]:
+    """A payload's ``userErrors``: the refusal if ``result`` is one, otherwise none."""
+    if isinstance(result, ServiceError):
+        return user_errors(error_type, code_enum, result)
+    return []

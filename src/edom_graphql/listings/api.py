@@ -17,7 +17,13 @@ from edom_graphql.core.ids import expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.storage import Storage
-from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
+from edom_graphql.core.user_errors import (
+    MutationInput,
+    UserError,
+    error_codes,
+    errors_of,
+    user_errors,
+)
 from edom_graphql.listings import service
 from edom_graphql.listings.models import (
     MAX_BODY_LENGTH,
@@ -295,12 +301,10 @@ class ListingMutations:
 
         result = await run_in_transaction(context.db, work)
         listing = await _one_listing(context.for_operation(), listing_id)
-        if isinstance(result, ServiceError):
-            return ListingUpdatePayload(
-                listing=listing,
-                user_errors=user_errors(ListingUpdateError, ListingUpdateErrorCode, result),
-            )
-        return ListingUpdatePayload(listing=listing, user_errors=[])
+        return ListingUpdatePayload(
+            listing=listing,
+            user_errors=errors_of(result, ListingUpdateError, ListingUpdateErrorCode),
+        )
 
     @requires(
         Capability.LISTINGS_VIEW,
@@ -322,12 +326,10 @@ class ListingMutations:
 
         result = await run_in_transaction(context.db, work)
         listing = await _one_listing(context.for_operation(), listing_id)
-        if isinstance(result, ServiceError):
-            return ListingClosePayload(
-                listing=listing,
-                user_errors=user_errors(ListingCloseError, ListingCloseErrorCode, result),
-            )
-        return ListingClosePayload(listing=listing, user_errors=[])
+        return ListingClosePayload(
+            listing=listing,
+            user_errors=errors_of(result, ListingCloseError, ListingCloseErrorCode),
+        )
 
     @requires(
         Capability.LISTING_MODERATE,
@@ -353,12 +355,10 @@ class ListingMutations:
 
         result = await run_in_transaction(context.db, work)
         listing = await _one_listing(context.for_operation(), listing_id)
-        if isinstance(result, ServiceError):
-            return ListingRemovePayload(
-                listing=listing,
-                user_errors=user_errors(ListingRemoveError, ListingRemoveErrorCode, result),
-            )
-        return ListingRemovePayload(listing=listing, user_errors=[])
+        return ListingRemovePayload(
+            listing=listing,
+            user_errors=errors_of(result, ListingRemoveError, ListingRemoveErrorCode),
+        )
 
 
 # -- node fetcher: load by pk and keep only what the viewer may see --------------------

@@ -18,7 +18,13 @@ from edom_graphql.core.ids import decode_id, expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.ratelimit import Window, check_and_count
-from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
+from edom_graphql.core.user_errors import (
+    MutationInput,
+    UserError,
+    error_codes,
+    errors_of,
+    user_errors,
+)
 from edom_graphql.residents import service
 from edom_graphql.residents.models import GuestLevel
 from edom_graphql.residents.types import GuestGrant, Ownership, User, Viewer
@@ -280,12 +286,10 @@ class ResidentMutations:
 
         result = await run_in_transaction(context.db, work)
         grant = await context.for_operation().loaders.guest_grant.load(grant_id)
-        if isinstance(result, ServiceError):
-            return GuestAccessRevokePayload(
-                grant=grant,
-                user_errors=user_errors(GuestAccessRevokeError, GuestAccessRevokeErrorCode, result),
-            )
-        return GuestAccessRevokePayload(grant=grant, user_errors=[])
+        return GuestAccessRevokePayload(
+            grant=grant,
+            user_errors=errors_of(result, GuestAccessRevokeError, GuestAccessRevokeErrorCode),
+        )
 
     @strawberry.mutation(description="Change the viewer's own profile.")
     async def profile_update(
@@ -304,12 +308,10 @@ class ResidentMutations:
 
         result = await run_in_transaction(context.db, work)
         user = await context.for_operation().loaders.user.load(user_id)
-        if isinstance(result, ServiceError):
-            return ProfileUpdatePayload(
-                user=user,
-                user_errors=user_errors(ProfileUpdateError, ProfileUpdateErrorCode, result),
-            )
-        return ProfileUpdatePayload(user=user, user_errors=[])
+        return ProfileUpdatePayload(
+            user=user,
+            user_errors=errors_of(result, ProfileUpdateError, ProfileUpdateErrorCode),
+        )
 
 
 # -- node fetchers: load by pk and keep only what the viewer may see -----------------

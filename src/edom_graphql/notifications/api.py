@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncGenerator
-from typing import Annotated
+from collections.abc import AsyncGenerator, Sequence
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,13 +13,12 @@ from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import ServiceError, Unauthenticated
 from edom_graphql.core.ids import decode_id
 from edom_graphql.core.pagination import decode_cursor
-from edom_graphql.core.pubsub import RESYNC
+from edom_graphql.core.streams import follow
 from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
 from edom_graphql.notifications import service
 from edom_graphql.notifications.models import Notification as NotificationRow
 from edom_graphql.notifications.types import NOTIFICATION_COLUMNS, Notification
 
-REPLAY_BATCH = 100
 MAX_MARK_READ = 100
 
 
@@ -124,30 +123,28 @@ class NotificationSubscriptions:
         user_id = context.require_viewer()
         services = context.services
         start = decode_cursor(after, types=(int,))[0] if after is not None else None
-        async with services.pubsub.subscribe(service.channel(user_id)) as events:
-            last_id = (
-                start
-                if start is not None
-                else await service.latest_id(services.db, user_id=user_id)
-            )
-            while True:
-                rows = await services.db.fetch(
-                    NOTIFICATION_COLUMNS.where(
-                        NotificationRow.user_id == user_id, NotificationRow.id > last_id
-                    )
-                    .order_by(NotificationRow.id)
-                    .limit(REPLAY_BATCH)
+
+        async def latest() -> int:
+            return await service.latest_id(services.db, user_id=user_id)
+
+        async def rows_after(last_id: int, limit: int) -> Sequence[Any]:
+            return await services.db.fetch(
+                NOTIFICATION_COLUMNS.where(
+                    NotificationRow.user_id == user_id, NotificationRow.id > last_id
                 )
-                for row in rows:
-                    claims = context.claims
-                    if claims is not None and claims.expires_at <= services.clock():
-                        raise Unauthenticated("The access token has expired; sign in again.")
-                    notification = Notification.from_row(row)
-                    last_id = notification.pk
-                    yield notification
-                if len(rows) == REPLAY_BATCH:
-                    continue
-                while True:  # wait for something newer than what was delivered
-                    event = await events.get()
-                    if event is RESYNC or int(event.get("id", 0)) > last_id:
-                        break
+                .order_by(NotificationRow.id)
+                .limit(limit)
+            )
+
+        async for row in follow(
+            services.pubsub,
+            service.channel(user_id),
+            after=start,
+            latest=latest,
+            rows_after=rows_after,
+            id_of=lambda row: int(row[0]),
+        ):
+            claims = context.claims
+            if claims is not None and claims.expires_at <= services.clock():
+                raise Unauthenticated("The access token has expired; sign in again.")
+            yield Notification.from_row(row)

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Database, Outbox
+from edom_graphql.core.streams import serialise_writers
 from edom_graphql.notifications.models import Notification
 
 STREAM_LOCK_CLASS = 1_001
@@ -36,7 +37,7 @@ async def notify(
     subject_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> int:
-    await session.execute(select(func.pg_advisory_xact_lock(STREAM_LOCK_CLASS, user_id)))
+    await serialise_writers(session, STREAM_LOCK_CLASS, user_id)
     notification_id: int = (
         await session.execute(
             insert(Notification)

@@ -19,8 +19,9 @@ from graphql import ObjectTypeDefinitionNode, StringValueNode, parse
 from graphql.language import EnumValueNode
 from sqlalchemy import delete, insert, select
 
+from edom_graphql.chats.models import ChatEvent, ChatMessage
 from edom_graphql.core.capabilities import Capability
-from edom_graphql.core.ids import encode_id
+from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.events.models import Event
 from edom_graphql.listings.models import Listing
 from edom_graphql.notifications.models import Notification
@@ -64,6 +65,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "NEIGHBOURS_DIRECTORY": (BUILDING, "  ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
     "BUILDING_CHAT": (BUILDING, "         ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
     "DIRECT_CHAT": (BUILDING, "           ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
+    # staff remove abusive messages of the building chat (dispatchers and managers)
+    "CHAT_MODERATE": (BUILDING, "         -   -   -   -   -   -   ✓   -   ✓   -"),
     # post listings; create/follow repair requests; staff: handle all requests
     "LISTING_POST": (BUILDING, "          ✓   ✓   ✓   ✓   ✓   -   -   -   -   -"),
     "LISTING_MODERATE": (BUILDING, "      -   -   -   -   -   -   ✓   ✓   ✓   -"),
@@ -324,6 +327,7 @@ def test_expected_sets_spot_checks() -> None:
         "EVENTS_VIEW",
         "REPAIR_REQUEST_HANDLE",
         "LISTING_MODERATE",
+        "CHAT_MODERATE",
         "MANAGEMENT_CHAT_ANSWER",
         "HOUSEHOLD_RECORDS_VIEW",
         "OWNERS_REGISTER",
@@ -331,6 +335,9 @@ def test_expected_sets_spot_checks() -> None:
     assert expected_building_capabilities("MANAGER") == expected_building_capabilities(
         "DISPATCHER"
     ) | {"POLL_CREATE", "MEETING_INITIATE"}
+    assert expected_building_capabilities("ENGINEER") == expected_building_capabilities(
+        "DISPATCHER"
+    ) - {"CHAT_MODERATE"}
 
 
 # -- Building.eventsNearby @requires(EVENTS_VIEW) ---------------------------------------
@@ -1008,6 +1015,68 @@ async def test_listing_remove(api: Api, world: World, key: str) -> None:
     assert current.value == "REMOVED"
 
 
+# -- chats -------------------------------------------------------------------------------
+
+BUILDING_CHAT_QUERY = "query ($id: ID!) { building(id: $id) { chat { kind } } }"
+CHAT_SEND = """
+mutation ($input: ChatMessageSendInput!) {
+  chatMessageSend(input: $input) { message { id } userErrors { code } }
+}
+"""
+CHAT_MESSAGE_REMOVE = """
+mutation ($input: ChatMessageRemoveInput!) {
+  chatMessageRemove(input: $input) { removed userErrors { code } }
+}
+"""
+
+
+@pytest.mark.parametrize("building", ["building", "other_building"])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_building_chat(api: Api, world: World, key: str, building: str) -> None:
+    building_id = world.building_id if building == "building" else world.other_building_id
+    column = PERSON_COLUMN[key] if building == "building" else OTHER_BUILDING_COLUMN[key]
+    result = await api.post(BUILDING_CHAT_QUERY, {"id": building_id}, as_=person(world, key))
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["building"])
+    elif not allowed("BUILDING_VIEW", column):
+        assert result.ok() == {"building": None}
+    elif not allowed("BUILDING_CHAT", column):
+        assert_denied(result, "FORBIDDEN", ["building", "chat"])
+        assert result.data == {"building": {"chat": None}}
+    else:
+        assert result.ok() == {"building": {"chat": {"kind": "BUILDING"}}}
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_chat_message_remove(api: Api, world: World, key: str) -> None:
+    chat = await api.gql(
+        BUILDING_CHAT_QUERY.replace("kind", "id"), {"id": world.building_id}, as_=world["owner"]
+    )
+    message = await api.gql(
+        CHAT_SEND,
+        {"input": {"chatId": chat["building"]["chat"]["id"], "body": "Грубость"}},
+        as_=world["registered"],
+    )
+    message_id = message["chatMessageSend"]["message"]["id"]
+    variables = {"input": {"messageId": message_id, "reason": "Оскорбление"}}
+    result = await api.post(CHAT_MESSAGE_REMOVE, variables, as_=person(world, key))
+    decoded = decode_id(message_id)
+    assert decoded is not None
+    pk = decoded[1]
+    (removed_at,) = await read_one(api, select(ChatMessage.removed_at).where(ChatMessage.id == pk))
+    async with api.db.transaction() as (session, _):  # leave the world as it was
+        await session.execute(delete(ChatEvent).where(ChatEvent.message_id == pk))
+        await session.execute(delete(ChatMessage).where(ChatMessage.id == pk))
+    if key == "anonymous" or not allowed("CHAT_MODERATE", PERSON_COLUMN[key]):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["chatMessageRemove"])
+        assert result.data == {"chatMessageRemove": None}
+        assert removed_at is None
+        return
+    assert result.ok()["chatMessageRemove"] == {"removed": True, "userErrors": []}
+    assert removed_at is not None
+
+
 # -- the table covers everything -------------------------------------------------------
 
 # Guarded fields of the schema and the capability each one names; a new guarded field
@@ -1029,6 +1098,8 @@ GUARDED_FIELDS = {
     ("Mutation", "listingUpdate"): "LISTINGS_VIEW",
     ("Mutation", "listingClose"): "LISTINGS_VIEW",
     ("Mutation", "listingRemove"): "LISTING_MODERATE",
+    ("Building", "chat"): "BUILDING_CHAT",
+    ("Mutation", "chatMessageRemove"): "CHAT_MODERATE",
 }
 
 

@@ -1,6 +1,6 @@
-"""Notifications and live poll results across processes: two real ``edom-graphql serve``
-processes share one database and one broker; a mutation served by one process reaches a
-subscriber of the other over PostgreSQL LISTEN/NOTIFY or Redis."""
+"""Notifications, live poll results and chat messages across processes: two real
+``edom-graphql serve`` processes share one database and one broker; a mutation served by
+one process reaches a subscriber of the other over PostgreSQL LISTEN/NOTIFY or Redis."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,6 +178,29 @@ async def receive(ws: ClientConnection, op_id: str) -> dict[str, Any]:
                 return message
 
 
+@asynccontextmanager
+async def subscribed(
+    server: ServerProcess, person: Person, op_id: str, query: str, variables: dict[str, Any]
+) -> AsyncIterator[ClientConnection]:
+    """A graphql-transport-ws connection to ``server``, signed in as ``person``, with one
+    subscription started."""
+    assert person.token is not None
+    async with connect(
+        server.ws_url,
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        open_timeout=RECEIVE_TIMEOUT,
+        close_timeout=2,
+    ) as ws:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {person.token}"}}
+        await ws.send(json.dumps(init))
+        async with asyncio.timeout(RECEIVE_TIMEOUT):
+            ack = json.loads(await ws.recv())
+        assert ack["type"] == "connection_ack", ack
+        payload = {"query": query, "variables": variables}
+        await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+        yield ws
+
+
 async def next_notification(ws: ClientConnection, op_id: str) -> dict[str, Any]:
     message = await receive(ws, op_id)
     assert message["type"] == "next", message
@@ -221,33 +245,8 @@ async def test_notification_crosses_processes(
         assert granted["kind"] == "GUEST_ACCESS_GRANTED"
         assert revoked["kind"] == "GUEST_ACCESS_REVOKED"
 
-        assert guest.token is not None
-        async with connect(
-            a.ws_url,
-            subprotocols=[Subprotocol("graphql-transport-ws")],
-            open_timeout=RECEIVE_TIMEOUT,
-            close_timeout=2,
-        ) as ws:
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "connection_init",
-                        "payload": {"authorization": f"Bearer {guest.token}"},
-                    }
-                )
-            )
-            async with asyncio.timeout(RECEIVE_TIMEOUT):
-                ack = json.loads(await ws.recv())
-            assert ack["type"] == "connection_ack", ack
-            await ws.send(
-                json.dumps(
-                    {
-                        "id": "1",
-                        "type": "subscribe",
-                        "payload": {"query": RECEIVED, "variables": {"after": granted["cursor"]}},
-                    }
-                )
-            )
+        after = {"after": granted["cursor"]}
+        async with subscribed(a, guest, "1", RECEIVED, after) as ws:
             # The replay of what followed the cursor shows that A now listens.
             assert await next_notification(ws, "1") == {**revoked, "readAt": None}
 
@@ -315,33 +314,7 @@ async def test_poll_results_cross_processes(
             owner,
         )
         poll = created["pollCreate"]["poll"]
-        assert owner.token is not None
-        async with connect(
-            a.ws_url,
-            subprotocols=[Subprotocol("graphql-transport-ws")],
-            open_timeout=RECEIVE_TIMEOUT,
-            close_timeout=2,
-        ) as ws:
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "connection_init",
-                        "payload": {"authorization": f"Bearer {owner.token}"},
-                    }
-                )
-            )
-            async with asyncio.timeout(RECEIVE_TIMEOUT):
-                ack = json.loads(await ws.recv())
-            assert ack["type"] == "connection_ack", ack
-            await ws.send(
-                json.dumps(
-                    {
-                        "id": "p",
-                        "type": "subscribe",
-                        "payload": {"query": POLL_RESULTS, "variables": {"pollId": poll["id"]}},
-                    }
-                )
-            )
+        async with subscribed(a, owner, "p", POLL_RESULTS, {"pollId": poll["id"]}) as ws:
             # The author sees the results at once: A is listening from then on.
             assert await next_results(ws, "p") == {"ballots": 0, "options": [{"votes": 0}] * 2}
             for voter, option, expected in (
@@ -356,3 +329,71 @@ async def test_poll_results_cross_processes(
                 results = await next_results(ws, "p")
                 assert [o["votes"] for o in results["options"]] == expected
                 assert results["ballots"] == sum(expected)
+
+
+CHAT_EVENTS = """
+subscription ($chatId: ID!, $after: String) {
+  chatMessageEvents(chatId: $chatId, after: $after) { cursor message { body } }
+}
+"""
+CHAT_SEND = """
+mutation ($input: ChatMessageSendInput!) {
+  chatMessageSend(input: $input) { message { id } userErrors { code } }
+}
+"""
+CHAT_HISTORY = """
+query ($id: ID!) { node(id: $id) { ... on Chat { messages(first: 50) { nodes { body } } } } }
+"""
+CHAT_OF_BUILDING = "query ($id: ID!) { building(id: $id) { chat { id eventsCursor } } }"
+
+
+async def test_chat_messages_cross_processes(
+    server_pair: tuple[ServerProcess, ServerProcess], api: Api
+) -> None:
+    """Subscribed on A; messages written through B, and through A and B at once: every one
+    arrives on A once, in the chat's order, including those that can only have come over
+    the broker (sent while A's subscriber was idle, waiting)."""
+    a, b = server_pair
+    await asyncio.gather(wait_ready(a), wait_ready(b))
+    world = await make_world(api)
+    reader = world["resident"]
+    async with (
+        httpx.AsyncClient(base_url=a.base_url, timeout=10) as http_a,
+        httpx.AsyncClient(base_url=b.base_url, timeout=10) as http_b,
+    ):
+        chat = (await post(http_b, CHAT_OF_BUILDING, {"id": world.building_id}, reader))[
+            "building"
+        ]["chat"]
+
+        async def say(client: httpx.AsyncClient, who: str, body: str) -> None:
+            data = await post(
+                client, CHAT_SEND, {"input": {"chatId": chat["id"], "body": body}}, world[who]
+            )
+            assert data["chatMessageSend"]["userErrors"] == []
+
+        variables = {"chatId": chat["id"], "after": chat["eventsCursor"]}
+        async with subscribed(a, reader, "c", CHAT_EVENTS, variables) as ws:
+
+            async def next_body() -> str:
+                message = await receive(ws, "c")
+                assert message["type"] == "next", message
+                body: str = message["payload"]["data"]["chatMessageEvents"]["message"]["body"]
+                return body
+
+            await say(http_b, "owner", "через B")
+            assert await next_body() == "через B"
+            await asyncio.sleep(0.5)  # A's subscriber is now idle: only the broker wakes it
+            await say(http_b, "registered", "снова через B")
+            assert await next_body() == "снова через B"
+            bodies = [f"{side} {i}" for i in range(5) for side in ("A", "B")]
+            await asyncio.gather(
+                *(
+                    say(http_a, "owner", body) if body[0] == "A" else say(http_b, "co_owner", body)
+                    for body in bodies
+                )
+            )
+            received = [await next_body() for _ in bodies]
+            assert sorted(received) == sorted(bodies)
+            history = await post(http_a, CHAT_HISTORY, {"id": chat["id"]}, reader)
+            in_order = [node["body"] for node in reversed(history["node"]["messages"]["nodes"])]
+            assert in_order == ["через B", "снова через B", *received]

@@ -54,6 +54,8 @@ NODE_TYPES = (
     "Event",
     "Poll",
     "Listing",
+    "Chat",
+    "ChatMessage",
 )
 PUBLIC_TYPES = {"Event"}
 """City-wide reference data: any signed-in viewer sees every row."""
@@ -119,6 +121,15 @@ VISIBLE: dict[str, set[str]] = {
     # removed one only the building's staff and its author
     "listing": IN_BUILDING - {"admin"},
     "listing_removed": {"registered"} | STAFF,
+    # chats: their members only. The building chat: tiers down to basic guests (the
+    # visitor is one), never staff or the admin; a management chat: the premise's
+    # occupants down to elevated guests and the organisation's staff; a direct chat: its
+    # two members. A message: whoever is in its chat.
+    "chat_building": DIRECTORY,
+    "chat_management": {"owner", "co_owner", "guest_elevated"} | STAFF,
+    "chat_direct": {"owner", "registered"},
+    "chat_message": DIRECTORY,
+    "chat_message_direct": {"owner", "registered"},
 }
 
 # Cells that fail because of known bugs outside the access code this file may fix.
@@ -297,6 +308,33 @@ async def scene(api: Api) -> Scene:
         {"input": {"listingId": scene.ids["listing_removed"], "reason": "Не по теме"}},
         as_=world["manager"],
     )
+    chats = await api.gql(
+        "query ($b: ID!, $p: ID!) { building(id: $b) { chat { id } } "
+        "node(id: $p) { ... on Premise { managementChat { id } } } }",
+        {"b": world.building_id, "p": world.premise_id("1")},
+        as_=world["owner"],
+    )
+    direct = await api.gql(
+        "mutation ($input: ChatDirectOpenInput!) { chatDirectOpen(input: $input) { chat { id } } }",
+        {"input": {"userId": world["registered"].id}},
+        as_=world["owner"],
+    )
+    chat_ids = {
+        "chat_building": chats["building"]["chat"]["id"],
+        "chat_management": chats["node"]["managementChat"]["id"],
+        "chat_direct": direct["chatDirectOpen"]["chat"]["id"],
+    }
+    for key, chat_id in chat_ids.items():
+        add(key, "Chat", (decode_id(chat_id) or ("", 0))[1], chatKind=key.split("_")[1].upper())
+    for key, chat in (("chat_message", "chat_building"), ("chat_message_direct", "chat_direct")):
+        message = await api.gql(
+            "mutation ($input: ChatMessageSendInput!) "
+            "{ chatMessageSend(input: $input) { message { id } } }",
+            {"input": {"chatId": chat_ids[chat], "body": f"Сообщение в {chat}"}},
+            as_=world["owner"],
+        )
+        message_id = message["chatMessageSend"]["message"]["id"]
+        add(key, "ChatMessage", (decode_id(message_id) or ("", 0))[1], body=f"Сообщение в {chat}")
     assert set(scene.ids) == set(VISIBLE)
     return scene
 
@@ -316,6 +354,8 @@ fragment Fields on Node {
   ... on Event { title }
   ... on Poll { question }
   ... on Listing { title }
+  ... on Chat { chatKind: kind }
+  ... on ChatMessage { body }
 }
 """
 NODE = (

@@ -6,6 +6,8 @@ from datetime import datetime
 from functools import cached_property
 
 from edom_graphql.buildings import loaders as buildings
+from edom_graphql.chats import types as chats
+from edom_graphql.core.access import AccessProfileLoader
 from edom_graphql.core.db import Database
 from edom_graphql.polls import service as polls
 from edom_graphql.residents import loaders as residents
@@ -15,6 +17,10 @@ class Loaders:
     def __init__(self, db: Database, *, now: datetime) -> None:
         self._db = db
         self._now = now
+
+    @cached_property
+    def access_profile(self) -> AccessProfileLoader:
+        return AccessProfileLoader(self._db, self._now)
 
     @cached_property
     def building(self) -> buildings.RowByKeyLoader[buildings.Building]:
@@ -67,3 +73,19 @@ class Loaders:
     @cached_property
     def poll_totals(self) -> polls.TotalsLoader:
         return polls.TotalsLoader(self._db)
+
+    @cached_property
+    def chat(self) -> chats.RowByKeyLoader[chats.Chat]:
+        return chats.chat_loader(self._db)
+
+    @cached_property
+    def chat_message(self) -> chats.RowByKeyLoader[chats.ChatMessage]:
+        return chats.chat_message_loader(self._db)
+
+    @cached_property
+    def chat_messages_page(self) -> chats.PageByParentLoader[chats.ChatMessage]:
+        return chats.chat_messages_page_loader(self._db)
+
+    @cached_property
+    def chat_unread(self) -> chats.UnreadCountLoader:
+        return chats.UnreadCountLoader(self._db)

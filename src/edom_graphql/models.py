@@ -1,6 +1,7 @@
 """Every table of the application, imported in one place for migrations and tests."""
 
 from edom_graphql.buildings.models import Building, ManagementOrganisation, Premise, StaffMembership
+from edom_graphql.chats.models import Chat, ChatEvent, ChatMessage, ChatRead
 from edom_graphql.core.db import Base
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.events.models import Event
@@ -20,6 +21,10 @@ metadata = Base.metadata
 
 __all__ = [
     "Building",
+    "Chat",
+    "ChatEvent",
+    "ChatMessage",
+    "ChatRead",
     "Event",
     "GuestGrant",
     "Listing",

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 import edom_graphql.core.enum_types
 import edom_graphql.events.api  # noqa: F401  (registers the node fetcher of Event)
 from edom_graphql.buildings.queries import BuildingQueries
+from edom_graphql.chats.api import ChatMutations, ChatSubscriptions
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.errors import BadUserInput
 from edom_graphql.core.execution import PlainLeafExecutor, use_plain_attribute_resolvers
@@ -82,9 +83,18 @@ class NodeQueries:
 Query = merge_types("Query", (ResidentQueries, BuildingQueries, VehicleQueries, NodeQueries))
 Mutation = merge_types(
     "Mutation",
-    (ResidentMutations, NotificationMutations, VehicleMutations, PollMutations, ListingMutations),
+    (
+        ResidentMutations,
+        NotificationMutations,
+        VehicleMutations,
+        PollMutations,
+        ListingMutations,
+        ChatMutations,
+    ),
 )
-Subscription = merge_types("Subscription", (NotificationSubscriptions, PollSubscriptions))
+Subscription = merge_types(
+    "Subscription", (NotificationSubscriptions, PollSubscriptions, ChatSubscriptions)
+)
 for root, text in (
     (Query, "Everything a signed-in user can read."),
     (

@@ -23,6 +23,7 @@ from edom_graphql.core.selection import selects
 from edom_graphql.listings.models import ListingCategory, ListingStatus
 
 if TYPE_CHECKING:
+    from edom_graphql.chats.types import Chat
     from edom_graphql.events.types import EventNearbyConnection
     from edom_graphql.listings.types import ListingConnection
     from edom_graphql.polls.types import PollConnection
@@ -235,6 +236,17 @@ class Building(Node):
             status=status,
         )
 
+    @requires(
+        Capability.BUILDING_CHAT,
+        description="The building's chat (residents down to basic guests; no staff).",
+    )
+    async def chat(
+        self, info: AppInfo
+    ) -> Annotated[Chat, strawberry.lazy("edom_graphql.chats.types")] | None:
+        from edom_graphql.chats.types import building_chat
+
+        return await building_chat(info.context, self.pk)
+
     @strawberry.field(description="The viewer's tier here; null for staff and strangers.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:
         return (await info.context.profile()).building_tiers.get(self.pk)
@@ -293,6 +305,18 @@ class Premise(Node):
         if self.owners_value is not None:
             return self.owners_value
         return later(info.context.loaders.ownerships_by_premise.load(self.pk))
+
+    @strawberry.field(
+        description="The premise's chat with the management organisation: its occupants "
+        "down to elevated guests and the organisation's staff are its members; null for "
+        "everyone else."
+    )
+    async def management_chat(
+        self, info: AppInfo
+    ) -> Annotated[Chat, strawberry.lazy("edom_graphql.chats.types")] | None:
+        from edom_graphql.chats.types import management_chat
+
+        return await management_chat(info.context, self.pk)
 
     @strawberry.field(description="The viewer's tier at this premise, if any.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:

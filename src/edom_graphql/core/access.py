@@ -3,11 +3,25 @@ that applies the capability matrix to them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, and_, bindparam, cast, literal, null, select, union_all
+from aiodataloader import DataLoader
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from edom_graphql.buildings.models import StaffMembership
 from edom_graphql.core.capabilities import MATRIX, Capability, Rule, StaffRole, Tier
@@ -94,47 +108,61 @@ def allows_at_premise(
     )
 
 
-def _relations(table: Any, kind: str) -> Any:
-    return select(
-        literal(kind, String).label("kind"),
-        table.building_id,
-        table.premise_id,
-        cast(null(), BigInteger).label("organisation_id"),
-    ).where(table.user_id == bindparam("user_id"), table.ended_at.is_(None))
+def _profile_statement(many: bool) -> Prepared:
+    """The relations of one user (``user_id``) or of several (``user_ids``), each row
+    naming its user."""
 
+    def of_user(column: Any) -> Any:
+        if many:
+            return column == any_(bindparam("user_ids", type_=ARRAY(BigInteger)))
+        return column == bindparam("user_id")
 
-_PROFILE_STATEMENT = Prepared(
-    union_all(
-        _relations(Ownership, "OWNER"),
-        _relations(Registration, "REGISTERED"),
-        _relations(ResidencyConfirmation, "RESIDENT"),
-        select(
-            cast(GuestGrant.level, String).label("kind"),
-            GuestGrant.building_id,
-            GuestGrant.premise_id,
-            cast(null(), BigInteger),
-        ).where(
-            GuestGrant.grantee_id == bindparam("user_id"),
-            GuestGrant.revoked_at.is_(None),
-            GuestGrant.starts_at <= bindparam("now"),
-            GuestGrant.expires_at > bindparam("now"),
-        ),
-        select(
-            literal("STAFF:", String) + cast(StaffMembership.role, String),
-            cast(null(), BigInteger),
-            cast(null(), BigInteger),
-            StaffMembership.organisation_id,
-        ).where(
-            StaffMembership.user_id == bindparam("user_id"), StaffMembership.ended_at.is_(None)
-        ),
-        select(
-            literal("ADMIN", String),
-            cast(null(), BigInteger),
-            cast(null(), BigInteger),
-            cast(null(), BigInteger),
-        ).where(and_(User.id == bindparam("user_id"), User.is_admin.is_(True))),
+    def relations(table: Any, kind: str) -> Any:
+        return select(
+            table.user_id,
+            literal(kind, String).label("kind"),
+            table.building_id,
+            table.premise_id,
+            cast(null(), BigInteger).label("organisation_id"),
+        ).where(of_user(table.user_id), table.ended_at.is_(None))
+
+    return Prepared(
+        union_all(
+            relations(Ownership, "OWNER"),
+            relations(Registration, "REGISTERED"),
+            relations(ResidencyConfirmation, "RESIDENT"),
+            select(
+                GuestGrant.grantee_id,
+                cast(GuestGrant.level, String).label("kind"),
+                GuestGrant.building_id,
+                GuestGrant.premise_id,
+                cast(null(), BigInteger),
+            ).where(
+                of_user(GuestGrant.grantee_id),
+                GuestGrant.revoked_at.is_(None),
+                GuestGrant.starts_at <= bindparam("now"),
+                GuestGrant.expires_at > bindparam("now"),
+            ),
+            select(
+                StaffMembership.user_id,
+                literal("STAFF:", String) + cast(StaffMembership.role, String),
+                cast(null(), BigInteger),
+                cast(null(), BigInteger),
+                StaffMembership.organisation_id,
+            ).where(of_user(StaffMembership.user_id), StaffMembership.ended_at.is_(None)),
+            select(
+                User.id,
+                literal("ADMIN", String),
+                cast(null(), BigInteger),
+                cast(null(), BigInteger),
+                cast(null(), BigInteger),
+            ).where(and_(of_user(User.id), User.is_admin.is_(True))),
+        )
     )
-)
+
+
+_PROFILE_STATEMENT = _profile_statement(many=False)
+_PROFILES_STATEMENT = _profile_statement(many=True)
 
 _TIER_BY_KIND: dict[str, Tier] = {
     "OWNER": Tier.OWNER,
@@ -144,25 +172,57 @@ _TIER_BY_KIND: dict[str, Tier] = {
 }
 
 
-async def load_profile(db: Database, *, user_id: int, now: datetime) -> AccessProfile:
-    rows = await db.fetch(_PROFILE_STATEMENT, user_id=user_id, now=now)
-    profile = AccessProfile(user_id=user_id)
-    staff: dict[int, set[StaffRole]] = {}
-    for kind, building_id, premise_id, organisation_id in rows:
+def _profiles(user_ids: Sequence[int], rows: Sequence[Any]) -> dict[int, AccessProfile]:
+    profiles = {user_id: AccessProfile(user_id=user_id) for user_id in user_ids}
+    staff: dict[int, dict[int, set[StaffRole]]] = {}
+    for user_id, kind, building_id, premise_id, organisation_id in rows:
+        profile = profiles[user_id]
         if kind == "ADMIN":
             profile.is_admin = True
         elif kind.startswith("STAFF:"):
-            staff.setdefault(int(organisation_id), set()).add(StaffRole(kind[6:]))
+            roles = staff.setdefault(user_id, {}).setdefault(int(organisation_id), set())
+            roles.add(StaffRole(kind[6:]))
         else:
             profile.add_tier(int(building_id), int(premise_id), _TIER_BY_KIND[kind])
-    profile.staff_roles = {org: frozenset(roles) for org, roles in staff.items()}
-    return profile
+    for user_id, by_organisation in staff.items():
+        profiles[user_id].staff_roles = {
+            organisation: frozenset(roles) for organisation, roles in by_organisation.items()
+        }
+    return profiles
+
+
+async def load_profile(db: Database, *, user_id: int, now: datetime) -> AccessProfile:
+    rows = await db.fetch(_PROFILE_STATEMENT, user_id=user_id, now=now)
+    return _profiles([user_id], rows)[user_id]
+
+
+async def load_profiles(
+    db: Database, *, user_ids: Sequence[int], now: datetime
+) -> dict[int, AccessProfile]:
+    """The profiles of several users in one statement."""
+    rows = await db.fetch(_PROFILES_STATEMENT, user_ids=list(user_ids), now=now)
+    return _profiles(user_ids, rows)
+
+
+class AccessProfileLoader(DataLoader[int, AccessProfile]):
+    """Other users' profiles, for rules about two people (one statement per batch)."""
+
+    def __init__(self, db: Database, now: datetime) -> None:
+        super().__init__(max_batch_size=1000)
+        self._db = db
+        self._now = now
+
+    async def batch_load_fn(self, keys: list[int]) -> list[AccessProfile]:
+        profiles = await load_profiles(self._db, user_ids=keys, now=self._now)
+        return [profiles[key] for key in keys]
 
 
 __all__ = [
     "AccessProfile",
+    "AccessProfileLoader",
     "allows_at_premise",
     "allows_in_building",
     "load_profile",
+    "load_profiles",
     "rule_allows",
 ]

@@ -48,6 +48,7 @@ class Capability(enum.Enum):
     NEIGHBOURS_DIRECTORY = "NEIGHBOURS_DIRECTORY"
     BUILDING_CHAT = "BUILDING_CHAT"
     DIRECT_CHAT = "DIRECT_CHAT"
+    CHAT_MODERATE = "CHAT_MODERATE"
     LISTING_POST = "LISTING_POST"
     LISTING_MODERATE = "LISTING_MODERATE"
     REPAIR_REQUEST_CREATE = "REPAIR_REQUEST_CREATE"
@@ -105,6 +106,12 @@ MATRIX: dict[Capability, Rule] = {
     ),
     Capability.BUILDING_CHAT: Rule("Read and write the building chat", _NO_INITIAL),
     Capability.DIRECT_CHAT: Rule("Chat directly with a neighbour", _NO_INITIAL),
+    # staff remove abusive messages from the building chat (without reading it)
+    Capability.CHAT_MODERATE: Rule(
+        "Remove abusive messages from the building chat",
+        _NOBODY,
+        frozenset({StaffRole.DISPATCHER, StaffRole.MANAGER}),
+    ),
     # post listings; create/follow repair requests (staff: handle all requests)
     Capability.LISTING_POST: Rule("Post on the listings board", _NO_INITIAL),
     Capability.LISTING_MODERATE: Rule("Remove listings from the building's board", _NOBODY, _STAFF),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from edom_graphql.core.errors import Unauthenticated
 if TYPE_CHECKING:
     from edom_graphql.core.auth import Claims, TokenVerifier
     from edom_graphql.core.db import Database
+    from edom_graphql.core.live import LiveReads
     from edom_graphql.core.pubsub import PubSub
     from edom_graphql.core.storage import Storage
     from edom_graphql.loaders import Loaders
@@ -38,6 +39,12 @@ class Services:
     pubsub: PubSub
     verifier: TokenVerifier
     clock: Callable[[], datetime]
+    live: LiveReads = field(init=False)
+
+    def __post_init__(self) -> None:
+        from edom_graphql.core.live import LiveReads
+
+        self.live = LiveReads(self.db, self.clock)
 
     @property
     def storage(self) -> Storage:
@@ -115,6 +122,18 @@ class Context:
             assert self._profile_task is not None
             self._profile = await self._profile_task
         return self._profile
+
+    def use_profile(self, profile: AccessProfile) -> None:
+        """Decide with a profile read just now for this viewer (a live stream reads the
+        profiles of all its subscribers woken by one event in one statement)."""
+        assert profile.user_id == self.viewer_id
+        self._profile = profile
+
+    async def profile_of(self, user_id: int) -> AccessProfile:
+        """Another user's access profile, for rules about two people (direct chats)."""
+        if user_id == self.viewer_id:
+            return await self.profile()
+        return await self.loaders.access_profile.load(user_id)
 
     # -- the permission mechanism: every access decision goes through these ----------
 

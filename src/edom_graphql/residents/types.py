@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         ManagementOrganisation,
         Premise,
     )
+    from edom_graphql.chats.types import ChatConnection
     from edom_graphql.notifications.types import NotificationConnection
 
 PremiseRef = Annotated["Premise", strawberry.lazy("edom_graphql.buildings.types")]
@@ -336,6 +337,18 @@ class Viewer:
         from edom_graphql.buildings.queries import viewer_buildings
 
         return await viewer_buildings(info, first=first, after=after)
+
+    @strawberry.field(
+        description="The chats the viewer is a member of now, most recently active first: "
+        "building chats, direct chats, management chats of their premises (for staff: those "
+        "of their organisation's premises that have messages)."
+    )
+    async def chats(
+        self, info: AppInfo, first: First, after: After = None
+    ) -> Annotated[ChatConnection, strawberry.lazy("edom_graphql.chats.types")]:
+        from edom_graphql.chats.types import viewer_chats
+
+        return await viewer_chats(info.context, first=first, after=after)
 
     @strawberry.field(description="Guest grants the viewer has given, newest first.")
     async def guest_grants_given(

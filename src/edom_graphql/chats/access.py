@@ -1,0 +1,118 @@
+"""Who is in a chat: the one gatekeeper every chat path goes through.
+
+Membership is never stored; it is recomputed from the viewer's current tiers and staff
+roles, so a guest whose grant is revoked or has expired is out of the building chat at
+once:
+
+- the **building chat**: whoever holds BUILDING_CHAT in the building (tiers down to
+  basic guests; no staff, no admin: "guaranteed no strangers");
+- a **direct chat**: its two participants; a new message also needs them to share a
+  building where both hold DIRECT_CHAT (history stays readable to both);
+- the **management chat** of a premise: whoever holds MANAGEMENT_CHAT at that premise
+  (its occupants down to elevated guests) and the building organisation's staff
+  (MANAGEMENT_CHAT_ANSWER).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from edom_graphql.chats.models import ChatKind
+from edom_graphql.core.access import AccessProfile, allows_at_premise, allows_in_building
+from edom_graphql.core.capabilities import MATRIX, Capability
+from edom_graphql.core.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """What access decisions need about a chat (read with it in one statement)."""
+
+    pk: int
+    kind: ChatKind
+    building_pk: int
+    premise_pk: int | None
+    user_low_pk: int | None
+    user_high_pk: int | None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ChatRef:
+        return cls(
+            pk=row[0],
+            kind=ChatKind(row[1]),
+            building_pk=row[2],
+            premise_pk=row[3],
+            user_low_pk=row[4],
+            user_high_pk=row[5],
+        )
+
+    def participant(self, user_id: int) -> bool:
+        return user_id in (self.user_low_pk, self.user_high_pk)
+
+    def other_participant(self, user_id: int) -> int | None:
+        if user_id == self.user_low_pk:
+            return self.user_high_pk
+        if user_id == self.user_high_pk:
+            return self.user_low_pk
+        return None
+
+
+def may_read(profile: AccessProfile, chat: ChatRef, *, organisation_id: int) -> bool:
+    """The viewer with this profile is a member of the chat (its building is managed by
+    ``organisation_id``)."""
+    if chat.kind is ChatKind.DIRECT:
+        return chat.participant(profile.user_id)
+    if chat.kind is ChatKind.BUILDING:
+        return allows_in_building(
+            profile,
+            Capability.BUILDING_CHAT,
+            building_id=chat.building_pk,
+            organisation_id=organisation_id,
+        )
+    assert chat.premise_pk is not None
+    return allows_at_premise(
+        profile,
+        Capability.MANAGEMENT_CHAT,
+        premise_id=chat.premise_pk,
+        building_id=chat.building_pk,
+        organisation_id=organisation_id,
+    ) or allows_in_building(
+        profile,
+        Capability.MANAGEMENT_CHAT_ANSWER,
+        building_id=chat.building_pk,
+        organisation_id=organisation_id,
+    )
+
+
+def shared_direct_chat_buildings(mine: AccessProfile, theirs: AccessProfile) -> list[int]:
+    """Buildings where both users hold DIRECT_CHAT by their tiers."""
+    tiers = MATRIX[Capability.DIRECT_CHAT].tiers
+    return sorted(
+        building_id
+        for building_id, tier in mine.building_tiers.items()
+        if tier in tiers and theirs.building_tiers.get(building_id) in tiers
+    )
+
+
+async def can_read(context: Context, chat: ChatRef) -> bool:
+    if context.viewer_id is None:
+        return False
+    if chat.kind is ChatKind.DIRECT:
+        return chat.participant(context.viewer_id)
+    building = await context.loaders.building.load(chat.building_pk)
+    if building is None:
+        return False
+    return may_read(await context.profile(), chat, organisation_id=building.organisation_id)
+
+
+async def can_write(context: Context, chat: ChatRef) -> bool:
+    """A member may send; in a direct chat only while the two still share a building."""
+    if not await can_read(context, chat):
+        return False
+    if chat.kind is not ChatKind.DIRECT:
+        return True
+    other = chat.other_participant(context.require_viewer())
+    assert other is not None
+    theirs = await context.profile_of(other)
+    return bool(shared_direct_chat_buildings(await context.profile(), theirs))

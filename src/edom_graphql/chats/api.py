@@ -1,0 +1,612 @@
+"""Root fields of chats: sending, editing, deleting, removing and reading messages,
+opening direct chats, and the live, resumable stream of a chat's messages.
+
+A chat that does not exist and a chat the viewer is not a member of look the same from
+outside (``CHAT_NOT_FOUND``, ``MESSAGE_NOT_FOUND``, a null ``node``, a FORBIDDEN
+subscription): nobody can probe which chats exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edom_graphql.chats import service
+from edom_graphql.chats.access import ChatRef, can_read, can_write, may_read
+from edom_graphql.chats.access import shared_direct_chat_buildings as shared_buildings
+from edom_graphql.chats.models import MAX_CLIENT_KEY_LENGTH, MAX_MESSAGE_LENGTH, ChatKind
+from edom_graphql.chats.models import MAX_REASON_LENGTH as MAX_REMOVAL_REASON
+from edom_graphql.chats.types import (
+    CHATS_BY_ID,
+    MESSAGES_BY_ID,
+    Chat,
+    ChatMessage,
+    ChatMessageEvent,
+    events_after,
+    latest_event_id,
+)
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.db import Outbox, run_in_transaction
+from edom_graphql.core.errors import Forbidden, ServiceError, Unauthenticated
+from edom_graphql.core.ids import decode_id, expect_id
+from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.pagination import decode_cursor
+from edom_graphql.core.permissions import Target, requires
+from edom_graphql.core.streams import follow
+from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, errors_of
+
+_CHAT_NOT_FOUND = {"CHAT_NOT_FOUND": "No such chat, or the viewer is not a member of it."}
+_MESSAGE_NOT_FOUND = {
+    "MESSAGE_NOT_FOUND": "No such message, or the viewer is not a member of its chat."
+}
+_TEXT_CODES = {
+    "BLANK": "The text is empty.",
+    "TOO_LONG": f"The text is longer than {MAX_MESSAGE_LENGTH} characters.",
+    "INVALID_TEXT": "The text contains a NUL character.",
+}
+_OWN_CODES = {
+    "NOT_AUTHOR": "Only the message's author may do this.",
+    "GONE": "The message was deleted or removed.",
+}
+_WRITE_CODES = {
+    "NOT_ALLOWED": "The viewer is a member but may not write here now (a direct chat whose "
+    "members no longer share a building)."
+}
+
+ChatMessageSendErrorCode = error_codes(
+    "ChatMessageSendErrorCode",
+    "Why a message could not be sent.",
+    {
+        **_CHAT_NOT_FOUND,
+        **_WRITE_CODES,
+        **_TEXT_CODES,
+        "INVALID_CLIENT_KEY": f"The client key is not 1–{MAX_CLIENT_KEY_LENGTH} printable "
+        "characters.",
+    },
+)
+ChatMessageEditErrorCode = error_codes(
+    "ChatMessageEditErrorCode",
+    "Why a message could not be changed.",
+    {**_MESSAGE_NOT_FOUND, **_WRITE_CODES, **_OWN_CODES, **_TEXT_CODES},
+)
+ChatMessageDeleteErrorCode = error_codes(
+    "ChatMessageDeleteErrorCode",
+    "Why a message could not be deleted.",
+    {**_MESSAGE_NOT_FOUND, **_OWN_CODES},
+)
+ChatMessageRemoveErrorCode = error_codes(
+    "ChatMessageRemoveErrorCode",
+    "Why a message could not be removed.",
+    {
+        "NOT_BUILDING_CHAT": "Staff remove messages of building chats only.",
+        "GONE": "The message was already deleted or removed.",
+        "BLANK": "The reason is empty.",
+        "TOO_LONG": f"The reason is longer than {MAX_REMOVAL_REASON} characters.",
+    },
+)
+ChatMarkReadErrorCode = error_codes(
+    "ChatMarkReadErrorCode",
+    "Why the read position could not be moved.",
+    {
+        **_CHAT_NOT_FOUND,
+        "NOT_FOUND": "The message is not in this chat.",
+    },
+)
+ChatDirectOpenErrorCode = error_codes(
+    "ChatDirectOpenErrorCode",
+    "Why a direct chat could not be opened.",
+    {
+        "SELF": "A direct chat needs another user.",
+        "NO_SHARED_BUILDING": "The two users do not share a building where both may chat "
+        "directly (or there is no such user).",
+    },
+)
+
+
+@strawberry.type(description="A reason `chatMessageSend` refused.")
+class ChatMessageSendError(UserError):
+    code: ChatMessageSendErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `chatMessageEdit` refused.")
+class ChatMessageEditError(UserError):
+    code: ChatMessageEditErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `chatMessageDelete` refused.")
+class ChatMessageDeleteError(UserError):
+    code: ChatMessageDeleteErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `chatMessageRemove` refused.")
+class ChatMessageRemoveError(UserError):
+    code: ChatMessageRemoveErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `chatMarkRead` refused.")
+class ChatMarkReadError(UserError):
+    code: ChatMarkReadErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `chatDirectOpen` refused.")
+class ChatDirectOpenError(UserError):
+    code: ChatDirectOpenErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.input(description="A message to send.")
+class ChatMessageSendInput:
+    chat_id: strawberry.ID = strawberry.field(description="The chat.")
+    body: str = strawberry.field(description=f"Text (1–{MAX_MESSAGE_LENGTH} characters).")
+    client_key: str | None = strawberry.field(
+        default=None,
+        description="A key the client chooses per message (e.g. a UUID): sending again with "
+        "the same key, after a timeout, returns the first message instead of a duplicate.",
+    )
+
+
+@strawberry.input(description="New text for the viewer's message.")
+class ChatMessageEditInput:
+    message_id: strawberry.ID = strawberry.field(description="The message.")
+    body: str = strawberry.field(description=f"Text (1–{MAX_MESSAGE_LENGTH} characters).")
+
+
+@strawberry.input(description="The viewer's message to delete.")
+class ChatMessageDeleteInput:
+    message_id: strawberry.ID = strawberry.field(description="The message.")
+
+
+@strawberry.input(description="An abusive message staff take out of a building chat.")
+class ChatMessageRemoveInput:
+    message_id: strawberry.ID = strawberry.field(description="The message.")
+    reason: str = strawberry.field(
+        description=f"Why it is removed (1–{MAX_REMOVAL_REASON} characters)."
+    )
+
+
+@strawberry.input(description="How far the viewer has read a chat.")
+class ChatMarkReadInput:
+    chat_id: strawberry.ID = strawberry.field(description="The chat.")
+    message_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Read up to and including this message; omitted: everything so far.",
+    )
+
+
+@strawberry.input(description="The user to chat with.")
+class ChatDirectOpenInput:
+    user_id: strawberry.ID = strawberry.field(description="The other user.")
+
+
+@strawberry.type(description="Result of `chatMessageSend`.")
+class ChatMessageSendPayload:
+    message: ChatMessage | None = strawberry.field(description="The message sent.")
+    user_errors: list[ChatMessageSendError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `chatMessageEdit`.")
+class ChatMessageEditPayload:
+    message: ChatMessage | None = strawberry.field(description="The message as it is now.")
+    user_errors: list[ChatMessageEditError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `chatMessageDelete`.")
+class ChatMessageDeletePayload:
+    message: ChatMessage | None = strawberry.field(description="The message as it is now.")
+    user_errors: list[ChatMessageDeleteError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `chatMessageRemove`.")
+class ChatMessageRemovePayload:
+    removed: bool = strawberry.field(description="The message is now removed.")
+    user_errors: list[ChatMessageRemoveError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `chatMarkRead`.")
+class ChatMarkReadPayload:
+    chat: Chat | None = strawberry.field(description="The chat, with its new `unreadCount`.")
+    user_errors: list[ChatMarkReadError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `chatDirectOpen`.")
+class ChatDirectOpenPayload:
+    chat: Chat | None = strawberry.field(description="The direct chat of the two users.")
+    user_errors: list[ChatDirectOpenError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+# -- finding what the viewer may see -------------------------------------------------
+
+
+async def _readable_chat(context: Context, chat_id: int) -> Chat | None:
+    (chat,) = await fetch_chats(context, [chat_id])
+    return chat
+
+
+async def _readable_message(context: Context, message_id: int) -> ChatMessage | None:
+    (message,) = await fetch_messages(context, [message_id])
+    return message
+
+
+def _chat_pk(global_id: str) -> int | None:
+    decoded = decode_id(global_id)
+    return decoded[1] if decoded is not None and decoded[0] == "Chat" else None
+
+
+def _message_pk(global_id: str) -> int | None:
+    decoded = decode_id(global_id)
+    return decoded[1] if decoded is not None and decoded[0] == "ChatMessage" else None
+
+
+def _refusal(code: str, message: str, field: str) -> ServiceError:
+    return ServiceError(code, message, [field])
+
+
+async def _message_in_writable_chat(
+    context: Context, message_global_id: str, *, write: bool
+) -> ChatMessage | ServiceError:
+    """The viewer's view of a message they may act on, or why not."""
+    pk = _message_pk(message_global_id)
+    message = await _readable_message(context, pk) if pk is not None else None
+    if message is None:
+        return _refusal("MESSAGE_NOT_FOUND", "No such message.", "messageId")
+    if write:
+        chat = await context.loaders.chat.load(message.chat_pk)
+        assert chat is not None
+        if not await can_write(context, chat.ref):
+            return _refusal("NOT_ALLOWED", "You may not write in this chat now.", "messageId")
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class OwnChange:
+    """The author's change to one of their messages, as the service verbs take it."""
+
+    chat_id: int
+    message_id: int
+    user_id: int
+    now: datetime
+
+    @property
+    def keys(self) -> dict[str, Any]:
+        return {
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "user_id": self.user_id,
+            "now": self.now,
+        }
+
+
+async def _change_own_message(
+    context: Context,
+    message_global_id: str,
+    change: Callable[[AsyncSession, Outbox, OwnChange], Awaitable[None]],
+    *,
+    needs_write: bool,
+) -> tuple[ChatMessage | None, ServiceError | None]:
+    """Run an author's change to their message; the message as it is now (if the viewer
+    may see it) and the refusal, if any."""
+    user_id = context.require_viewer()
+    found = await _message_in_writable_chat(context, message_global_id, write=needs_write)
+    if isinstance(found, ServiceError):
+        return None, found
+    own = OwnChange(found.chat_pk, found.pk, user_id, context.now)
+
+    async def work(session: AsyncSession, outbox: Outbox) -> None:
+        await change(session, outbox, own)
+
+    result = await run_in_transaction(context.db, work)
+    message = await _readable_message(context.for_operation(), found.pk)
+    return message, result if isinstance(result, ServiceError) else None
+
+
+async def _message_building(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
+    """The building of the message's chat (for CHAT_MODERATE)."""
+    pk = expect_id(kwargs["input"].message_id, "ChatMessage", field="messageId")
+    row = await info.context.db.fetch_one(MESSAGES_BY_ID, keys=[pk])
+    if row is None:
+        return None
+    chat = await info.context.loaders.chat.load(row[1])
+    return Target(building_id=chat.ref.building_pk) if chat is not None else None
+
+
+@strawberry.type
+class ChatMutations:
+    @strawberry.mutation(
+        description="Send a message to a chat the viewer is a member of (see `Chat`); at "
+        f"most {service.SEND_LIMITS[0].limit} a minute (RATE_LIMITED with `retryAfter`)."
+    )
+    async def chat_message_send(
+        self, info: AppInfo, input: MutationInput[ChatMessageSendInput]
+    ) -> ChatMessageSendPayload:
+        context = info.context
+        author_id = context.require_viewer()
+        pk = _chat_pk(input.chat_id)
+        chat = await _readable_chat(context, pk) if pk is not None else None
+        result: service.Sent | ServiceError
+        if chat is None:
+            result = _refusal("CHAT_NOT_FOUND", "No such chat.", "chatId")
+        elif not await can_write(context, chat.ref):
+            result = _refusal("NOT_ALLOWED", "You may not write in this chat now.", "chatId")
+        else:
+            chat_id = chat.pk
+
+            async def work(session: AsyncSession, outbox: Outbox) -> service.Sent:
+                return await service.send_message(
+                    session,
+                    outbox,
+                    chat_id=chat_id,
+                    author_id=author_id,
+                    body=input.body,
+                    client_key=input.client_key,
+                    now=context.now,
+                )
+
+            result = await run_in_transaction(context.db, work)
+        if isinstance(result, ServiceError):
+            return ChatMessageSendPayload(
+                message=None,
+                user_errors=errors_of(result, ChatMessageSendError, ChatMessageSendErrorCode),
+            )
+        return ChatMessageSendPayload(
+            message=await _readable_message(context.for_operation(), result.message_id),
+            user_errors=[],
+        )
+
+    @strawberry.mutation(description="Change the text of the viewer's own message.")
+    async def chat_message_edit(
+        self, info: AppInfo, input: MutationInput[ChatMessageEditInput]
+    ) -> ChatMessageEditPayload:
+        async def edit(session: AsyncSession, outbox: Outbox, change: OwnChange) -> None:
+            await service.edit_message(session, outbox, body=input.body, **change.keys)
+
+        message, refusal = await _change_own_message(
+            info.context, input.message_id, edit, needs_write=True
+        )
+        return ChatMessageEditPayload(
+            message=message,
+            user_errors=errors_of(refusal, ChatMessageEditError, ChatMessageEditErrorCode),
+        )
+
+    @strawberry.mutation(
+        description="Delete the viewer's own message: it stays in the chat as DELETED, "
+        "without its text."
+    )
+    async def chat_message_delete(
+        self, info: AppInfo, input: MutationInput[ChatMessageDeleteInput]
+    ) -> ChatMessageDeletePayload:
+        async def delete(session: AsyncSession, outbox: Outbox, change: OwnChange) -> None:
+            await service.delete_message(session, outbox, **change.keys)
+
+        message, refusal = await _change_own_message(
+            info.context, input.message_id, delete, needs_write=False
+        )
+        return ChatMessageDeletePayload(
+            message=message,
+            user_errors=errors_of(refusal, ChatMessageDeleteError, ChatMessageDeleteErrorCode),
+        )
+
+    @requires(
+        Capability.CHAT_MODERATE,
+        _message_building,
+        mutation=True,
+        description="Staff of the building's organisation take an abusive message out of "
+        "the building chat (it stays as REMOVED, without its text).",
+    )
+    async def chat_message_remove(
+        self, info: AppInfo, input: MutationInput[ChatMessageRemoveInput]
+    ) -> ChatMessageRemovePayload | None:
+        context = info.context
+        moderator_id = context.require_viewer()
+        message_id = expect_id(input.message_id, "ChatMessage", field="messageId")
+        row = await context.db.fetch_one(MESSAGES_BY_ID, keys=[message_id])
+        assert row is not None  # the guard found it
+        chat = await context.loaders.chat.load(row[1])
+        assert chat is not None
+        result: ServiceError | None
+        if chat.kind is not ChatKind.BUILDING:
+            result = _refusal("NOT_BUILDING_CHAT", "Not a building chat.", "messageId")
+        else:
+
+            async def work(session: AsyncSession, outbox: Outbox) -> None:
+                await service.remove_message(
+                    session,
+                    outbox,
+                    chat_id=chat.pk,
+                    message_id=message_id,
+                    moderator_id=moderator_id,
+                    reason=input.reason,
+                    now=context.now,
+                )
+
+            result = await run_in_transaction(context.db, work)
+        return ChatMessageRemovePayload(
+            removed=result is None,
+            user_errors=errors_of(result, ChatMessageRemoveError, ChatMessageRemoveErrorCode),
+        )
+
+    @strawberry.mutation(
+        description="Move the viewer's read position in a chat forward (it never moves "
+        "back); `unreadCount` counts the messages after it."
+    )
+    async def chat_mark_read(
+        self, info: AppInfo, input: MutationInput[ChatMarkReadInput]
+    ) -> ChatMarkReadPayload:
+        context = info.context
+        user_id = context.require_viewer()
+        pk = _chat_pk(input.chat_id)
+        chat = await _readable_chat(context, pk) if pk is not None else None
+        result: ServiceError | None
+        if chat is None:
+            result = _refusal("CHAT_NOT_FOUND", "No such chat.", "chatId")
+        else:
+            chat_id = chat.pk
+            up_to: int | None = None
+            if input.message_id is not None:
+                up_to = _message_pk(input.message_id)
+                if up_to is None:
+                    up_to = 0  # no message has id 0: NOT_FOUND below
+
+            async def work(session: AsyncSession, outbox: Outbox) -> None:
+                await service.mark_read(
+                    session, chat_id=chat_id, user_id=user_id, up_to_message_id=up_to
+                )
+
+            result = await run_in_transaction(context.db, work)
+        return ChatMarkReadPayload(
+            chat=chat if result is None else None,
+            user_errors=errors_of(result, ChatMarkReadError, ChatMarkReadErrorCode),
+        )
+
+    @strawberry.mutation(
+        description="The direct chat with another user, opened on first use. Both must "
+        "share a building where both hold DIRECT_CHAT."
+    )
+    async def chat_direct_open(
+        self, info: AppInfo, input: MutationInput[ChatDirectOpenInput]
+    ) -> ChatDirectOpenPayload:
+        context = info.context
+        user_id = context.require_viewer()
+        decoded = decode_id(input.user_id)
+        other_id = decoded[1] if decoded is not None and decoded[0] == "User" else None
+        result: int | ServiceError
+        if other_id == user_id:
+            result = _refusal("SELF", "That is you.", "userId")
+        else:
+            shared = (
+                shared_buildings(await context.profile(), await context.profile_of(other_id))
+                if other_id is not None
+                else []
+            )
+            if not shared:
+                result = _refusal("NO_SHARED_BUILDING", "You do not share a building.", "userId")
+            else:
+                assert other_id is not None
+                other = other_id
+
+                async def work(session: AsyncSession, outbox: Outbox) -> int:
+                    return await service.open_direct_chat(
+                        session, user_id=user_id, other_id=other, building_id=shared[0]
+                    )
+
+                result = await run_in_transaction(context.db, work)
+        if isinstance(result, ServiceError):
+            return ChatDirectOpenPayload(
+                chat=None,
+                user_errors=errors_of(result, ChatDirectOpenError, ChatDirectOpenErrorCode),
+            )
+        return ChatDirectOpenPayload(
+            chat=await _readable_chat(context.for_operation(), result), user_errors=[]
+        )
+
+
+@strawberry.type
+class ChatSubscriptions:
+    @strawberry.subscription(
+        description="A chat's messages as they are sent, edited, deleted or removed. With "
+        "`after` (a `cursor` of this stream or `Chat.eventsCursor`), first replays every "
+        "change since then, in order: a client that reconnects with its last cursor misses "
+        "nothing and gets nothing twice. Membership is checked again for every event; the "
+        "stream ends with FORBIDDEN once the viewer is no longer a member."
+    )
+    async def chat_message_events(
+        self,
+        info: AppInfo,
+        chat_id: Annotated[strawberry.ID, strawberry.argument(description="The chat.")],
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Resume after this event's `cursor`."),
+        ] = None,
+    ) -> AsyncGenerator[ChatMessageEvent, None]:
+        context = info.context
+        viewer_id = context.require_viewer()
+        services = context.services
+        pk = _chat_pk(chat_id)
+        chat = await _readable_chat(context.for_operation(), pk) if pk is not None else None
+        if chat is None:
+            raise Forbidden("You are not a member of this chat.")
+        ref = chat.ref
+        start = decode_cursor(after, types=(int,))[0] if after is not None else None
+        db = services.db
+        live = services.live
+
+        async def latest() -> int:
+            return await latest_event_id(db, ref.pk)
+
+        async def rows_after(last_id: int, limit: int) -> Sequence[Any]:
+            # Subscribers of this chat woken by the same event share one read.
+            return await live.once(
+                ("chat-events", ref.pk, last_id, limit),
+                lambda: events_after(db, ref.pk, last_id, limit),
+            )
+
+        async for row in follow(
+            services.pubsub,
+            service.channel(ref.pk),
+            after=start,
+            latest=latest,
+            rows_after=rows_after,
+            id_of=lambda row: int(row[0]),
+        ):
+            claims = context.claims
+            if claims is not None and claims.expires_at <= services.clock():
+                raise Unauthenticated("The access token has expired; sign in again.")
+            if not await _still_member(context, ref, viewer_id):
+                raise Forbidden("You are no longer a member of this chat.")
+            yield ChatMessageEvent.from_row(row)
+
+
+async def _still_member(context: Context, chat: ChatRef, viewer_id: int) -> bool:
+    """Membership decided again from the database as it is now (reads shared with the
+    other subscribers woken by the same event)."""
+    if chat.kind is ChatKind.DIRECT:
+        return chat.participant(viewer_id)
+    live = context.services.live
+    organisation_id = await live.organisation_of(chat.building_pk)
+    if organisation_id is None:
+        return False
+    return may_read(await live.profile(viewer_id), chat, organisation_id=organisation_id)
+
+
+# -- node fetchers: load by pk and keep only what the viewer may see -----------------
+
+
+@node_fetcher("Chat")
+async def fetch_chats(context: Context, pks: Sequence[int]) -> list[Chat | None]:
+    """A chat is visible to its members only."""
+    context.require_viewer()
+    rows = await context.db.fetch(CHATS_BY_ID, keys=list(pks))
+    chats = [Chat.from_row(row) for row in rows]
+    found = {chat.pk: chat for chat in chats if await can_read(context, chat.ref)}
+    return [found.get(pk) for pk in pks]
+
+
+@node_fetcher("ChatMessage")
+async def fetch_messages(context: Context, pks: Sequence[int]) -> list[ChatMessage | None]:
+    """A message is visible to the members of its chat."""
+    context.require_viewer()
+    rows = await context.db.fetch(MESSAGES_BY_ID, keys=list(pks))
+    messages = [ChatMessage.from_row(row) for row in rows]
+    chats = {
+        chat.pk: chat
+        for chat in await fetch_chats(context, list({m.chat_pk for m in messages}))
+        if chat is not None
+    }
+    found = {message.pk: message for message in messages if message.chat_pk in chats}
+    return [found.get(pk) for pk in pks]

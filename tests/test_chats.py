@@ -1,0 +1,686 @@
+"""Chats through the served API: the building chat, direct chats and management chats;
+sending, editing, deleting and removing messages; read positions and unread counters;
+`viewer.chats`; and that nobody outside a chat can read it, write to it or find it.
+(The live stream is in test_chat_events.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from edom_graphql.chats.models import MAX_MESSAGE_LENGTH, ChatEvent, ChatMessage
+from edom_graphql.core.ids import decode_id, encode_id
+from tests.factories import Api, Person, World, make_user, make_world
+
+MESSAGE_FIELDS = (
+    "id body status createdAt editedAt deletedAt removedAt viewerIsAuthor author { displayName }"
+)
+SEND = f"""
+mutation ($input: ChatMessageSendInput!) {{
+  chatMessageSend(input: $input) {{
+    message {{ {MESSAGE_FIELDS} }} userErrors {{ code field message }}
+  }}
+}}
+"""
+EDIT = f"""
+mutation ($input: ChatMessageEditInput!) {{
+  chatMessageEdit(input: $input) {{ message {{ {MESSAGE_FIELDS} }} userErrors {{ code field }} }}
+}}
+"""
+DELETE = f"""
+mutation ($input: ChatMessageDeleteInput!) {{
+  chatMessageDelete(input: $input) {{ message {{ {MESSAGE_FIELDS} }} userErrors {{ code field }} }}
+}}
+"""
+REMOVE = """
+mutation ($input: ChatMessageRemoveInput!) {
+  chatMessageRemove(input: $input) { removed userErrors { code field } }
+}
+"""
+MARK_READ = """
+mutation ($input: ChatMarkReadInput!) {
+  chatMarkRead(input: $input) { chat { id unreadCount } userErrors { code field } }
+}
+"""
+OPEN_DIRECT = """
+mutation ($input: ChatDirectOpenInput!) {
+  chatDirectOpen(input: $input) {
+    chat { id kind otherParticipant { displayName } viewerCanWrite } userErrors { code field }
+  }
+}
+"""
+BUILDING_CHAT = "query ($id: ID!) { building(id: $id) { chat { id kind } } }"
+MANAGEMENT_CHAT = "query ($id: ID!) { node(id: $id) { ... on Premise { managementChat { id } } } }"
+NODE = """
+query ($id: ID!) {
+  node(id: $id) { id ... on Chat { kind } ... on ChatMessage { body } }
+}
+"""
+MESSAGES = """
+query ($id: ID!, $first: Int!, $after: String) {
+  node(id: $id) {
+    ... on Chat {
+      messages(first: $first, after: $after) {
+        nodes { body } pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+"""
+VIEWER_CHATS = """
+query ($first: Int!, $after: String) {
+  viewer {
+    chats(first: $first, after: $after) {
+      nodes { id kind unreadCount lastMessage { body } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+BUILDING_CHAT_MEMBERS = {
+    "owner",
+    "co_owner",
+    "registered",
+    "resident",
+    "guest_elevated",
+    "guest_basic",
+}
+"""By the capability matrix: everyone with a tier down to basic guests; no staff."""
+MANAGEMENT_CHAT_MEMBERS = {
+    "owner",
+    "co_owner",
+    "guest_elevated",
+    "dispatcher",
+    "engineer",
+    "manager",
+}
+"""Of premise 1: its occupants down to elevated guests, and the organisation's staff."""
+EVERYONE = (
+    "owner",
+    "co_owner",
+    "registered",
+    "resident",
+    "guest_elevated",
+    "guest_basic",
+    "guest_initial",
+    "guest_expired",
+    "guest_revoked",
+    "dispatcher",
+    "engineer",
+    "manager",
+    "other_staff",
+    "stranger",
+    "newcomer",
+    "admin",
+)
+
+
+async def building_chat_id(api: Api, world: World) -> str:
+    data = await api.gql(BUILDING_CHAT, {"id": world.building_id}, as_=world["owner"])
+    chat_id: str = data["building"]["chat"]["id"]
+    return chat_id
+
+
+async def management_chat_id(api: Api, world: World, number: str = "1") -> str:
+    data = await api.gql(MANAGEMENT_CHAT, {"id": world.premise_id(number)}, as_=world["manager"])
+    chat_id: str = data["node"]["managementChat"]["id"]
+    return chat_id
+
+
+async def send(api: Api, person: Person, chat_id: str, body: str, **extra: Any) -> dict[str, Any]:
+    data = await api.gql(SEND, {"input": {"chatId": chat_id, "body": body, **extra}}, as_=person)
+    result: dict[str, Any] = data["chatMessageSend"]
+    return result
+
+
+async def sent(api: Api, person: Person, chat_id: str, body: str) -> dict[str, Any]:
+    result = await send(api, person, chat_id, body)
+    assert result["userErrors"] == [], result
+    message: dict[str, Any] = result["message"]
+    return message
+
+
+async def bodies(api: Api, person: Person, chat_id: str, first: int = 100) -> list[Any]:
+    data = await api.gql(MESSAGES, {"id": chat_id, "first": first}, as_=person)
+    return [node["body"] for node in data["node"]["messages"]["nodes"]]
+
+
+async def stored_messages(api: Api, chat_id: str) -> int:
+    decoded = decode_id(chat_id)
+    assert decoded is not None
+    async with api.db.transaction() as (session, _):
+        count: int = (
+            await session.execute(select(func.count()).where(ChatMessage.chat_id == decoded[1]))
+        ).scalar_one()
+    return count
+
+
+# -- the building chat: who is in it ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def people() -> tuple[str, ...]:
+    return EVERYONE
+
+
+@pytest.mark.parametrize("key", EVERYONE)
+async def test_building_chat_members(api: Api, key: str) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    await sent(api, world["owner"], chat_id, "Всем привет!")
+    person = world[key]
+    member = key in BUILDING_CHAT_MEMBERS
+
+    # reading: through the building, by node, through its messages
+    result = await api.post(BUILDING_CHAT, {"id": world.building_id}, as_=person)
+    if member:
+        assert result.ok()["building"]["chat"] == {"id": chat_id, "kind": "BUILDING"}
+    elif result.data["building"] is not None:
+        assert result.codes == ["FORBIDDEN"]
+    node = await api.gql(NODE, {"id": chat_id}, as_=person)
+    assert node["node"] == ({"id": chat_id, "kind": "BUILDING"} if member else None)
+
+    # writing: a non-member's message is refused as if the chat did not exist
+    before = await stored_messages(api, chat_id)
+    result_send = await send(api, person, chat_id, "Можно к вам?")
+    if member:
+        assert result_send["userErrors"] == []
+        assert result_send["message"]["body"] == "Можно к вам?"
+        assert await stored_messages(api, chat_id) == before + 1
+    else:
+        assert result_send == {
+            "message": None,
+            "userErrors": [
+                {"code": "CHAT_NOT_FOUND", "field": ["chatId"], "message": "No such chat."}
+            ],
+        }
+        assert await stored_messages(api, chat_id) == before
+
+
+async def test_revoked_guest_loses_the_building_chat_at_once(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    guest = world["guest_basic"]
+    await sent(api, guest, chat_id, "Я тут временно")
+    revoke = await api.gql(
+        """
+        mutation ($input: GuestAccessRevokeInput!) {
+          guestAccessRevoke(input: $input) { userErrors { code } }
+        }
+        """,
+        {"input": {"grantId": encode_id("GuestGrant", world.grants["guest_basic"])}},
+        as_=world["owner"],
+    )
+    assert revoke["guestAccessRevoke"]["userErrors"] == []
+    assert (await api.gql(NODE, {"id": chat_id}, as_=guest))["node"] is None
+    refused = await send(api, guest, chat_id, "А теперь?")
+    assert [error["code"] for error in refused["userErrors"]] == ["CHAT_NOT_FOUND"]
+    chats = await api.gql(VIEWER_CHATS, {"first": 10}, as_=guest)
+    assert chats["viewer"]["chats"]["nodes"] == []
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+async def test_send_edit_delete_in_order(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    owner, registered = world["owner"], world["registered"]
+    first = await sent(api, owner, chat_id, "  Кто оставил коляску у лифта?  ")
+    assert first["body"] == "Кто оставил коляску у лифта?"  # trimmed
+    assert first["status"] == "ACTIVE"
+    assert first["viewerIsAuthor"] is True
+    assert first["author"] == {"displayName": "Owner"}
+    await sent(api, registered, chat_id, "Это моя, уберу")
+    await sent(api, owner, chat_id, "Спасибо!")
+    assert await bodies(api, registered, chat_id) == [
+        "Спасибо!",
+        "Это моя, уберу",
+        "Кто оставил коляску у лифта?",
+    ]
+
+    edited = await api.gql(
+        EDIT, {"input": {"messageId": first["id"], "body": "Чья коляска у лифта?"}}, as_=owner
+    )
+    message = edited["chatMessageEdit"]["message"]
+    assert edited["chatMessageEdit"]["userErrors"] == []
+    assert message["body"] == "Чья коляска у лифта?"
+    assert message["editedAt"] is not None
+
+    deleted = await api.gql(DELETE, {"input": {"messageId": first["id"]}}, as_=owner)
+    assert deleted["chatMessageDelete"]["userErrors"] == []
+    gone = deleted["chatMessageDelete"]["message"]
+    assert (gone["status"], gone["body"]) == ("DELETED", None)
+    assert gone["deletedAt"] is not None
+    assert await bodies(api, registered, chat_id) == ["Спасибо!", "Это моя, уберу", None]
+
+    # a deleted message can be neither edited nor deleted again; the text stays gone
+    again = await api.gql(EDIT, {"input": {"messageId": first["id"], "body": "x"}}, as_=owner)
+    assert again["chatMessageEdit"]["userErrors"] == [{"code": "GONE", "field": ["messageId"]}]
+    twice = await api.gql(DELETE, {"input": {"messageId": first["id"]}}, as_=owner)
+    assert twice["chatMessageDelete"]["userErrors"] == [{"code": "GONE", "field": ["messageId"]}]
+    async with api.db.transaction() as (session, _):
+        kinds = (
+            (
+                await session.execute(
+                    select(ChatEvent.kind)
+                    .where(ChatEvent.chat_id == decode_id(chat_id)[1])  # type: ignore[index]
+                    .order_by(ChatEvent.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [kind.value for kind in kinds] == ["ADDED", "ADDED", "ADDED", "EDITED", "DELETED"]
+
+
+async def test_only_the_author_edits_and_deletes(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    message = await sent(api, world["owner"], chat_id, "Моё сообщение")
+    for key in ("co_owner", "registered"):
+        edit = await api.gql(
+            EDIT, {"input": {"messageId": message["id"], "body": "Чужое"}}, as_=world[key]
+        )
+        assert edit["chatMessageEdit"]["userErrors"] == [
+            {"code": "NOT_AUTHOR", "field": ["messageId"]}
+        ]
+        assert edit["chatMessageEdit"]["message"]["body"] == "Моё сообщение"  # unchanged
+        delete = await api.gql(DELETE, {"input": {"messageId": message["id"]}}, as_=world[key])
+        assert delete["chatMessageDelete"]["userErrors"] == [
+            {"code": "NOT_AUTHOR", "field": ["messageId"]}
+        ]
+    # outsiders cannot even find it
+    for key in ("stranger", "guest_initial", "manager"):
+        edit = await api.gql(
+            EDIT, {"input": {"messageId": message["id"], "body": "Чужое"}}, as_=world[key]
+        )
+        assert edit["chatMessageEdit"]["userErrors"] == [
+            {"code": "MESSAGE_NOT_FOUND", "field": ["messageId"]}
+        ]
+    assert await bodies(api, world["owner"], chat_id) == ["Моё сообщение"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("", "BLANK"),
+        ("   \n\t ", "BLANK"),
+        ("я" * (MAX_MESSAGE_LENGTH + 1), "TOO_LONG"),
+        ("nul\x00byte", "INVALID_TEXT"),
+    ],
+)
+async def test_bad_bodies_are_refused_and_store_nothing(api: Api, body: str, code: str) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    result = await send(api, world["owner"], chat_id, body)
+    assert result["message"] is None
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [(code, ["body"])]
+    assert await stored_messages(api, chat_id) == 0
+
+
+async def test_longest_body_is_accepted(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    message = await sent(api, world["owner"], chat_id, "я" * MAX_MESSAGE_LENGTH)
+    assert len(message["body"]) == MAX_MESSAGE_LENGTH
+
+
+async def test_client_key_makes_a_retry_idempotent(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    owner = world["owner"]
+    results = await asyncio.gather(
+        *(send(api, owner, chat_id, "Один раз", clientKey="c0ffee-1") for _ in range(5))
+    )
+    ids = {result["message"]["id"] for result in results}
+    assert len(ids) == 1
+    assert await stored_messages(api, chat_id) == 1
+    other = await send(api, owner, chat_id, "Другое", clientKey="c0ffee-2")
+    assert other["message"]["id"] not in ids
+    bad = await send(api, owner, chat_id, "x", clientKey="")
+    assert [e["code"] for e in bad["userErrors"]] == ["INVALID_CLIENT_KEY"]
+
+
+async def test_malformed_ids_are_coded(api: Api) -> None:
+    world = await make_world(api)
+    owner = world["owner"]
+    for chat_id in ("garbage", world.building_id, encode_id("Chat", 10**15)):
+        result = await send(api, owner, chat_id, "Привет")
+        assert [e["code"] for e in result["userErrors"]] == ["CHAT_NOT_FOUND"]
+    result = await api.post(SEND, {"input": {"chatId": 5, "body": 7}}, as_=owner)
+    assert result.response.status_code == 200
+    assert result.codes
+    assert set(result.codes) <= {"BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"}
+
+
+async def test_sending_is_rate_limited(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    owner = world["owner"]
+    for index in range(30):
+        await sent(api, owner, chat_id, f"Сообщение {index}")
+    result = await api.post(SEND, {"input": {"chatId": chat_id, "body": "ещё"}}, as_=owner)
+    assert result.codes == ["RATE_LIMITED"]
+    assert result.errors[0]["extensions"]["retryAfter"] > 0
+    assert await stored_messages(api, chat_id) == 30
+
+
+# -- removal by staff -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "allowed"),
+    [
+        ("manager", True),
+        ("dispatcher", True),
+        ("engineer", False),
+        ("other_staff", False),
+        ("owner", False),
+        ("admin", False),
+    ],
+)
+async def test_staff_remove_abusive_messages(api: Api, key: str, allowed: bool) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    message = await sent(api, world["registered"], chat_id, "Оскорбление")
+    result = await api.post(
+        REMOVE, {"input": {"messageId": message["id"], "reason": "Оскорбления"}}, as_=world[key]
+    )
+    shown = await bodies(api, world["owner"], chat_id)
+    if allowed:
+        assert result.ok()["chatMessageRemove"] == {"removed": True, "userErrors": []}
+        assert shown == [None]
+        again = await api.gql(
+            REMOVE, {"input": {"messageId": message["id"], "reason": "Ещё раз"}}, as_=world[key]
+        )
+        assert again["chatMessageRemove"]["userErrors"] == [
+            {"code": "GONE", "field": ["messageId"]}
+        ]
+    else:
+        assert result.codes == ["FORBIDDEN"]
+        assert shown == ["Оскорбление"]
+
+
+async def test_staff_remove_only_in_building_chats(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await management_chat_id(api, world)
+    message = await sent(api, world["owner"], chat_id, "Течёт кран")
+    result = await api.gql(
+        REMOVE, {"input": {"messageId": message["id"], "reason": "Нет"}}, as_=world["manager"]
+    )
+    assert result["chatMessageRemove"] == {
+        "removed": False,
+        "userErrors": [{"code": "NOT_BUILDING_CHAT", "field": ["messageId"]}],
+    }
+
+
+# -- management chats -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", EVERYONE)
+async def test_management_chat_members(api: Api, key: str) -> None:
+    world = await make_world(api)
+    chat_id = await management_chat_id(api, world, "1")
+    await sent(api, world["owner"], chat_id, "Когда починят домофон?")
+    person = world[key]
+    member = key in MANAGEMENT_CHAT_MEMBERS
+    node = await api.gql(NODE, {"id": chat_id}, as_=person)
+    assert node["node"] == ({"id": chat_id, "kind": "MANAGEMENT"} if member else None)
+    result = await send(api, person, chat_id, "Ответ")
+    assert [e["code"] for e in result["userErrors"]] == ([] if member else ["CHAT_NOT_FOUND"])
+    chats = await api.gql(VIEWER_CHATS, {"first": 20}, as_=person)
+    listed = {chat["id"] for chat in chats["viewer"]["chats"]["nodes"]}
+    assert (chat_id in listed) is member
+
+
+async def test_staff_list_only_management_chats_with_messages(api: Api) -> None:
+    world = await make_world(api)
+    talked = await management_chat_id(api, world, "2")
+    await sent(api, world["registered"], talked, "Протечка на кухне")
+    chats = await api.gql(VIEWER_CHATS, {"first": 50}, as_=world["dispatcher"])
+    mine = [
+        chat["id"]
+        for chat in chats["viewer"]["chats"]["nodes"]
+        if chat["id"] == talked or chat["kind"] == "MANAGEMENT"
+    ]
+    assert talked in mine
+    silent = await management_chat_id(api, world, "3")
+    assert silent not in mine
+    # and a staff member can still open a silent one to write first
+    reply = await sent(api, world["dispatcher"], silent, "Плановое отключение воды завтра")
+    assert reply["author"] == {"displayName": "Dispatcher"}
+
+
+# -- direct chats -----------------------------------------------------------------------
+
+
+async def test_direct_chat_between_neighbours(api: Api) -> None:
+    world = await make_world(api)
+    owner, registered, resident = world["owner"], world["registered"], world["resident"]
+    opened = await asyncio.gather(
+        api.gql(OPEN_DIRECT, {"input": {"userId": registered.id}}, as_=owner),
+        api.gql(OPEN_DIRECT, {"input": {"userId": owner.id}}, as_=registered),
+        api.gql(OPEN_DIRECT, {"input": {"userId": registered.id}}, as_=owner),
+    )
+    ids = {result["chatDirectOpen"]["chat"]["id"] for result in opened}
+    assert len(ids) == 1, "concurrent openers agree on one chat"
+    (chat_id,) = ids
+    assert opened[0]["chatDirectOpen"]["chat"] == {
+        "id": chat_id,
+        "kind": "DIRECT",
+        "otherParticipant": {"displayName": "Registered"},
+        "viewerCanWrite": True,
+    }
+    await sent(api, owner, chat_id, "Привет, сосед")
+    await sent(api, registered, chat_id, "Здравствуйте")
+    assert await bodies(api, owner, chat_id) == ["Здравствуйте", "Привет, сосед"]
+    # a third neighbour can neither see nor write
+    assert (await api.gql(NODE, {"id": chat_id}, as_=resident))["node"] is None
+    refused = await send(api, resident, chat_id, "Я тоже тут")
+    assert [e["code"] for e in refused["userErrors"]] == ["CHAT_NOT_FOUND"]
+
+
+@pytest.mark.parametrize(
+    ("me", "other", "code"),
+    [
+        ("owner", "owner", "SELF"),
+        ("owner", "stranger", "NO_SHARED_BUILDING"),
+        ("owner", "guest_initial", "NO_SHARED_BUILDING"),  # initial guests: no DIRECT_CHAT
+        ("guest_initial", "owner", "NO_SHARED_BUILDING"),
+        ("owner", "manager", "NO_SHARED_BUILDING"),  # staff have no tier
+        ("owner", "guest_revoked", "NO_SHARED_BUILDING"),
+        ("owner", "newcomer", "NO_SHARED_BUILDING"),
+    ],
+)
+async def test_direct_chat_refusals(api: Api, me: str, other: str, code: str) -> None:
+    world = await make_world(api)
+    result = await api.gql(OPEN_DIRECT, {"input": {"userId": world[other].id}}, as_=world[me])
+    assert result["chatDirectOpen"] == {
+        "chat": None,
+        "userErrors": [{"code": code, "field": ["userId"]}],
+    }
+
+
+async def test_direct_chat_goes_read_only_when_the_building_is_no_longer_shared(
+    api: Api,
+) -> None:
+    world = await make_world(api)
+    owner, guest = world["owner"], world["guest_basic"]
+    opened = await api.gql(OPEN_DIRECT, {"input": {"userId": guest.id}}, as_=owner)
+    chat_id = opened["chatDirectOpen"]["chat"]["id"]
+    await sent(api, guest, chat_id, "Спасибо за ключи")
+    await api.gql(
+        """
+        mutation ($input: GuestAccessRevokeInput!) {
+          guestAccessRevoke(input: $input) { userErrors { code } }
+        }
+        """,
+        {"input": {"grantId": encode_id("GuestGrant", world.grants["guest_basic"])}},
+        as_=owner,
+    )
+    refused = await send(api, owner, chat_id, "Пожалуйста")
+    assert [e["code"] for e in refused["userErrors"]] == ["NOT_ALLOWED"]
+    assert await bodies(api, guest, chat_id) == ["Спасибо за ключи"]  # history stays
+
+
+# -- unread counters and the viewer's chats ---------------------------------------------
+
+
+async def test_unread_counts_and_marking_read(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    owner, registered = world["owner"], world["registered"]
+    await sent(api, registered, chat_id, "Своё не считается")
+    first = await sent(api, owner, chat_id, "Раз")
+    await sent(api, owner, chat_id, "Два")
+    third = await sent(api, owner, chat_id, "Три")
+
+    async def unread(person: Person) -> int:
+        data = await api.gql(
+            "query ($id: ID!) { node(id: $id) { ... on Chat { unreadCount } } }",
+            {"id": chat_id},
+            as_=person,
+        )
+        count: int = data["node"]["unreadCount"]
+        return count
+
+    assert await unread(registered) == 3
+    assert await unread(owner) == 0  # sending marks the chat read up to one's message
+    marked = await api.gql(
+        MARK_READ, {"input": {"chatId": chat_id, "messageId": first["id"]}}, as_=registered
+    )
+    assert marked["chatMarkRead"] == {"chat": {"id": chat_id, "unreadCount": 2}, "userErrors": []}
+    await api.gql(DELETE, {"input": {"messageId": third["id"]}}, as_=owner)
+    assert await unread(registered) == 1  # deleted messages do not count
+    # the position never moves back
+    await api.gql(
+        MARK_READ, {"input": {"chatId": chat_id, "messageId": third["id"]}}, as_=registered
+    )
+    await api.gql(
+        MARK_READ, {"input": {"chatId": chat_id, "messageId": first["id"]}}, as_=registered
+    )
+    assert await unread(registered) == 0
+    await sent(api, registered, chat_id, "Ответ")
+    assert await unread(owner) == 1
+    await api.gql(MARK_READ, {"input": {"chatId": chat_id}}, as_=owner)
+    assert await unread(owner) == 0
+
+    other_chat = await management_chat_id(api, world, "1")
+    elsewhere = await sent(api, owner, other_chat, "Не отсюда")
+    wrong = await api.gql(
+        MARK_READ, {"input": {"chatId": chat_id, "messageId": elsewhere["id"]}}, as_=owner
+    )
+    assert wrong["chatMarkRead"]["userErrors"] == [{"code": "NOT_FOUND", "field": ["messageId"]}]
+    outsider = await api.gql(MARK_READ, {"input": {"chatId": chat_id}}, as_=world["stranger"])
+    assert outsider["chatMarkRead"]["userErrors"] == [
+        {"code": "CHAT_NOT_FOUND", "field": ["chatId"]}
+    ]
+
+
+async def test_viewer_chats_by_last_activity(api: Api) -> None:
+    world = await make_world(api)
+    owner = world["owner"]
+    building = await building_chat_id(api, world)
+    management = await management_chat_id(api, world, "1")
+    direct = (await api.gql(OPEN_DIRECT, {"input": {"userId": world["registered"].id}}, as_=owner))[
+        "chatDirectOpen"
+    ]["chat"]["id"]
+    await sent(api, owner, building, "1")
+    await sent(api, world["registered"], direct, "2")
+    await sent(api, owner, management, "3")
+
+    async def order(first: int = 10) -> list[str]:
+        data = await api.gql(VIEWER_CHATS, {"first": first}, as_=owner)
+        return [chat["id"] for chat in data["viewer"]["chats"]["nodes"]]
+
+    assert await order() == [management, direct, building]
+    await sent(api, world["registered"], building, "4")
+    assert await order() == [building, management, direct]
+    # keyset pages walk the same order without repeats
+    seen: list[str] = []
+    after = None
+    while True:
+        data = await api.gql(VIEWER_CHATS, {"first": 1, "after": after}, as_=owner)
+        page = data["viewer"]["chats"]
+        seen += [chat["id"] for chat in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [building, management, direct]
+    data = await api.gql(VIEWER_CHATS, {"first": 10}, as_=owner)
+    first_chat = data["viewer"]["chats"]["nodes"][0]
+    assert first_chat == {
+        "id": building,
+        "kind": "BUILDING",
+        "unreadCount": 1,
+        "lastMessage": {"body": "4"},
+    }
+
+
+async def test_messages_pages_newest_first(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    for index in range(7):
+        await sent(api, world["owner"], chat_id, str(index))
+    seen: list[str] = []
+    after = None
+    while True:
+        data = await api.gql(
+            MESSAGES, {"id": chat_id, "first": 3, "after": after}, as_=world["resident"]
+        )
+        page = data["node"]["messages"]
+        seen += [node["body"] for node in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == ["6", "5", "4", "3", "2", "1", "0"]
+
+
+async def test_a_stranger_cannot_guess_chats_or_messages(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    message = await sent(api, world["owner"], chat_id, "Только для своих")
+    stranger = await make_user(api, "curious")
+    decoded = decode_id(chat_id)
+    assert decoded is not None
+    guesses = [encode_id("Chat", decoded[1] + delta) for delta in range(-3, 4)]
+    data = await api.gql(
+        "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        {"ids": [*guesses, message["id"]]},
+        as_=stranger,
+    )
+    assert data["nodes"] == [None] * 8
+    chats = await api.gql(VIEWER_CHATS, {"first": 10}, as_=stranger)
+    assert chats["viewer"]["chats"]["nodes"] == []
+
+
+async def test_viewer_chats_statements_do_not_grow_with_chats(api: Api) -> None:
+    world = await make_world(api)
+    owner = world["owner"]
+    building = await building_chat_id(api, world)
+    await sent(api, owner, building, "x")
+    query = """
+    { viewer { chats(first: 50) { nodes {
+        id kind unreadCount viewerCanWrite lastMessage { body author { displayName } }
+        building { address } premise { number } otherParticipant { displayName }
+    } } } }
+    """
+
+    async def talk_to(key: str) -> None:
+        opened = await api.gql(OPEN_DIRECT, {"input": {"userId": world[key].id}}, as_=owner)
+        await sent(api, owner, opened["chatDirectOpen"]["chat"]["id"], "hi")
+
+    await talk_to("registered")
+    with api.count_statements() as few:
+        small = await api.gql(query, as_=owner)
+    for key in ("resident", "guest_elevated", "guest_basic", "co_owner"):
+        await talk_to(key)
+    with api.count_statements() as many:
+        large = await api.gql(query, as_=owner)
+    assert len(large["viewer"]["chats"]["nodes"]) == len(small["viewer"]["chats"]["nodes"]) + 4
+    assert len(many) == len(few), many

@@ -85,6 +85,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",
+        ws_per_message_deflate=settings.websocket_compression,
         access_log=False,
         log_config=None,
         proxy_headers=True,

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     """Largest product of nested ``first`` values (GitHub-style node limit)."""
 
     websocket_init_timeout_seconds: float = Field(default=3.0, gt=0)
+    websocket_compression: bool = False
+    """Offer permessage-deflate on WebSockets. Off by default: it keeps a zlib context of
+    tens of KB per connection (see ``bench/chat_fanout.py``) to compress events of a few
+    hundred bytes."""
     cors_origins: list[str] = Field(default_factory=list)
 
     host: str = "127.0.0.1"

@@ -5,8 +5,8 @@ rows and decide again whether its viewer may still see them; done one by one, 5,
 subscribers cost 10,000 statements per message. Here the subscribers woken by one event
 share their reads:
 
-- :meth:`LiveReads.once` runs identical reads that are in flight at the same time only
-  once (the rows after the same cursor of the same stream);
+- :meth:`LiveReads.once` runs identical reads asked for before the first of them has
+  started only once (the rows after the same cursor of the same stream);
 - :meth:`LiveReads.profile` and :meth:`LiveReads.organisation_of` batch the access
   profiles and buildings asked for in the same turn of the event loop into one
   statement each.
@@ -59,26 +59,54 @@ class _Organisations(DataLoader[int, int | None]):
         return [found.get(key) for key in keys]
 
 
+class _SharedRead:
+    __slots__ = ("future", "started")
+
+    def __init__(self) -> None:
+        self.future: asyncio.Future[Any]
+        self.started: int | None = None
+        """When the read began (a tick of :class:`LiveReads`); None until then."""
+
+
 class LiveReads:
     """Created once per process; its loaders are made inside the running event loop."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self._db = db
         self._clock = clock
-        self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
+        self._in_flight: dict[Hashable, _SharedRead] = {}
+        self._ticks = 0
         self._profiles: _Profiles | None = None
         self._organisations: _Organisations | None = None
 
     async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
-        """The result of ``read()``, shared with every caller asking for ``key`` while it
-        runs."""
-        running = self._in_flight.get(key)
-        if running is None:
-            running = asyncio.ensure_future(read())
-            self._in_flight[key] = running
-            running.add_done_callback(lambda _: self._in_flight.pop(key, None))
-        result: T = await asyncio.shield(running)
+        """The result of ``read()``, shared with the callers asking for ``key`` before it
+        has started.
+
+        A read that is already running is never joined: it may have taken its snapshot
+        before the caller was woken by a commit, and would hide that commit from it.
+        Callers woken by the same event all ask before the first of them gets to start
+        the read, so they still share it.
+        """
+        self._ticks += 1
+        asked = self._ticks
+        shared = self._in_flight.get(key)
+        if shared is None or (shared.started is not None and shared.started < asked):
+            shared = _SharedRead()
+            shared.future = asyncio.ensure_future(self._run(shared, read))
+            self._in_flight[key] = shared
+            shared.future.add_done_callback(lambda _: self._forget(key, shared))
+        result: T = await asyncio.shield(shared.future)
         return result
+
+    async def _run(self, shared: _SharedRead, read: Callable[[], Awaitable[T]]) -> T:
+        self._ticks += 1
+        shared.started = self._ticks
+        return await read()
+
+    def _forget(self, key: Hashable, shared: _SharedRead) -> None:
+        if self._in_flight.get(key) is shared:
+            del self._in_flight[key]
 
     async def profile(self, user_id: int) -> AccessProfile:
         if self._profiles is None:

@@ -32,6 +32,7 @@ from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
 from edom_graphql.core.storage import is_key as is_storage_key
+from edom_graphql.dashboard.routes import dashboard_routes
 from edom_graphql.listings.api import fetch_listings
 from edom_graphql.listings.models import ListingPhoto
 from edom_graphql.schema import build_schema
@@ -216,6 +217,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/media/{key}", media, methods=["GET"]),
+            *dashboard_routes(settings),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -7,7 +7,10 @@ from functools import cached_property
 
 from edom_graphql.buildings import loaders as buildings
 from edom_graphql.core.db import Database
+from edom_graphql.core.loaders import RowByKeyLoader, RowsByKeyLoader
 from edom_graphql.polls import service as polls
+from edom_graphql.repairs import loaders as repairs
+from edom_graphql.repairs.types import RepairRequest, RepairRequestPhoto
 from edom_graphql.residents import loaders as residents
 
 
@@ -67,3 +70,11 @@ class Loaders:
     @cached_property
     def poll_totals(self) -> polls.TotalsLoader:
         return polls.TotalsLoader(self._db)
+
+    @cached_property
+    def repair_request(self) -> RowByKeyLoader[RepairRequest]:
+        return repairs.repair_request_loader(self._db)
+
+    @cached_property
+    def repair_request_photos(self) -> RowsByKeyLoader[RepairRequestPhoto]:
+        return repairs.repair_request_photos_loader(self._db)

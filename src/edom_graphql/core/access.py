@@ -94,6 +94,18 @@ def allows_at_premise(
     )
 
 
+def allows_in_organisation(
+    profile: AccessProfile, capability: Capability, *, organisation_id: int
+) -> bool:
+    """Over all of an organisation's buildings at once: its staff only (no tier counts)."""
+    return rule_allows(
+        MATRIX[capability],
+        tier=None,
+        roles=profile.roles_in(organisation_id),
+        is_admin=profile.is_admin,
+    )
+
+
 def _relations(table: Any, kind: str) -> Any:
     return select(
         literal(kind, String).label("kind"),
@@ -163,6 +175,7 @@ __all__ = [
     "AccessProfile",
     "allows_at_premise",
     "allows_in_building",
+    "allows_in_organisation",
     "load_profile",
     "rule_allows",
 ]

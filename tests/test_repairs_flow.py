@@ -12,7 +12,7 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from edom_graphql.notifications.models import Notification
-from edom_graphql.repairs.service import close_expired
+from edom_graphql.repairs.service import auto_close_task, close_expired
 from tests.factories import Api, Clock, World, make_world
 from tests.repairs import call, create, drive, events, pk_of, row, step
 
@@ -315,3 +315,22 @@ async def test_close_expired_closes_after_72_hours(api: Api, world: World, clock
     )
     # the author may still rate the work of a closed request
     assert (await step(api, "Rate", world["owner"], done["id"], rating=4))["rating"] == 4
+
+
+async def test_the_periodic_sweep_closes_expired_requests(
+    api: Api, world: World, clock: Clock
+) -> None:
+    """`auto_close_task` is what the app's lifespan runs: the sweep every interval."""
+    request = await create(api, world)
+    await drive(api, world, request["id"], "DONE")
+    services = api.app.state.services
+    async with auto_close_task(services, interval_seconds=0.02):
+        await asyncio.sleep(0.1)
+        assert (await row(api, request["id"])).status.value == "DONE"
+        clock.advance(timedelta(hours=73))
+        async with asyncio.timeout(5):
+            while True:
+                if (await row(api, request["id"])).status.value == "CLOSED":
+                    break
+                await asyncio.sleep(0.02)
+    assert [e[2] for e in await events(api, request["id"])].count("CLOSED") == 1

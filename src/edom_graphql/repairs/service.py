@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -770,7 +770,7 @@ async def run_auto_close(
 @contextlib.asynccontextmanager
 async def auto_close_task(
     services: Services, *, interval_seconds: float = AUTO_CLOSE_INTERVAL_SECONDS
-) -> Any:
+) -> AsyncIterator[asyncio.Task[None]]:
     """The auto-close sweep running in the background for the duration of the block."""
     task = asyncio.create_task(run_auto_close(services, interval_seconds=interval_seconds))
     try:

@@ -12,8 +12,10 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
+from edom_graphql.core.context import Context
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.photos import MAX_PHOTO_BYTES
+from edom_graphql.media import visible_photo_type
 from edom_graphql.repairs.models import RepairRequest, RepairRequestPhoto
 from tests.factories import Api, Clock, GraphQLResult, Person, World, make_world
 from tests.repairs import CREATE, FIELDS, create, create_input, step
@@ -302,3 +304,31 @@ async def test_similar_open_requests_are_suggested(api: Api) -> None:
         as_=world["resident"],
     )
     assert apartment["building"]["similarRepairRequests"] == []
+
+
+async def test_photos_are_visible_with_their_request(api: Api, world: World) -> None:
+    """`visible_photo_type` decides what `/media/{key}` serves: the request's viewers."""
+    result = await upload(
+        api,
+        world["registered"],
+        create_input(
+            world,
+            scope="APARTMENT",
+            premiseId=world.premise_id("2"),
+            description="Mould on the bathroom wall.",
+        ),
+        [("a.png", PNG, "image/png")],
+    )
+    (photo,) = result.ok()["repairRequestCreate"]["repairRequest"]["photos"]
+    key = photo["url"].removeprefix("/media/")
+    services = api.app.state.services
+    for who, expected in (
+        ("registered", "image/png"),
+        ("dispatcher", "image/png"),
+        ("owner", None),
+        ("other_staff", None),
+    ):
+        context = Context(services, viewer_id=world[who].pk, claims=None, request_id="test")
+        assert await visible_photo_type(context, key) == expected, who
+    context = Context(services, viewer_id=world["owner"].pk, claims=None, request_id="test")
+    assert await visible_photo_type(context, "0" * 32 + ".png") is None

@@ -29,6 +29,8 @@
   const PONG_TIMEOUT_MS = 5000;
   const BACKOFF_FIRST_MS = 500;
   const BACKOFF_MAX_MS = 15000;
+  const STABLE_AFTER_MS = 5000; // a connection up this long resets the backoff
+  const RELOAD_AFTER_MS = 3000; // a failed first load is retried
 
   const CARD_FIELDS = `
     fragment DashboardCard on RepairRequest {
@@ -163,6 +165,7 @@
       this.handlers = handlers;
       this.socket = null;
       this.attempt = 0;
+      this.ackedAt = 0;
       this.stopped = false;
       this.retryTimer = null;
       this.pingTimer = null;
@@ -239,7 +242,7 @@
       this.alive();
       switch (frame.type) {
         case "connection_ack":
-          this.attempt = 0;
+          this.ackedAt = Date.now();
           socket.send(
             JSON.stringify({
               id: subscriptionId,
@@ -251,23 +254,17 @@
           this.handlers.state("live");
           this.handlers.acknowledged();
           break;
-        case "next":
+        case "next": {
           if (frame.id !== subscriptionId) break;
-          if (frame.payload && frame.payload.errors && frame.payload.errors.length) {
-            this.handlers.problem(frame.payload.errors[0].message);
-          }
-          if (frame.payload && frame.payload.data) this.handlers.next(frame.payload.data);
+          const payload = frame.payload || {};
+          if (payload.data && payload.data.repairRequestBoard) this.handlers.next(payload.data);
+          if (payload.errors && payload.errors.length) this.refused(socket, payload.errors[0]);
           break;
+        }
         case "error": {
           if (frame.id !== subscriptionId) break;
-          // The operation itself was refused (validation, access): retrying will not help.
           const errors = Array.isArray(frame.payload) ? frame.payload : [];
-          const first = errors[0] || {};
-          this.stopped = true;
-          this.clearHeartbeat();
-          this.socket = null;
-          socket.close(1000, "Normal Closure");
-          this.handlers.failed(first.message || "The board subscription was refused.");
+          this.refused(socket, errors[0] || {});
           break;
         }
         case "complete":
@@ -283,6 +280,25 @@
           break;
         default:
           break;
+      }
+    }
+
+    // The stream ended with an error: an expired token signs out, a refusal (no longer
+    // staff there, a bad argument) stops, anything else is retried like a drop.
+    refused(socket, error) {
+      const code = (error.extensions && error.extensions.code) || "";
+      const message = error.message || "The board subscription was refused.";
+      this.socket = null;
+      this.clearHeartbeat();
+      socket.close(1000, "Normal Closure");
+      if (code === "UNAUTHENTICATED") {
+        this.stopped = true;
+        this.handlers.rejected(message);
+      } else if (code === "FORBIDDEN" || code === "BAD_USER_INPUT" || !code) {
+        this.stopped = true;
+        this.handlers.failed(message);
+      } else {
+        this.scheduleRetry();
       }
     }
 
@@ -319,6 +335,10 @@
 
     scheduleRetry() {
       if (this.stopped) return;
+      // Backoff grows across connections that fail soon after opening (a server that
+      // accepts and drops at once is not hammered), and resets after a stable one.
+      if (this.ackedAt && Date.now() - this.ackedAt > STABLE_AFTER_MS) this.attempt = 0;
+      this.ackedAt = 0;
       const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
       const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
       this.attempt += 1;
@@ -434,16 +454,16 @@
     card(request, now) {
       const overdue = this.isOverdue(request, now);
       const place = [request.building && request.building.address];
-      if (request.premise) place.push(`apt. ${request.premise.number}`);
+      if (request.premise) place.push(`apt.\u00a0${request.premise.number}`);
       else if (PLACE_LABELS[request.scope]) place.push(PLACE_LABELS[request.scope]);
       const badges = el("span", { className: "badges" });
       if (overdue) badges.append(el("span", { className: "badge badge-overdue" }, "Overdue"));
-      if (request.followerCount > 1) {
+      if (request.followerCount > 0) {
         badges.append(
           el(
             "span",
-            { className: "badge", title: "Residents following this request" },
-            `+${request.followerCount - 1}`,
+            { className: "badge badge-joined", title: "Neighbours who joined (“me too”)" },
+            `+${request.followerCount} joined`,
           ),
         );
       }
@@ -540,6 +560,7 @@
       this.token = null;
       this.loadGeneration += 1;
       sessionStorage.removeItem(TOKEN_KEY);
+      sessionStorage.removeItem(SCOPE_KEY);
       this.board.clear();
       this.showSignIn(message);
     }
@@ -637,6 +658,11 @@
         if (generation !== this.loadGeneration) return;
         if (error.code === "UNAUTHENTICATED") {
           this.signOut("The server refused the token. Paste a fresh one.");
+        } else if (error.code === "NETWORK") {
+          this.setConnection("reconnecting", `${error.message} Retrying…`);
+          setTimeout(() => {
+            if (generation === this.loadGeneration) this.choose(key);
+          }, RELOAD_AFTER_MS);
         } else {
           this.setConnection("error", error.message);
         }
@@ -706,7 +732,6 @@
             this.setConnection("reconnecting", `Connection lost, reconnecting${seconds}`);
           }
         },
-        problem: (message) => this.setConnection("live", `Live (${message})`),
         failed: (message) => this.setConnection("error", message),
         rejected: (message) => this.signOut(message),
       });

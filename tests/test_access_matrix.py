@@ -1213,6 +1213,49 @@ async def test_repair_board_cursor(api: Api, world: World, key: str) -> None:
         assert result.ok() == {"node": {"repairBoardCursor": encode_cursor((latest,))}}
 
 
+# The directive of every state-machine mutation, cell by cell: who gets past it (the state
+# machine then decides, see test_repairs_transitions.py) and who is refused with nothing
+# changed. A NEW building request of the owner is the object in scope.
+REPAIR_STATE_MUTATIONS = {
+    "Cancel": ("REPAIR_REQUEST_CREATE", {}),
+    "Confirm": ("REPAIR_REQUEST_CREATE", {}),
+    "Reopen": ("REPAIR_REQUEST_CREATE", {"comment": "Still broken."}),
+    "Rate": ("REPAIR_REQUEST_CREATE", {"rating": 5}),
+    "Accept": ("REPAIR_REQUEST_HANDLE", {}),
+    "Reject": ("REPAIR_REQUEST_HANDLE", {"reason": "Not ours."}),
+    "Defer": ("REPAIR_REQUEST_HANDLE", {}),
+    "Assign": ("REPAIR_REQUEST_HANDLE", {"assigneeId": "engineer"}),
+    "Start": ("REPAIR_REQUEST_HANDLE", {}),
+    "Complete": ("REPAIR_REQUEST_HANDLE", {"comment": "Done."}),
+}
+
+
+@pytest.mark.parametrize("action", REPAIR_STATE_MUTATIONS)
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_request_state_mutation(api: Api, world: World, key: str, action: str) -> None:
+    capability, fields = REPAIR_STATE_MUTATIONS[action]
+    if fields.get("assigneeId") == "engineer":
+        fields = {**fields, "assigneeId": world["engineer"].id}
+    request_id = await new_repair_request(api, world, f"{action} check by {key}")
+    name = f"repairRequest{action}"
+    query = (
+        f"mutation ($input: RepairRequest{action}Input!) "
+        f"{{ {name}(input: $input) {{ repairRequest {{ id }} userErrors {{ code }} }} }}"
+    )
+    before = await repair_snapshot(api)
+    result = await api.post(
+        query, {"input": {"requestId": request_id, **fields}}, as_=person(world, key)
+    )
+    if key == "anonymous" or not allowed(capability, PERSON_COLUMN[key]):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, [name])
+        assert result.data == {name: None}
+        assert await repair_snapshot(api) == before
+        return
+    payload = result.ok()[name]
+    assert payload["repairRequest"] == {"id": request_id}
+
+
 # -- the table covers everything -------------------------------------------------------
 
 # Guarded fields of the schema and the capability each one names; a new guarded field

@@ -334,3 +334,10 @@ async def test_the_periodic_sweep_closes_expired_requests(
                     break
                 await asyncio.sleep(0.02)
     assert [e[2] for e in await events(api, request["id"])].count("CLOSED") == 1
+
+
+async def test_the_sweep_is_off_with_a_zero_interval(api: Api) -> None:
+    services = api.app.state.services
+    assert services.settings.repair_auto_close_interval_seconds == 0
+    async with auto_close_task(services) as task:
+        assert task is None

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     websocket_init_timeout_seconds: float = Field(default=3.0, gt=0)
     cors_origins: list[str] = Field(default_factory=list)
 
+    repair_auto_close_interval_seconds: float = Field(default=60.0, ge=0)
+    """How often each server process sweeps for repair requests DONE for 72 hours (safe
+    with many processes); 0 turns the sweep off in this process."""
+
     dashboard_login_url: str | None = None
     """Where the repair desk at ``/dashboard`` sends staff to sign in (a production login
     that returns to ``/dashboard#access_token=…``); unset: staff paste a token."""

@@ -1030,8 +1030,6 @@ async def repair_request_desk(
     )
     rows = await context.db.fetch(_desk(shape), **params)
     requests = [RepairRequest.from_row(row) for row in rows]
-    for request in requests:  # the organisation's staff may handle each of them
-        context.remember(_HANDLE, True, building_id=request.building_pk)
     connection = build_connection(requests, page, RepairRequest.sort_key)
     return RepairRequestConnection(edges=connection.edges, page_info=connection.page_info)
 

@@ -724,7 +724,8 @@ async def close_expired(db: Database, now: datetime, *, limit: int = AUTO_CLOSE_
                 await session.execute(
                     select(*_LOCKED_COLUMNS)
                     .where(
-                        RepairRequest.status == S.DONE,
+                        # inlined, so that the partial index ix_repair_requests_done_at applies
+                        RepairRequest.status == literal_column("'DONE'"),
                         RepairRequest.done_at <= now - AUTO_CLOSE_AFTER,
                     )
                     .order_by(RepairRequest.done_at)
@@ -769,9 +770,18 @@ async def run_auto_close(
 
 @contextlib.asynccontextmanager
 async def auto_close_task(
-    services: Services, *, interval_seconds: float = AUTO_CLOSE_INTERVAL_SECONDS
-) -> AsyncIterator[asyncio.Task[None]]:
-    """The auto-close sweep running in the background for the duration of the block."""
+    services: Services, *, interval_seconds: float | None = None
+) -> AsyncIterator[asyncio.Task[None] | None]:
+    """The auto-close sweep running in the background for the duration of the block.
+
+    Every ``interval_seconds`` (default: the ``repair_auto_close_interval_seconds``
+    setting); 0 runs no sweep in this process. For the app's lifespan.
+    """
+    if interval_seconds is None:
+        interval_seconds = services.settings.repair_auto_close_interval_seconds
+    if interval_seconds <= 0:
+        yield None
+        return
     task = asyncio.create_task(run_auto_close(services, interval_seconds=interval_seconds))
     try:
         yield task

@@ -24,7 +24,7 @@ DESK_NESTED = """
 query ($org: ID!, $first: Int!) {
   repairRequestDesk(organisationId: $org, first: $first) {
     edges { cursor node {
-      id number status scope category dueAt isOverdue followerCount version
+      id number status scope category dueAt isOverdue followerCount version viewerFollows
       building { id address } premise { id number } author { id displayName }
       assignee { id displayName } photos { url }
     } }
@@ -162,8 +162,8 @@ async def test_desk_statement_count_does_not_grow_with_the_page(api: Api) -> Non
         counts.append(await desk_statements(api, world, size))
     small, large = counts
     assert small == large, f"N+1: {small} statements for 3 requests, {large} for 30"
-    # profile, desk page, buildings, premises, users, photos
-    assert large <= 6
+    # profile, desk page, buildings, premises, users, photos, follows
+    assert large <= 7
 
 
 # -- Building.repairRequests --------------------------------------------------------------

@@ -171,6 +171,12 @@ async def test_join_is_counted_idempotent_and_followers_are_notified(api: Api) -
     assert (again["followerCount"], again["version"]) == (1, 2)
     joined = await step(api, "Join", world["resident"], request["id"])
     assert joined["followerCount"] == 2
+    follows = "query ($id: ID!) { node(id: $id) { ... on RepairRequest { viewerFollows } } }"
+    for who, expected in (("registered", True), ("resident", True), ("owner", False)):
+        data = await api.gql(follows, {"id": request["id"]}, as_=world[who])
+        assert data == {"node": {"viewerFollows": expected}}, who
+    data = await api.gql(follows, {"id": request["id"]}, as_=world["co_owner"])
+    assert data == {"node": {"viewerFollows": False}}
     assert [e[:4] for e in await events(api, request["id"])] == [
         ("CREATED", None, "NEW", world["owner"].pk),
         ("JOINED", None, None, world["registered"].pk),

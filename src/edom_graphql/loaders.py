@@ -78,3 +78,7 @@ class Loaders:
     @cached_property
     def repair_request_photos(self) -> RowsByKeyLoader[RepairRequestPhoto]:
         return repairs.repair_request_photos_loader(self._db)
+
+    @cached_property
+    def repair_request_follows(self) -> repairs.FollowsLoader:
+        return repairs.FollowsLoader(self._db)

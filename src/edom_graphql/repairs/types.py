@@ -193,6 +193,17 @@ class RepairRequest(Node):
     def viewer_is_author(self, info: AppInfo) -> bool:
         return self.author_pk == info.context.viewer_id
 
+    @strawberry.field(
+        description="The viewer joined this request (\u201cme too\u201d) and follows it."
+    )
+    async def viewer_follows(self, info: AppInfo) -> bool:
+        context = info.context
+        viewer_id = context.require_viewer()
+        if viewer_id == self.author_pk:
+            return False
+        follows: bool = await context.loaders.repair_request_follows.load((self.pk, viewer_id))
+        return follows
+
     @strawberry.field(description="Its photos, in order.")
     async def photos(self, info: AppInfo) -> list[RepairRequestPhoto]:
         photos: list[RepairRequestPhoto] = await info.context.loaders.repair_request_photos.load(

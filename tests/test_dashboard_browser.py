@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, WebSocket, async_playwright, expect
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
-from edom_graphql.buildings.models import StaffMembership
+from edom_graphql.buildings.models import Building, StaffMembership
 from edom_graphql.core.ids import encode_id
 from tests.factories import Api, Clock, Person, World, make_world
 
@@ -36,11 +36,14 @@ RECONNECT_TIMEOUT_MS = 20_000
 
 class Cable:
     """A TCP proxy in front of the app. ``unplug()`` cuts every open connection (both
-    ends see a reset) and refuses new ones until ``plug()``."""
+    ends see a reset) and refuses new ones until ``plug()``. ``freeze()`` silently stops
+    carrying bytes, connections left open (a dead NAT or Wi-Fi), until ``thaw()``."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.plugged = True
+        self.flowing = asyncio.Event()
+        self.flowing.set()
         self.links: set[asyncio.StreamWriter] = set()
         self.server: asyncio.Server | None = None
         self.port = 0
@@ -50,6 +53,7 @@ class Cable:
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        self.thaw()
         self.unplug()
         assert self.server is not None
         self.server.close()
@@ -63,6 +67,12 @@ class Cable:
 
     def plug(self) -> None:
         self.plugged = True
+
+    def freeze(self) -> None:
+        self.flowing.clear()
+
+    def thaw(self) -> None:
+        self.flowing.set()
 
     async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self.plugged:
@@ -85,10 +95,10 @@ class Cable:
                 self.links.discard(end)
                 end.transport.abort()
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while data := await reader.read(65536):
+                await self.flowing.wait()
                 writer.write(data)
                 await writer.drain()
         writer.transport.abort()
@@ -127,7 +137,7 @@ class Desk:
         self.problems: list[str] = []
         self.sockets: list[WebSocket] = []
         self.sent: list[dict[str, Any]] = []
-        self.received: list[dict[str, Any]] = []
+        self.received: list[tuple[int, dict[str, Any]]] = []  # (socket number, frame)
         self.desk_reads = 0
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("console", self._console)
@@ -140,9 +150,10 @@ class Desk:
             self.problems.append(f"console {message.type}: {message.text}")
 
     def _socket(self, socket: WebSocket) -> None:
+        number = len(self.sockets)
         self.sockets.append(socket)
         socket.on("framesent", lambda frame: self.sent.append(json.loads(frame)))
-        socket.on("framereceived", lambda frame: self.received.append(json.loads(frame)))
+        socket.on("framereceived", lambda frame: self.received.append((number, json.loads(frame))))
 
     def _request(self, request: Any) -> None:
         if request.method == "POST" and "DashboardDesk" in (request.post_data or ""):
@@ -185,11 +196,12 @@ class Desk:
             frame["payload"]["variables"] for frame in self.sent if frame["type"] == "subscribe"
         ]
 
-    def board_events(self) -> list[dict[str, Any]]:
+    def board_events(self, socket: int | None = None) -> list[dict[str, Any]]:
+        """The board events received (over one socket, by its number, if given)."""
         return [
             frame["payload"]["data"]["repairRequestBoard"]
-            for frame in self.received
-            if frame.get("type") == "next"
+            for number, frame in self.received
+            if frame.get("type") == "next" and socket in (None, number)
         ]
 
 
@@ -391,6 +403,96 @@ async def test_board_catches_up_after_a_network_drop_without_losing_or_repeating
     await expect(desk.column("DONE").locator(desk.card(lift))).to_be_visible(
         timeout=LIVE_TIMEOUT_MS
     )
+
+
+async def test_board_of_one_building_shows_and_follows_only_that_building(
+    api: Api, desk: Desk
+) -> None:
+    world = await make_world(api)
+    async with api.db.transaction() as (session, _):  # a second building of the organisation
+        await session.execute(
+            update(Building)
+            .where(Building.id == world.other_building_pk)
+            .values(organisation_id=world.organisation_pk)
+        )
+    lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
+    gate = (
+        await file_request(
+            api,
+            world["stranger"],  # an owner in the other building
+            scope="YARD",
+            buildingId=world.other_building_id,
+            category="YARD_UPKEEP",
+            description="Не закрываются ворота во двор",
+        )
+    )["id"]
+    await desk.sign_in(world["dispatcher"])
+    assert await desk.counts() == {**EMPTY, "NEW": 2}
+
+    options = await desk.page.locator("#scope option").evaluate_all(
+        "options => options.map(option => option.value)"
+    )
+    organisation_id = encode_id("ManagementOrganisation", world.organisation_pk)
+    assert options == [
+        f"organisation:{organisation_id}",
+        f"building:{world.building_id}",
+        f"building:{world.other_building_id}",
+    ]
+    await desk.page.select_option("#scope", f"building:{world.other_building_id}")
+    await desk.live()
+    await expect(desk.card(lift)).to_have_count(0)
+    await expect(desk.column("NEW").locator(desk.card(gate))).to_be_visible()
+    assert await desk.counts() == {**EMPTY, "NEW": 1}
+    assert desk.subscriptions()[-1]["buildingId"] == world.other_building_id
+    assert "organisationId" not in desk.subscriptions()[-1]
+
+    assert await act(api, world["dispatcher"], "Accept", lift) == "ACCEPTED"
+    assert await act(api, world["dispatcher"], "Accept", gate) == "ACCEPTED"
+    await expect(desk.column("ACCEPTED").locator(desk.card(gate))).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    # The other building's change never reached this board.
+    assert await desk.counts() == {**EMPTY, "ACCEPTED": 1}
+    assert [event["request"]["id"] for event in desk.board_events()] == [gate]
+
+    # The choice is kept for the tab.
+    await desk.page.reload()
+    await desk.live()
+    await expect(desk.page.locator("#scope")).to_have_value(f"building:{world.other_building_id}")
+    assert await desk.counts() == {**EMPTY, "ACCEPTED": 1}
+
+
+async def test_board_notices_a_silently_dead_connection_by_its_pings(
+    api: Api, desk: Desk, cable: Cable
+) -> None:
+    world = await make_world(api)
+    lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
+    await desk.sign_in(world["dispatcher"])
+    cursor = desk.subscriptions()[0]["after"]
+
+    cable.freeze()  # no reset, no close: the bytes just stop
+    assert await act(api, world["dispatcher"], "Accept", lift) == "ACCEPTED"
+    # A ping every 10 s, 5 s for its pong: then the page gives the connection up.
+    await expect(desk.page.locator("#connection")).to_have_attribute(
+        "data-state", "reconnecting", timeout=20_000
+    )
+    await expect(desk.column("NEW").locator(desk.card(lift))).to_be_visible()
+    assert {"type": "ping"} in desk.sent
+
+    cable.thaw()
+    await desk.live(within_ms=RECONNECT_TIMEOUT_MS)
+    await expect(desk.column("ACCEPTED").locator(desk.card(lift))).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    assert [subscription.get("after") for subscription in desk.subscriptions()] == [
+        cursor,
+        cursor,
+    ]
+    # The event held in the frozen connection came over the new one.
+    assert [
+        (e["request"]["id"], e["toStatus"]) for e in desk.board_events(socket=len(desk.sockets) - 1)
+    ] == [(lift, "ACCEPTED")]
+    assert await desk.counts() == {**EMPTY, "ACCEPTED": 1}
 
 
 async def test_board_highlights_overdue_requests(api: Api, desk: Desk, clock: Clock) -> None:

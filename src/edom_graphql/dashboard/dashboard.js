@@ -27,6 +27,7 @@
   const MAX_PAGES = 50;
   const PING_EVERY_MS = 10000;
   const PONG_TIMEOUT_MS = 5000;
+  const CONNECT_TIMEOUT_MS = 10000; // from opening a socket to connection_ack
   const BACKOFF_FIRST_MS = 500;
   const BACKOFF_MAX_MS = 15000;
   const STABLE_AFTER_MS = 5000; // a connection up this long resets the backoff
@@ -170,6 +171,7 @@
       this.retryTimer = null;
       this.pingTimer = null;
       this.pongTimer = null;
+      this.connectTimer = null;
       this.nextId = 1;
       this.onOnline = () => {
         if (!this.socket && !this.stopped) this.retryNow();
@@ -205,6 +207,14 @@
       const socket = new WebSocket(this.url, "graphql-transport-ws");
       this.socket = socket;
       const subscriptionId = String(this.nextId++);
+      // A handshake that hangs (the network is gone without a reset) is given up too.
+      this.connectTimer = setTimeout(() => {
+        if (socket !== this.socket) return;
+        this.socket = null;
+        this.clearHeartbeat();
+        socket.close(4000, "Connection timeout");
+        this.scheduleRetry();
+      }, CONNECT_TIMEOUT_MS);
       socket.addEventListener("open", () => {
         socket.send(
           JSON.stringify({
@@ -242,6 +252,8 @@
       this.alive();
       switch (frame.type) {
         case "connection_ack":
+          clearTimeout(this.connectTimer);
+          this.connectTimer = null;
           this.ackedAt = Date.now();
           socket.send(
             JSON.stringify({
@@ -329,8 +341,10 @@
     clearHeartbeat() {
       clearInterval(this.pingTimer);
       clearTimeout(this.pongTimer);
+      clearTimeout(this.connectTimer);
       this.pingTimer = null;
       this.pongTimer = null;
+      this.connectTimer = null;
     }
 
     scheduleRetry() {

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from edom_graphql.notifications.models import Notification
 from edom_graphql.repairs.service import auto_close_task, close_expired
-from tests.factories import Api, Clock, World, make_world
+from tests.factories import ANONYMOUS, Api, Clock, World, make_world
 from tests.repairs import call, create, drive, events, pk_of, row, step
 
 
@@ -347,3 +347,29 @@ async def test_the_sweep_is_off_with_a_zero_interval(api: Api) -> None:
     assert services.settings.repair_auto_close_interval_seconds == 0
     async with auto_close_task(services) as task:
         assert task is None
+
+
+async def test_commenting_on_an_invisible_request_is_forbidden(api: Api, world: World) -> None:
+    flat = await create(
+        api,
+        world,
+        as_="registered",
+        scope="APARTMENT",
+        premiseId=world.premise_id("2"),
+        category="PLUMBING",
+        description="The toilet cistern keeps running.",
+    )
+    before, history = await row(api, flat["id"]), await events(api, flat["id"])
+    query = (
+        "mutation ($input: RepairRequestCommentInput!) "
+        "{ repairRequestComment(input: $input) { userErrors { code } } }"
+    )
+    for who in ("owner", "other_staff", "anonymous"):
+        person = world[who] if who != "anonymous" else ANONYMOUS
+        result = await api.post(
+            query, {"input": {"requestId": flat["id"], "comment": "Hello?"}}, as_=person
+        )
+        code = "UNAUTHENTICATED" if who == "anonymous" else "FORBIDDEN"
+        assert [e["extensions"]["code"] for e in result.errors] == [code], who
+    assert await row(api, flat["id"]) == before
+    assert await events(api, flat["id"]) == history

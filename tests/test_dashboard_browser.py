@@ -577,6 +577,15 @@ async def test_sign_in_keeps_the_token_for_the_tab_and_refuses_non_staff(
     await expect(desk.page.locator("#sign-in")).to_be_visible()
     assert await desk.page.evaluate("sessionStorage.length") == 0
 
+    # A login redirect hands the token over in the fragment, which the page then drops.
+    await desk.page.goto(f"{desk.base_url}/dashboard#access_token={world['manager'].token}")
+    await desk.live()
+    await expect(desk.card(request)).to_be_visible()
+    assert desk.page.url == f"{desk.base_url}/dashboard"
+    assert await desk.page.evaluate("sessionStorage.getItem('edom.dashboard.token')") == (
+        world["manager"].token
+    )
+
 
 async def test_board_stops_when_the_viewer_is_no_longer_staff(api: Api, desk: Desk) -> None:
     world = await make_world(api)

@@ -544,17 +544,24 @@
       });
       $("sign-out").addEventListener("click", () => this.signOut());
       $("scope").addEventListener("change", (event) => this.choose(event.target.value));
-      // A login redirect may hand the token over in the fragment (never sent to servers).
-      const fragment = new URLSearchParams(window.location.hash.slice(1));
-      const handedOver = fragment.get("access_token");
-      if (handedOver) {
-        history.replaceState(null, "", window.location.pathname + window.location.search);
-        this.signIn(handedOver);
-        return;
-      }
+      window.addEventListener("hashchange", () => this.takeHandedOverToken());
+      if (this.takeHandedOverToken()) return;
       const saved = sessionStorage.getItem(TOKEN_KEY);
       if (saved) this.signIn(saved);
       else this.showSignIn();
+    }
+
+    // A login redirect may hand the token over in the fragment (never sent to servers);
+    // it is taken out of the address at once.
+    takeHandedOverToken() {
+      const fragment = new URLSearchParams(window.location.hash.slice(1));
+      const token = fragment.get("access_token");
+      if (!token) return false;
+      history.replaceState(null, "", window.location.pathname + window.location.search);
+      if (this.live) this.live.stop();
+      this.live = null;
+      this.signIn(token);
+      return true;
     }
 
     showSignIn(message) {

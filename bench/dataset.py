@@ -1,5 +1,5 @@
 """The generated data set: organisations, buildings, premises, owners with fractional shares,
-registered and resident users, guest grants, staff and notifications.
+registered and resident users, guest grants, staff, notifications and repair requests.
 
 Rows are written with set-based ``INSERT … SELECT`` over ``generate_series`` on one asyncpg
 connection, so hundreds of buildings load in a few seconds. Everything created carries a
@@ -29,6 +29,35 @@ COUNT_PASS_GRANTEES = 200
 """Fresh grantees reserved for the in-process statement-counting pass."""
 EVENTS = 100_000
 """City events (events nearby), spread over Moscow and the coming year."""
+REPAIR_REQUESTS = 100_000
+"""Repair requests over all buildings (the dispatchers' desk), in every status."""
+REPAIR_STATUSES = (
+    *("NEW",) * 4,
+    *("ACCEPTED",) * 3,
+    *("IN_PROGRESS",) * 2,
+    "DEFERRED",
+    *("DONE",) * 2,
+    *("CLOSED",) * 5,
+    "REJECTED",
+    "CANCELLED",
+    "REOPENED",
+)
+"""One in twenty of each: 20 % NEW, 25 % CLOSED, …"""
+REPAIR_CATEGORIES = (
+    "LEAK",
+    "BLOCKAGE",
+    "EMERGENCY_DAMAGE",
+    "PLUMBING",
+    "HEATING",
+    "ELECTRICITY",
+    "LIFT",
+    "ROOF",
+    "ENTRANCE",
+    "INTERCOM",
+    "CLEANING",
+    "YARD_UPKEEP",
+    "OTHER",
+)
 
 FIRST_NAMES = [
     "Анна",
@@ -108,10 +137,14 @@ class Dataset:
     bench_owners: list[BenchOwner]
     managers: dict[int, Person]
     """The MANAGER of each organisation, by organisation pk."""
+    dispatchers: dict[int, Person]
+    """The DISPATCHER of each organisation, by organisation pk."""
     grantors: list[Grantor]
     grantees: list[int]
     count_pass_grantees: list[int]
     counts: dict[str, int] = field(default_factory=dict)
+    repair_request_ids: tuple[int, int] = (0, 0)
+    """The smallest and largest id of the data set's repair requests."""
 
 
 def _progress(message: str) -> None:
@@ -151,6 +184,7 @@ async def load_dataset(
     notifications_per_user: int,
     grantees: int,
     events: int = EVENTS,
+    repair_requests: int = REPAIR_REQUESTS,
     seed: int | None = None,
 ) -> Dataset:
     """Insert the data set into the (migrated) database at ``url``."""
@@ -175,6 +209,9 @@ async def load_dataset(
                 grantees=grantees,
             )
             await _events(conn, tag=tag, events=events)
+            dataset.repair_request_ids = await _repair_requests(
+                conn, tag=tag, buildings=dataset.building_pks, count=repair_requests
+            )
         await _step(conn, "ANALYZE", "ANALYZE")
         for table in (
             "users",
@@ -185,6 +222,8 @@ async def load_dataset(
             "guest_grants",
             "notifications",
             "events",
+            "repair_requests",
+            "repair_request_events",
         ):
             dataset.counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")
     finally:
@@ -445,10 +484,14 @@ async def _load(
     )
     next_user += len(staff_rows)
     managers: dict[int, Person] = {}
+    dispatchers: dict[int, Person] = {}
     for row in staff_rows:
         _, _, _, organisation, role = row["subject"].split("|")
+        staff_person = Person(row["subject"], row["display_name"], row["id"])
         if role == "manager":
-            managers[int(organisation)] = Person(row["subject"], row["display_name"], row["id"])
+            managers[int(organisation)] = staff_person
+        elif role == "dispatcher":
+            dispatchers[int(organisation)] = staff_person
     await _step(
         conn,
         "staff_memberships",
@@ -576,6 +619,7 @@ async def _load(
         building_pks=building_pks,
         bench_owners=bench_owners,
         managers=managers,
+        dispatchers=dispatchers,
         grantors=grantors,
         grantees=grantee_pks[:grantees],
         count_pass_grantees=grantee_pks[grantees:],
@@ -605,6 +649,90 @@ async def _events(conn: asyncpg.Connection, *, tag: str, events: int) -> None:
         tag,
         events,
     )
+
+
+async def _repair_requests(
+    conn: asyncpg.Connection, *, tag: str, buildings: list[int], count: int
+) -> tuple[int, int]:
+    """``count`` repair requests spread over the buildings, one every 5 minutes up to now,
+    in every status (:data:`REPAIR_STATUSES`) and category; filed by an owner of the
+    building (APARTMENT ones for the owner's premise), assigned to the organisation's
+    engineer once accepted, each with its CREATED event. Their ids, smallest and largest."""
+    statuses = "ARRAY[" + ",".join(f"'{x}'" for x in REPAIR_STATUSES) + "]::text[]"
+    categories = "ARRAY[" + ",".join(f"'{x}'" for x in REPAIR_CATEGORIES) + "]::text[]"
+    await conn.execute(
+        """
+        CREATE TEMPORARY TABLE bench_repair_authors ON COMMIT DROP AS
+        SELECT d.*, row_number() OVER (ORDER BY d.building_id) AS n
+        FROM (
+            SELECT DISTINCT ON (o.building_id) o.building_id, o.user_id, o.premise_id,
+                   b.organisation_id,
+                   (SELECT s.user_id FROM staff_memberships s
+                    WHERE s.organisation_id = b.organisation_id AND s.role = 'ENGINEER'
+                    ORDER BY s.id LIMIT 1) AS engineer_id
+            FROM ownerships o JOIN buildings b ON b.id = o.building_id
+            WHERE o.building_id = ANY($1::bigint[])
+            ORDER BY o.building_id, o.id
+        ) AS d
+        """,
+        buildings,
+    )
+    authors = await conn.fetchval("SELECT count(*) FROM bench_repair_authors")
+    status = await _step(
+        conn,
+        "repair_requests",
+        f"""
+        INSERT INTO repair_requests (number, building_id, organisation_id, premise_id,
+            author_id, scope, category, description, status, assignee_id, created_at,
+            updated_at, due_at, done_at, rating, follower_count, version)
+        SELECT nextval('repair_request_numbers'), a.building_id, a.organisation_id,
+               CASE WHEN g % 3 = 0 THEN a.premise_id END, a.user_id,
+               (CASE g % 3 WHEN 0 THEN 'APARTMENT' WHEN 1 THEN 'BUILDING' ELSE 'YARD' END)
+                   ::repair_request_scope,
+               c.category::repair_category,
+               'Заявка ' || g || ' (' || $1 || '): ' || c.category,
+               s.status::repair_request_status,
+               CASE WHEN s.status <> 'NEW' THEN a.engineer_id END,
+               t.at, t.at,
+               t.at + CASE c.category WHEN 'LEAK' THEN interval '30 minutes'
+                                      WHEN 'BLOCKAGE' THEN interval '2 hours'
+                                      WHEN 'EMERGENCY_DAMAGE' THEN interval '3 days' END,
+               CASE WHEN s.status IN ('DONE', 'CLOSED') THEN t.at + interval '1 day' END,
+               CASE WHEN s.status = 'CLOSED' AND g % 2 = 0 THEN 1 + g % 5 END,
+               CASE WHEN g % 3 = 0 THEN 0 ELSE g % 4 END,
+               1
+        FROM generate_series(1, $2::int) AS g
+        JOIN bench_repair_authors a ON a.n = 1 + abs(hashint4(g)) % $3
+        CROSS JOIN LATERAL (
+            SELECT ({statuses})[1 + abs(hashint4(-g)) % {len(REPAIR_STATUSES)}] AS status) s
+        CROSS JOIN LATERAL (
+            SELECT ({categories})[1 + abs(hashint4(g + $2)) % {len(REPAIR_CATEGORIES)}]
+                   AS category) c
+        CROSS JOIN LATERAL (SELECT now() - ($2 - g) * interval '5 minutes' AS at) t
+        ORDER BY g
+        """,
+        tag,
+        count,
+        authors,
+    )
+    assert status.endswith(f" {count}"), status
+    first, last = await conn.fetchrow(
+        "SELECT min(id), max(id) FROM repair_requests WHERE description LIKE $1",
+        f"Заявка % ({tag}): %",
+    )
+    await _step(
+        conn,
+        "repair_request_events",
+        """
+        INSERT INTO repair_request_events (request_id, building_id, organisation_id, actor_id,
+                                           kind, to_status, at)
+        SELECT id, building_id, organisation_id, author_id, 'CREATED', 'NEW', created_at
+        FROM repair_requests WHERE id BETWEEN $1 AND $2 ORDER BY id
+        """,
+        first,
+        last,
+    )
+    return int(first), int(last)
 
 
 def _offset(kind: PremiseKind) -> int:

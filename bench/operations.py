@@ -17,6 +17,7 @@ from typing import Any
 
 from bench.dataset import Dataset, Person
 from edom_graphql.core.ids import encode_id
+from edom_graphql.core.pagination import encode_cursor
 
 BUILDING_PREMISES_OWNERS_USERS = (
     "query BuildingPremisesOwners($id: ID!) { building(id: $id) { id address totalArea "
@@ -58,6 +59,13 @@ EVENTS_NEARBY = (
     "query EventsNearby($id: ID!) { building(id: $id) { id eventsNearby(radiusKm: 3, first: 20) "
     "{ edges { cursor distanceKm node { id title place location { latitude longitude } startsAt "
     "endsAt } } pageInfo { hasNextPage endCursor } } } }"
+)
+REPAIR_REQUEST_DESK = (
+    "query RepairRequestDesk($org: ID!, $after: String, $filter: RepairRequestDeskFilter) { "
+    "repairRequestDesk(organisationId: $org, first: 20, after: $after, filter: $filter) { "
+    "edges { cursor node { id number status scope category description createdAt dueAt "
+    "isOverdue followerCount version building { id address } premise { id number } "
+    "assignee { id displayName } } } pageInfo { hasNextPage endCursor } } }"
 )
 PRIME = "query Prime { viewer { user { id } } }"
 
@@ -154,6 +162,48 @@ def staff_owners_register(build: Build) -> list[Request]:
     ]
 
 
+DESK_PAGES = 10
+"""Pages asked per organisation: the first, and pages starting deeper in the list."""
+
+
+def _desk_requests(build: Build, filter: dict[str, Any] | None) -> list[Request]:
+    """The dispatcher of each organisation reads its desk: the first page, and pages after
+    cursors spread over the data set's requests (keyset: any id is a valid position)."""
+    dataset = build.dataset
+    first, last = dataset.repair_request_ids
+    step = max(1, (last - first) // DESK_PAGES)
+    afters: list[str | None] = [None] + [
+        encode_cursor((last - page * step,)) for page in range(1, DESK_PAGES)
+    ]
+    requests = []
+    for organisation, dispatcher in sorted(dataset.dispatchers.items()):
+        for after in afters:
+            variables: dict[str, Any] = {
+                "org": encode_id("ManagementOrganisation", organisation),
+                "after": after,
+            }
+            if filter is not None:
+                variables["filter"] = filter
+            requests.append(
+                Request(
+                    build.token(dispatcher),
+                    _body(REPAIR_REQUEST_DESK, "RepairRequestDesk", variables),
+                    (b'"repairRequestDesk":{', b'"number":'),
+                )
+            )
+    return requests
+
+
+def repair_request_desk(build: Build) -> list[Request]:
+    return _desk_requests(build, None)
+
+
+def repair_request_desk_filtered(build: Build) -> list[Request]:
+    return _desk_requests(
+        build, {"statuses": ["NEW", "ACCEPTED"], "categories": ["LIFT", "LEAK", "ROOF"]}
+    )
+
+
 def guest_access_grant(build: Build) -> list[Request]:
     """One request per fresh grantee; grantors take turns, each at their own premise."""
     dataset = build.dataset
@@ -208,6 +258,16 @@ OPERATIONS: dict[str, Operation] = {
             "staff_owners_register",
             "staff manager: 20 premises with owners' personal data",
             staff_owners_register,
+        ),
+        Operation(
+            "repair_request_desk",
+            "dispatcher: repairRequestDesk(first: 20) over 100k requests, pages at any depth",
+            repair_request_desk,
+        ),
+        Operation(
+            "repair_request_desk_filtered",
+            "dispatcher: the desk filtered by 2 statuses and 3 categories",
+            repair_request_desk_filtered,
         ),
         Operation(
             "guest_access_grant",

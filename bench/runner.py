@@ -70,6 +70,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=dataset.EVENTS,
         help=f"city events spread over Moscow (default {dataset.EVENTS:,})",
     )
+    database.add_argument(
+        "--repair-requests",
+        type=_positive_int,
+        default=dataset.REPAIR_REQUESTS,
+        help=f"repair requests over all buildings (default {dataset.REPAIR_REQUESTS:,})",
+    )
     database.add_argument("--seed", type=int, default=None, help="seed of the run tag")
 
     load = parser.add_argument_group("load")
@@ -225,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
             bench_users=args.bench_users,
             notifications_per_user=args.notifications_per_user,
             events=args.events,
+            repair_requests=args.repair_requests,
             grantees=_planned_grants(args),
             seed=args.seed,
         )

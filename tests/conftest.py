@@ -114,6 +114,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         max_cost=50_000,
         max_tokens=5000,
         websocket_init_timeout_seconds=1.5,
+        # Tests move the clock by days; they sweep with close_expired / auto_close_task
+        # themselves rather than race a background sweep.
+        repair_auto_close_interval_seconds=0,
     )
 
 

@@ -17,15 +17,17 @@ import pytest
 import pytest_asyncio
 from graphql import ObjectTypeDefinitionNode, StringValueNode, parse
 from graphql.language import EnumValueNode
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from edom_graphql.chats.models import ChatEvent, ChatMessage
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.ids import decode_id, encode_id
+from edom_graphql.core.pagination import encode_cursor
 from edom_graphql.events.models import Event
 from edom_graphql.listings.models import Listing
 from edom_graphql.notifications.models import Notification
 from edom_graphql.polls.models import Poll, PollBallot
+from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent, RepairRequestFollower
 from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
 from edom_graphql.schema import build_schema
 from tests.factories import ALL_PEOPLE, ANONYMOUS, Api, GraphQLResult, Person, World, make_world
@@ -1028,6 +1030,61 @@ mutation ($input: ChatMessageRemoveInput!) {
   chatMessageRemove(input: $input) { removed userErrors { code } }
 }
 """
+# -- repair requests: repairRequestCreate / Join / the author's mutations
+# -- @requires(REPAIR_REQUEST_CREATE), the staff's mutations, repairRequestDesk and
+# -- ManagementOrganisation.repairBoardCursor @requires(REPAIR_REQUEST_HANDLE) -------------
+
+REPAIR_CREATE = """
+mutation ($input: RepairRequestCreateInput!) {
+  repairRequestCreate(input: $input) { repairRequest { id status } userErrors { code } }
+}
+"""
+REPAIR_JOIN = """
+mutation ($input: RepairRequestJoinInput!) {
+  repairRequestJoin(input: $input) { repairRequest { id followerCount } userErrors { code } }
+}
+"""
+REPAIR_ACCEPT = """
+mutation ($input: RepairRequestAcceptInput!) {
+  repairRequestAccept(input: $input) { repairRequest { id status } userErrors { code } }
+}
+"""
+REPAIR_CANCEL = """
+mutation ($input: RepairRequestCancelInput!) {
+  repairRequestCancel(input: $input) { repairRequest { id status } userErrors { code } }
+}
+"""
+REPAIR_DESK = """
+query ($id: ID!) { repairRequestDesk(organisationId: $id, first: 100) { nodes { id } } }
+"""
+BOARD_CURSOR = """
+query ($id: ID!) { node(id: $id) { ... on ManagementOrganisation { repairBoardCursor } } }
+"""
+
+
+def repair_input(building_id: str, description: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "buildingId": building_id,
+            "scope": "YARD",
+            "category": "YARD_UPKEEP",
+            "description": description,
+        }
+    }
+
+
+async def repair_snapshot(api: Api) -> list[tuple[Any, ...]]:
+    rows = await read(api, select(RepairRequest.__table__))
+    followers = await read(api, select(RepairRequestFollower.__table__))
+    return sorted(tuple(row) for row in rows) + sorted(tuple(row) for row in followers)
+
+
+async def new_repair_request(api: Api, world: World, description: str) -> str:
+    result = await api.gql(
+        REPAIR_CREATE, repair_input(world.building_id, description), as_=world["owner"]
+    )
+    request_id: str = result["repairRequestCreate"]["repairRequest"]["id"]
+    return request_id
 
 
 @pytest.mark.parametrize("building", ["building", "other_building"])
@@ -1077,6 +1134,195 @@ async def test_chat_message_remove(api: Api, world: World, key: str) -> None:
     assert removed_at is not None
 
 
+@pytest.mark.parametrize("building", ["building", "other_building"])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_request_create(api: Api, world: World, key: str, building: str) -> None:
+    building_id = world.building_id if building == "building" else world.other_building_id
+    column = PERSON_COLUMN[key] if building == "building" else OTHER_BUILDING_COLUMN[key]
+    description = f"Broken bench by {key} in {building}"
+    before = await repair_snapshot(api)
+    result = await api.post(
+        REPAIR_CREATE, repair_input(building_id, description), as_=person(world, key)
+    )
+    after = await repair_snapshot(api)
+    if key == "anonymous" or not allowed("REPAIR_REQUEST_CREATE", column):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["repairRequestCreate"])
+        assert result.data == {"repairRequestCreate": None}
+        assert after == before
+        return
+    payload = result.ok()["repairRequestCreate"]
+    assert payload["userErrors"] == []
+    assert payload["repairRequest"]["status"] == "NEW"
+    (pk,) = await read_one(
+        api, select(RepairRequest.id).where(RepairRequest.description == description)
+    )
+    assert payload["repairRequest"]["id"] == encode_id("RepairRequest", pk)
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_request_join(api: Api, world: World, key: str) -> None:
+    request_id = await new_repair_request(api, world, f"Puddle in the yard ({key})")
+    before = await repair_snapshot(api)
+    result = await api.post(
+        REPAIR_JOIN, {"input": {"requestId": request_id}}, as_=person(world, key)
+    )
+    after = await repair_snapshot(api)
+    column = PERSON_COLUMN[key]
+    if key == "anonymous" or not allowed("REPAIR_REQUEST_CREATE", column):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["repairRequestJoin"])
+        assert after == before
+        return
+    payload = result.ok()["repairRequestJoin"]
+    if key == "owner":  # the author
+        assert payload == {
+            "repairRequest": {"id": request_id, "followerCount": 0},
+            "userErrors": [{"code": "OWN_REQUEST"}],
+        }
+        assert after == before
+        return
+    assert payload == {"repairRequest": {"id": request_id, "followerCount": 1}, "userErrors": []}
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_request_accept(api: Api, world: World, key: str) -> None:
+    request_id = await new_repair_request(api, world, f"Gate does not close ({key})")
+    before = await repair_snapshot(api)
+    result = await api.post(
+        REPAIR_ACCEPT, {"input": {"requestId": request_id}}, as_=person(world, key)
+    )
+    after = await repair_snapshot(api)
+    column = PERSON_COLUMN[key]
+    if key == "anonymous" or not allowed("REPAIR_REQUEST_HANDLE", column):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["repairRequestAccept"])
+        assert after == before
+        return
+    payload = result.ok()["repairRequestAccept"]
+    if column == "ENGINEER":  # staff, but accepting is the desk's job (the state machine)
+        assert payload == {
+            "repairRequest": {"id": request_id, "status": "NEW"},
+            "userErrors": [{"code": "ILLEGAL_TRANSITION"}],
+        }
+        assert after == before
+        return
+    assert payload == {"repairRequest": {"id": request_id, "status": "ACCEPTED"}, "userErrors": []}
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_request_cancel(api: Api, world: World, key: str) -> None:
+    request_id = await new_repair_request(api, world, f"Swing is broken ({key})")
+    before = await repair_snapshot(api)
+    result = await api.post(
+        REPAIR_CANCEL, {"input": {"requestId": request_id}}, as_=person(world, key)
+    )
+    after = await repair_snapshot(api)
+    column = PERSON_COLUMN[key]
+    if key == "anonymous" or not allowed("REPAIR_REQUEST_CREATE", column):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, ["repairRequestCancel"])
+        assert after == before
+        return
+    payload = result.ok()["repairRequestCancel"]
+    if key != "owner":  # residents see the yard request but only its author may cancel
+        assert payload == {
+            "repairRequest": {"id": request_id, "status": "NEW"},
+            "userErrors": [{"code": "ILLEGAL_TRANSITION"}],
+        }
+        assert after == before
+        return
+    assert payload == {
+        "repairRequest": {"id": request_id, "status": "CANCELLED"},
+        "userErrors": [],
+    }
+
+
+@pytest.mark.parametrize("organisation", ["organisation", "other_organisation"])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_request_desk(api: Api, world: World, key: str, organisation: str) -> None:
+    mine = organisation == "organisation"
+    request_id = await new_repair_request(api, world, f"Desk check {key} {organisation}")
+    org_pk = world.organisation_pk if mine else world.other_organisation_pk
+    org_id = encode_id("ManagementOrganisation", org_pk)
+    result = await api.post(REPAIR_DESK, {"id": org_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key] if mine else OTHER_BUILDING_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["repairRequestDesk"])
+    elif column not in STAFF_COLUMNS or not allowed("REPAIR_REQUEST_HANDLE", column):
+        assert_denied(result, "FORBIDDEN", ["repairRequestDesk"])
+        assert result.data == {"repairRequestDesk": None}
+    else:
+        ids = [node["id"] for node in result.ok()["repairRequestDesk"]["nodes"]]
+        assert (request_id in ids) is mine
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_board_cursor(api: Api, world: World, key: str) -> None:
+    await new_repair_request(api, world, f"Cursor check {key}")
+    (latest,) = await read_one(
+        api,
+        select(func.max(RepairRequestEvent.id)).where(
+            RepairRequestEvent.organisation_id == world.organisation_pk
+        ),
+    )
+    org_id = encode_id("ManagementOrganisation", world.organisation_pk)
+    result = await api.post(BOARD_CURSOR, {"id": org_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["node"])
+    elif not allowed("BUILDING_VIEW", column):  # the organisation itself is not visible
+        assert result.ok() == {"node": None}
+    elif not allowed("REPAIR_REQUEST_HANDLE", column):
+        assert_denied(result, "FORBIDDEN", ["node", "repairBoardCursor"])
+        assert result.data == {"node": {"repairBoardCursor": None}}
+    else:
+        assert result.ok() == {"node": {"repairBoardCursor": encode_cursor((latest,))}}
+
+
+# The directive of every state-machine mutation, cell by cell: who gets past it (the state
+# machine then decides, see test_repairs_transitions.py) and who is refused with nothing
+# changed. A NEW building request of the owner is the object in scope.
+REPAIR_STATE_MUTATIONS = {
+    "Cancel": ("REPAIR_REQUEST_CREATE", {}),
+    "Confirm": ("REPAIR_REQUEST_CREATE", {}),
+    "Reopen": ("REPAIR_REQUEST_CREATE", {"comment": "Still broken."}),
+    "Rate": ("REPAIR_REQUEST_CREATE", {"rating": 5}),
+    "Accept": ("REPAIR_REQUEST_HANDLE", {}),
+    "Reject": ("REPAIR_REQUEST_HANDLE", {"reason": "Not ours."}),
+    "Defer": ("REPAIR_REQUEST_HANDLE", {}),
+    "Assign": ("REPAIR_REQUEST_HANDLE", {"assigneeId": "engineer"}),
+    "Start": ("REPAIR_REQUEST_HANDLE", {}),
+    "Complete": ("REPAIR_REQUEST_HANDLE", {"comment": "Done."}),
+}
+
+
+@pytest.mark.parametrize("action", REPAIR_STATE_MUTATIONS)
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_repair_request_state_mutation(api: Api, world: World, key: str, action: str) -> None:
+    capability, fields = REPAIR_STATE_MUTATIONS[action]
+    if fields.get("assigneeId") == "engineer":
+        fields = {**fields, "assigneeId": world["engineer"].id}
+    request_id = await new_repair_request(api, world, f"{action} check by {key}")
+    name = f"repairRequest{action}"
+    query = (
+        f"mutation ($input: RepairRequest{action}Input!) "
+        f"{{ {name}(input: $input) {{ repairRequest {{ id }} userErrors {{ code }} }} }}"
+    )
+    before = await repair_snapshot(api)
+    result = await api.post(
+        query, {"input": {"requestId": request_id, **fields}}, as_=person(world, key)
+    )
+    if key == "anonymous" or not allowed(capability, PERSON_COLUMN[key]):
+        code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+        assert_denied(result, code, [name])
+        assert result.data == {name: None}
+        assert await repair_snapshot(api) == before
+        return
+    payload = result.ok()[name]
+    assert payload["repairRequest"] == {"id": request_id}
+
+
 # -- the table covers everything -------------------------------------------------------
 
 # Guarded fields of the schema and the capability each one names; a new guarded field
@@ -1100,6 +1346,20 @@ GUARDED_FIELDS = {
     ("Mutation", "listingRemove"): "LISTING_MODERATE",
     ("Building", "chat"): "BUILDING_CHAT",
     ("Mutation", "chatMessageRemove"): "CHAT_MODERATE",
+    ("Mutation", "repairRequestCreate"): "REPAIR_REQUEST_CREATE",
+    ("Mutation", "repairRequestJoin"): "REPAIR_REQUEST_CREATE",
+    ("Mutation", "repairRequestCancel"): "REPAIR_REQUEST_CREATE",
+    ("Mutation", "repairRequestConfirm"): "REPAIR_REQUEST_CREATE",
+    ("Mutation", "repairRequestReopen"): "REPAIR_REQUEST_CREATE",
+    ("Mutation", "repairRequestRate"): "REPAIR_REQUEST_CREATE",
+    ("Mutation", "repairRequestAccept"): "REPAIR_REQUEST_HANDLE",
+    ("Mutation", "repairRequestReject"): "REPAIR_REQUEST_HANDLE",
+    ("Mutation", "repairRequestDefer"): "REPAIR_REQUEST_HANDLE",
+    ("Mutation", "repairRequestAssign"): "REPAIR_REQUEST_HANDLE",
+    ("Mutation", "repairRequestStart"): "REPAIR_REQUEST_HANDLE",
+    ("Mutation", "repairRequestComplete"): "REPAIR_REQUEST_HANDLE",
+    ("Query", "repairRequestDesk"): "REPAIR_REQUEST_HANDLE",
+    ("ManagementOrganisation", "repairBoardCursor"): "REPAIR_REQUEST_HANDLE",
 }
 
 

@@ -25,6 +25,7 @@ from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.core.nodes import NODE_FETCHERS
 from edom_graphql.events.models import Event
 from edom_graphql.notifications.models import Notification
+from edom_graphql.repairs.models import RepairRequestEvent
 from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
 from edom_graphql.schema import build_schema
 from tests.factories import (
@@ -56,6 +57,8 @@ NODE_TYPES = (
     "Listing",
     "Chat",
     "ChatMessage",
+    "RepairRequest",
+    "RepairRequestEvent",
 )
 PUBLIC_TYPES = {"Event"}
 """City-wide reference data: any signed-in viewer sees every row."""
@@ -130,6 +133,12 @@ VISIBLE: dict[str, set[str]] = {
     "chat_direct": {"owner", "registered"},
     "chat_message": DIRECTORY,
     "chat_message_direct": {"owner", "registered"},
+    # repair requests: the organisation's staff; the author; residents who may file
+    # requests (not initial guests, not the admin) see building and yard requests, never
+    # a neighbour's apartment request; an event is visible with its request
+    "repair_building": DIRECTORY | STAFF,
+    "repair_apartment": {"registered"} | STAFF,
+    "repair_apartment_event": {"registered"} | STAFF,
 }
 
 # Cells that fail because of known bugs outside the access code this file may fix.
@@ -335,6 +344,32 @@ async def scene(api: Api) -> Scene:
         )
         message_id = message["chatMessageSend"]["message"]["id"]
         add(key, "ChatMessage", (decode_id(message_id) or ("", 0))[1], body=f"Сообщение в {chat}")
+    for key, author, fields in (
+        ("repair_building", "owner", {"scope": "BUILDING", "category": "LIFT"}),
+        (
+            "repair_apartment",
+            "registered",
+            {"scope": "APARTMENT", "category": "PLUMBING", "premiseId": world.premise_id("2")},
+        ),
+    ):
+        description = f"Something is broken: {key}"
+        created = await api.gql(
+            "mutation ($input: RepairRequestCreateInput!) "
+            "{ repairRequestCreate(input: $input) { repairRequest { id } userErrors { code } } }",
+            {"input": {"buildingId": world.building_id, "description": description, **fields}},
+            as_=world[author],
+        )
+        assert created["repairRequestCreate"]["userErrors"] == []
+        request_pk = decode_id(created["repairRequestCreate"]["repairRequest"]["id"])
+        assert request_pk is not None
+        add(key, "RepairRequest", request_pk[1], description=description)
+    ((event_pk,),) = await read(
+        api,
+        select(RepairRequestEvent.id).where(
+            RepairRequestEvent.request_id == decode_id(scene.ids["repair_apartment"])[1]  # type: ignore[index]
+        ),
+    )
+    add("repair_apartment_event", "RepairRequestEvent", event_pk, toStatus="NEW")
     assert set(scene.ids) == set(VISIBLE)
     return scene
 
@@ -356,6 +391,8 @@ fragment Fields on Node {
   ... on Listing { title }
   ... on Chat { chatKind: kind }
   ... on ChatMessage { body }
+  ... on RepairRequest { description }
+  ... on RepairRequestEvent { toStatus }
 }
 """
 NODE = (

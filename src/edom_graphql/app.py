@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -25,15 +25,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from edom_graphql.core.auth import AuthenticationError, TokenVerifier
 from edom_graphql.core.clock import utcnow
 from edom_graphql.core.context import Context, Services
-from edom_graphql.core.db import Database, Prepared
+from edom_graphql.core.db import Database
 from edom_graphql.core.http import GraphQLEndpoint
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
 from edom_graphql.core.storage import is_key as is_storage_key
-from edom_graphql.listings.api import fetch_listings
-from edom_graphql.listings.models import ListingPhoto
+from edom_graphql.dashboard.routes import dashboard_routes
+from edom_graphql.media import visible_photo_type
+from edom_graphql.repairs.service import auto_close_task
 from edom_graphql.schema import build_schema
 from edom_graphql.settings import Settings
 
@@ -41,11 +42,6 @@ log = logging.getLogger("edom_graphql.app")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 READY_TIMEOUT_SECONDS = 3.0
-PHOTO_BY_KEY = Prepared(
-    select(ListingPhoto.listing_id, ListingPhoto.content_type).where(
-        ListingPhoto.storage_key == bindparam("key")
-    )
-)
 
 
 class RequestContextMiddleware:
@@ -146,7 +142,8 @@ def create_app(
         )
 
     async def media(request: Request) -> Response:
-        """A listing photo, for whoever may see the listing; 404 for anyone else."""
+        """A photo of a listing or repair request, for whoever may see what it belongs to;
+        404 for anyone else."""
         key = request.path_params["key"]
         not_found = JSONResponse(
             {"errors": [{"message": "Not found.", "extensions": {"code": "NOT_FOUND"}}]},
@@ -160,24 +157,21 @@ def create_app(
             return not_found
         if viewer_id is None:
             return not_found
-        row = await db.fetch_one(PHOTO_BY_KEY, key=key)
-        if row is None:
-            return not_found
         context = Context(
             services,
             viewer_id=viewer_id,
             claims=claims,
             request_id=request_id_var.get() or uuid.uuid4().hex,
         )
-        (listing,) = await fetch_listings(context, [row[0]])
-        if listing is None:
+        content_type = await visible_photo_type(context, key)
+        if content_type is None:
             return not_found
         data = await services.storage.read(key)
         if data is None:
             return not_found
         return Response(
             data,
-            media_type=row[1],
+            media_type=content_type,
             headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
         )
 
@@ -192,7 +186,8 @@ def create_app(
         gc.collect()
         gc.freeze()
         try:
-            yield
+            async with auto_close_task(services):  # DONE requests close after 72 h
+                yield
         finally:
             await pubsub.stop()
             await db.dispose()
@@ -216,6 +211,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/media/{key}", media, methods=["GET"]),
+            *dashboard_routes(settings),
         ],
         middleware=middleware,
         lifespan=lifespan,

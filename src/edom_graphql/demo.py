@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +19,10 @@ from edom_graphql.buildings.models import (
 )
 from edom_graphql.buildings.service import premise_sort_key
 from edom_graphql.core.capabilities import StaffRole
-from edom_graphql.core.db import Database
+from edom_graphql.core.db import Database, Outbox
 from edom_graphql.events.models import Event
+from edom_graphql.repairs import service as repairs
+from edom_graphql.repairs.models import RepairCategory, RepairRequestScope
 from edom_graphql.residents.models import (
     GuestGrant,
     GuestLevel,
@@ -110,7 +113,7 @@ async def _premises(
 
 async def load_demo(db: Database, *, now: datetime) -> bool:
     """Load the demo data set once; returns False when it is already there."""
-    async with db.transaction() as (session, _):
+    async with db.transaction() as (session, outbox):
         existing = await session.execute(
             select(ManagementOrganisation.id).where(ManagementOrganisation.inn == ORGANISATION_INN)
         )
@@ -271,7 +274,201 @@ async def load_demo(db: Database, *, now: datetime) -> bool:
             ],
         )
         await session.execute(insert(Event), [event(*spec, now=now) for spec in DEMO_EVENTS])
+        await _repair_requests(
+            session,
+            outbox,
+            users=users,
+            buildings={"tverskaya": tverskaya, "lenin": lenin},
+            premises={"tverskaya": t, "lenin": lp},
+            staff={tverskoy: ("dispatcher", "engineer", "manager")},
+            now=now,
+        )
     return True
+
+
+# building, author, scope, category, premise, description, hours ago, steps, followers
+# (a step: action, actor, comment or rating); the engineer is assigned with "ASSIGN".
+DEMO_REPAIRS: tuple[
+    tuple[str, str, str, str, str | None, str, float, tuple[Any, ...], tuple[str, ...]], ...
+] = (
+    (
+        "tverskaya",
+        "owner",
+        "BUILDING",
+        "LIFT",
+        None,
+        "Лифт во 2-м подъезде застревает между 3 и 4 этажами.",
+        5,
+        (),
+        ("co-owner", "resident"),
+    ),
+    (
+        "tverskaya",
+        "owner",
+        "APARTMENT",
+        "LEAK",
+        "APARTMENT:1",
+        "Течёт стояк горячей воды в ванной, вода на полу.",
+        0.75,
+        (),
+        (),
+    ),
+    (
+        "tverskaya",
+        "registered",
+        "YARD",
+        "YARD_UPKEEP",
+        None,
+        "Во дворе не убран снег у детской площадки.",
+        26,
+        (("ACCEPT", "dispatcher", None), ("ASSIGN", "dispatcher", None)),
+        ("owner",),
+    ),
+    (
+        "tverskaya",
+        "resident",
+        "BUILDING",
+        "ENTRANCE",
+        None,
+        "В 1-м подъезде не закрывается входная дверь.",
+        30,
+        (
+            ("ACCEPT", "dispatcher", None),
+            ("ASSIGN", "manager", None),
+            ("START", "engineer", "Заказали новый доводчик."),
+        ),
+        (),
+    ),
+    (
+        "tverskaya",
+        "co-owner",
+        "APARTMENT",
+        "PLUMBING",
+        "APARTMENT:2",
+        "Подтекает кран на кухне.",
+        50,
+        (
+            ("ACCEPT", "dispatcher", None),
+            ("ASSIGN", "dispatcher", None),
+            ("START", "engineer", None),
+            ("COMPLETE", "engineer", "Заменили картридж смесителя."),
+        ),
+        (),
+    ),
+    (
+        "tverskaya",
+        "owner",
+        "BUILDING",
+        "ROOF",
+        None,
+        "Протекает крыша над 5-м этажом после дождя.",
+        240,
+        (
+            ("ACCEPT", "manager", None),
+            ("ASSIGN", "manager", None),
+            ("START", "engineer", None),
+            ("COMPLETE", "engineer", "Залатали кровлю."),
+            ("CONFIRM", "owner", None),
+            ("RATE", "owner", 5),
+        ),
+        (),
+    ),
+    (
+        "tverskaya",
+        "resident",
+        "YARD",
+        "CLEANING",
+        None,
+        "Просьба покрасить скамейки во дворе.",
+        100,
+        (("REJECT", "dispatcher", "Покраска запланирована на май по графику."),),
+        (),
+    ),
+    (
+        "tverskaya",
+        "registered",
+        "BUILDING",
+        "BLOCKAGE",
+        None,
+        "Засор мусоропровода во 2-м подъезде.",
+        8,
+        (
+            ("ACCEPT", "dispatcher", None),
+            ("ASSIGN", "dispatcher", None),
+            ("DEFER", "manager", "Ждём спецтехнику."),
+        ),
+        (),
+    ),
+    (
+        "lenin",
+        "neighbour-elsewhere",
+        "APARTMENT",
+        "ELECTRICITY",
+        "APARTMENT:5",
+        "Искрит розетка в коридоре.",
+        2,
+        (),
+        (),
+    ),
+)
+
+
+async def _repair_requests(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    users: dict[str, int],
+    buildings: dict[str, int],
+    premises: dict[str, dict[str, int]],
+    staff: dict[int, tuple[str, ...]],
+    now: datetime,
+) -> None:
+    """Repair requests in every status, filed and handled through the service's verbs
+    (so each has its history)."""
+    roles = {"dispatcher": StaffRole.DISPATCHER, "engineer": StaffRole.ENGINEER}
+    roles["manager"] = StaffRole.MANAGER
+    staff_roles = {
+        users[key]: {organisation: frozenset({roles[key]})}
+        for organisation, keys in staff.items()
+        for key in keys
+    }
+    for building, author, scope, category, premise, text, hours, steps, followers in DEMO_REPAIRS:
+        at = now - timedelta(hours=hours)
+        new = repairs.NewRequest(
+            building_id=buildings[building],
+            scope=RepairRequestScope(scope),
+            category=RepairCategory(category),
+            description=text,
+            premise_id=premises[building][premise] if premise else None,
+        )
+        request_id = await repairs.create_request(
+            session,
+            outbox,
+            request=new,
+            description=text,
+            author_id=users[author],
+            photos=(),
+            now=at,
+        )
+        for follower in followers:
+            at += timedelta(minutes=20)
+            await repairs.join_request(
+                session, outbox, request_id=request_id, user_id=users[follower], now=at
+            )
+        for action, actor, extra in steps:
+            at += timedelta(hours=hours / 10)
+            await repairs.act(
+                session,
+                outbox,
+                request_id=request_id,
+                action=repairs.Action(action),
+                actor_id=users[actor],
+                staff_roles=staff_roles.get(users[actor], {}),
+                now=at,
+                comment=extra if isinstance(extra, str) else None,
+                rating=extra if isinstance(extra, int) else None,
+                assignee_id=users["engineer"] if action == "ASSIGN" else None,
+            )
 
 
 # title, description, place, latitude, longitude, starts in days, lasts hours

@@ -9,7 +9,10 @@ from edom_graphql.buildings import loaders as buildings
 from edom_graphql.chats import types as chats
 from edom_graphql.core.access import AccessProfileLoader
 from edom_graphql.core.db import Database
+from edom_graphql.core.loaders import RowByKeyLoader, RowsByKeyLoader
 from edom_graphql.polls import service as polls
+from edom_graphql.repairs import loaders as repairs
+from edom_graphql.repairs.types import RepairRequest, RepairRequestPhoto
 from edom_graphql.residents import loaders as residents
 
 
@@ -89,3 +92,15 @@ class Loaders:
     @cached_property
     def chat_unread(self) -> chats.UnreadCountLoader:
         return chats.UnreadCountLoader(self._db)
+
+    @cached_property
+    def repair_request(self) -> RowByKeyLoader[RepairRequest]:
+        return repairs.repair_request_loader(self._db)
+
+    @cached_property
+    def repair_request_photos(self) -> RowsByKeyLoader[RepairRequestPhoto]:
+        return repairs.repair_request_photos_loader(self._db)
+
+    @cached_property
+    def repair_request_follows(self) -> repairs.FollowsLoader:
+        return repairs.FollowsLoader(self._db)

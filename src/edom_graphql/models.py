@@ -8,6 +8,12 @@ from edom_graphql.events.models import Event
 from edom_graphql.listings.models import Listing, ListingPhoto
 from edom_graphql.notifications.models import Notification
 from edom_graphql.polls.models import Poll, PollBallot, PollOption, PollVote
+from edom_graphql.repairs.models import (
+    RepairRequest,
+    RepairRequestEvent,
+    RepairRequestFollower,
+    RepairRequestPhoto,
+)
 from edom_graphql.residents.models import (
     GuestGrant,
     Ownership,
@@ -39,6 +45,10 @@ __all__ = [
     "Premise",
     "RateLimitHit",
     "Registration",
+    "RepairRequest",
+    "RepairRequestEvent",
+    "RepairRequestFollower",
+    "RepairRequestPhoto",
     "ResidencyConfirmation",
     "StaffMembership",
     "User",

@@ -30,6 +30,11 @@ from edom_graphql.listings.api import ListingMutations
 from edom_graphql.listings.types import KOPECKS_SCALAR, Kopecks
 from edom_graphql.notifications.api import NotificationMutations, NotificationSubscriptions
 from edom_graphql.polls.api import PollMutations, PollSubscriptions
+from edom_graphql.repairs.api import (
+    RepairRequestMutations,
+    RepairRequestQueries,
+    RepairRequestSubscriptions,
+)
 from edom_graphql.residents.api import ResidentMutations, ResidentQueries
 from edom_graphql.settings import Settings
 from edom_graphql.vehicles.api import VehicleMutations, VehicleQueries
@@ -80,7 +85,10 @@ class NodeQueries:
         return await fetch_nodes(info.context, ids)
 
 
-Query = merge_types("Query", (ResidentQueries, BuildingQueries, VehicleQueries, NodeQueries))
+Query = merge_types(
+    "Query",
+    (ResidentQueries, BuildingQueries, VehicleQueries, RepairRequestQueries, NodeQueries),
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -90,10 +98,17 @@ Mutation = merge_types(
         PollMutations,
         ListingMutations,
         ChatMutations,
+        RepairRequestMutations,
     ),
 )
 Subscription = merge_types(
-    "Subscription", (NotificationSubscriptions, PollSubscriptions, ChatSubscriptions)
+    "Subscription",
+    (
+        NotificationSubscriptions,
+        PollSubscriptions,
+        ChatSubscriptions,
+        RepairRequestSubscriptions,
+    ),
 )
 for root, text in (
     (Query, "Everything a signed-in user can read."),

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     hundred bytes."""
     cors_origins: list[str] = Field(default_factory=list)
 
+    repair_auto_close_interval_seconds: float = Field(default=60.0, ge=0)
+    """How often each server process sweeps for repair requests DONE for 72 hours (safe
+    with many processes); 0 turns the sweep off in this process."""
+
+    dashboard_login_url: str | None = None
+    """Where the repair desk at ``/dashboard`` sends staff to sign in (a production login
+    that returns to ``/dashboard#access_token=…``); unset: staff paste a token."""
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -87,6 +95,13 @@ class Settings(BaseSettings):
             raise ValueError(f"only asymmetric signature algorithms are allowed, not {weak}")
         if not value:
             raise ValueError("at least one algorithm is required")
+        return value
+
+    @field_validator("dashboard_login_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("the login URL must be an http(s) URL")
         return value
 
     @property

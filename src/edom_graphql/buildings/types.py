@@ -18,15 +18,17 @@ from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import later
 from edom_graphql.core.nodes import Node
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
-from edom_graphql.core.permissions import requires
+from edom_graphql.core.permissions import requires, source_organisation
 from edom_graphql.core.selection import selects
 from edom_graphql.listings.models import ListingCategory, ListingStatus
+from edom_graphql.repairs.models import RepairCategory, RepairRequestScope
 
 if TYPE_CHECKING:
     from edom_graphql.chats.types import Chat
     from edom_graphql.events.types import EventNearbyConnection
     from edom_graphql.listings.types import ListingConnection
     from edom_graphql.polls.types import PollConnection
+    from edom_graphql.repairs.types import RepairRequest, RepairRequestConnection
     from edom_graphql.residents.types import NeighbourConnection, Ownership
 
 graphql_enum(
@@ -62,6 +64,18 @@ class ManagementOrganisation(Node):
             inn=row[2],
             phone=row[3],
         )
+
+    @requires(
+        Capability.REPAIR_REQUEST_HANDLE,
+        source_organisation,
+        description="Cursor of the organisation's latest repair request event (null before "
+        "the first): read it with `repairRequestDesk`, then subscribe to "
+        "`repairRequestBoard(organisationId:, after:)` to miss nothing in between.",
+    )
+    async def repair_board_cursor(self, info: AppInfo) -> str | None:
+        from edom_graphql.repairs.api import board_cursor
+
+        return await board_cursor(info.context, self.pk)
 
 
 async def _viewer_capabilities(info: AppInfo, building: Building) -> list[Capability]:
@@ -246,6 +260,35 @@ class Building(Node):
         from edom_graphql.chats.types import building_chat
 
         return await building_chat(info.context, self.pk)
+
+    @strawberry.field(
+        description="The building's repair requests the viewer may see, newest first: all "
+        "of them for the organisation's staff; for residents the building and yard "
+        "requests, and their own and followed apartment requests."
+    )
+    async def repair_requests(
+        self, info: AppInfo, first: First, after: After = None
+    ) -> Annotated[RepairRequestConnection, strawberry.lazy("edom_graphql.repairs.types")]:
+        from edom_graphql.repairs.types import repair_requests_of
+
+        return await repair_requests_of(info, self.pk, first=first, after=after)
+
+    @strawberry.field(
+        description="Open building or yard requests of this scope and category, newest "
+        "first (at most 5): to join (`repairRequestJoin`) instead of filing a duplicate. "
+        "Empty for APARTMENT."
+    )
+    async def similar_repair_requests(
+        self,
+        info: AppInfo,
+        scope: Annotated[RepairRequestScope, strawberry.argument(description="BUILDING or YARD.")],
+        category: Annotated[RepairCategory, strawberry.argument(description="The category.")],
+    ) -> list[Annotated[RepairRequest, strawberry.lazy("edom_graphql.repairs.types")]]:
+        from edom_graphql.repairs.types import similar_open_requests
+
+        return await similar_open_requests(
+            info.context, building_id=self.pk, scope=scope, category=category
+        )
 
     @strawberry.field(description="The viewer's tier here; null for staff and strangers.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:

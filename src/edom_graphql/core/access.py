@@ -108,6 +108,18 @@ def allows_at_premise(
     )
 
 
+def allows_in_organisation(
+    profile: AccessProfile, capability: Capability, *, organisation_id: int
+) -> bool:
+    """Over all of an organisation's buildings at once: its staff only (no tier counts)."""
+    return rule_allows(
+        MATRIX[capability],
+        tier=None,
+        roles=profile.roles_in(organisation_id),
+        is_admin=profile.is_admin,
+    )
+
+
 def _profile_statement(many: bool) -> Prepared:
     """The relations of one user (``user_id``) or of several (``user_ids``), each row
     naming its user."""
@@ -222,6 +234,7 @@ __all__ = [
     "AccessProfileLoader",
     "allows_at_premise",
     "allows_in_building",
+    "allows_in_organisation",
     "load_profile",
     "load_profiles",
     "rule_allows",

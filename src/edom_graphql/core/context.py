@@ -15,6 +15,7 @@ from edom_graphql.core.access import (
     AccessProfile,
     allows_at_premise,
     allows_in_building,
+    allows_in_organisation,
     load_profile,
 )
 from edom_graphql.core.capabilities import MATRIX, Capability
@@ -79,7 +80,9 @@ class Context:
         self.now = services.clock()
         self._profile: AccessProfile | None = None
         self._profile_task: asyncio.Future[AccessProfile] | None = None
-        self._decisions: dict[tuple[Capability, int | None, int | None, int | None], bool] = {}
+        self._decisions: dict[
+            tuple[Capability, int | None, int | None, int | None, int | None], bool
+        ] = {}
 
     def for_operation(self) -> Context:
         """A fresh context for the next operation or event of the same connection."""
@@ -90,6 +93,15 @@ class Context:
             request_id=self.request_id,
             request=self.request,
         )
+
+    def renew(self) -> None:
+        """Start over for the next event of a long-lived subscription: fresh loaders, access
+        profile, decisions and time (nothing read for an earlier event is reused)."""
+        self.__dict__.pop("loaders", None)
+        self.now = self.services.clock()
+        self._profile = None
+        self._profile_task = None
+        self._decisions.clear()
 
     @property
     def db(self) -> Database:
@@ -178,10 +190,21 @@ class Context:
         organisations = await self.loaders.organisations_of_user.load(user_id)
         return any(profile.roles_in(org) & rule.staff for org in organisations)
 
+    async def can_in_organisation(self, capability: Capability, organisation_id: int) -> bool:
+        """Capabilities over all of an organisation's buildings (staff desks and boards)."""
+        profile = await self.profile()
+        return allows_in_organisation(profile, capability, organisation_id=organisation_id)
+
     def decided(self, capability: Capability, target: Any) -> bool | None:
         """A decision already made in this operation, or None."""
         return self._decisions.get(
-            (capability, target.building_id, target.premise_id, target.user_id)
+            (
+                capability,
+                target.building_id,
+                target.premise_id,
+                target.user_id,
+                target.organisation_id,
+            )
         )
 
     def remember(
@@ -192,9 +215,10 @@ class Context:
         building_id: int | None = None,
         premise_id: int | None = None,
         user_id: int | None = None,
+        organisation_id: int | None = None,
     ) -> None:
         """Record a decision a parent made for its children (see :func:`requires`)."""
-        self._decisions[(capability, building_id, premise_id, user_id)] = allowed
+        self._decisions[(capability, building_id, premise_id, user_id, organisation_id)] = allowed
 
     async def can(
         self,
@@ -203,11 +227,14 @@ class Context:
         building_id: int | None = None,
         premise_id: int | None = None,
         user_id: int | None = None,
+        organisation_id: int | None = None,
     ) -> bool:
-        key = (capability, building_id, premise_id, user_id)
+        key = (capability, building_id, premise_id, user_id, organisation_id)
         decided = self._decisions.get(key)
         if decided is None:
-            if user_id is not None:
+            if organisation_id is not None:
+                decided = await self.can_in_organisation(capability, organisation_id)
+            elif user_id is not None:
                 decided = await self.can_on_user(capability, user_id)
             elif premise_id is not None:
                 decided = await self.can_at_premise(capability, premise_id)

@@ -38,7 +38,7 @@ from edom_graphql.core.context import Context, Services
 from edom_graphql.core.errors import ErrorCode
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.observability import classify, hides_suggestions
-from edom_graphql.listings.models import MAX_PHOTO_BYTES, MAX_PHOTOS
+from edom_graphql.core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from edom_graphql.residents.service import provision_user
 from edom_graphql.schema import Schema
 

@@ -45,6 +45,7 @@ class Target:
     building_id: int | None = None
     premise_id: int | None = None
     user_id: int | None = None
+    organisation_id: int | None = None
 
 
 SourceScope = Callable[[Any, dict[str, Any]], Target | None]
@@ -64,6 +65,11 @@ def source_user(source: Any, kwargs: dict[str, Any]) -> Target | None:
     return Target(user_id=source.pk)
 
 
+def source_organisation(source: Any, kwargs: dict[str, Any]) -> Target | None:
+    """The management organisation the field hangs on."""
+    return Target(organisation_id=source.pk)
+
+
 def _denied(capability: Capability) -> Forbidden:
     return Forbidden(
         f"This requires the {capability.value} capability here.", capability=capability.value
@@ -76,6 +82,7 @@ async def _decide(context: Context, capability: Capability, target: Target | Non
         building_id=target.building_id,
         premise_id=target.premise_id,
         user_id=target.user_id,
+        organisation_id=target.organisation_id,
     ):
         raise _denied(capability)
 
@@ -195,5 +202,6 @@ __all__ = [
     "guard",
     "requires",
     "source_building",
+    "source_organisation",
     "source_user",
 ]

@@ -16,7 +16,13 @@ from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
-from edom_graphql.core.storage import Storage
+from edom_graphql.core.photos import (
+    PHOTO_ERROR_CODES,
+    PHOTOS_DESCRIPTION,
+    StoredPhoto,
+    read_photos,
+    with_stored_photos,
+)
 from edom_graphql.core.user_errors import (
     MutationInput,
     UserError,
@@ -27,8 +33,6 @@ from edom_graphql.core.user_errors import (
 from edom_graphql.listings import service
 from edom_graphql.listings.models import (
     MAX_BODY_LENGTH,
-    MAX_PHOTO_BYTES,
-    MAX_PHOTOS,
     MAX_PRICE_KOPECKS,
     MAX_REASON_LENGTH,
     MAX_TITLE_LENGTH,
@@ -43,11 +47,6 @@ from edom_graphql.listings.types import (
     listings_from_rows,
 )
 
-_PHOTO_CODES = {
-    "TOO_MANY_PHOTOS": f"More than {MAX_PHOTOS} photos.",
-    "PHOTO_TOO_LARGE": f"A photo is larger than {MAX_PHOTO_BYTES} bytes.",
-    "UNSUPPORTED_PHOTO": "A photo is not a JPEG, PNG or WebP image (judged by its content).",
-}
 _TEXT_CODES = {
     "BLANK": "The title or the body is empty.",
     "TOO_LONG": f"The title is longer than {MAX_TITLE_LENGTH} characters or the body longer "
@@ -64,7 +63,7 @@ _OWN_CODES = {
 ListingCreateErrorCode = error_codes(
     "ListingCreateErrorCode",
     "Why a listing could not be posted.",
-    {**_TEXT_CODES, **_PHOTO_CODES},
+    {**_TEXT_CODES, **PHOTO_ERROR_CODES},
 )
 ListingUpdateErrorCode = error_codes(
     "ListingUpdateErrorCode",
@@ -118,9 +117,7 @@ class ListingCreateInput:
     )
     photos: list[Upload] | None = strawberry.field(
         default=None,
-        description=f"Up to {MAX_PHOTOS} JPEG, PNG or WebP images of at most "
-        f"{MAX_PHOTO_BYTES} bytes each, sent as files of a multipart request (GraphQL "
-        "multipart request specification).",
+        description=PHOTOS_DESCRIPTION,
     )
 
 
@@ -197,11 +194,6 @@ async def _input_listing_building(
     return Target(building_id=int(row[1])) if row is not None else None
 
 
-async def _discard(storage: Storage, stored: Sequence[service.StoredPhoto]) -> None:
-    for photo in stored:
-        await storage.delete(photo.key)
-
-
 async def _one_listing(context: Context, listing_id: int) -> Listing | None:
     (listing,) = await fetch_listings(context, [listing_id])
     return listing
@@ -221,24 +213,25 @@ class ListingMutations:
         context = info.context
         author_id = context.require_viewer()
         building_id = expect_id(input.building_id, "Building", field="buildingId")
-        storage = context.services.storage
-        stored: list[service.StoredPhoto] = []
 
-        async def work(session: AsyncSession, outbox: Outbox) -> int:
-            listing_id = await service.create_listing(
-                session,
-                building_id=building_id,
-                author_id=author_id,
-                category=input.category,
-                title=input.title,
-                body=input.body,
-                price_kopecks=input.price_kopecks,
-                now=context.now,
-            )
-            await service.add_photos(
-                session, listing_id=listing_id, building_id=building_id, photos=stored
-            )
-            return listing_id
+        async def work(stored: list[StoredPhoto]) -> int | ServiceError:
+            async def write(session: AsyncSession, outbox: Outbox) -> int:
+                listing_id = await service.create_listing(
+                    session,
+                    building_id=building_id,
+                    author_id=author_id,
+                    category=input.category,
+                    title=input.title,
+                    body=input.body,
+                    price_kopecks=input.price_kopecks,
+                    now=context.now,
+                )
+                await service.add_photos(
+                    session, listing_id=listing_id, building_id=building_id, photos=stored
+                )
+                return listing_id
+
+            return await run_in_transaction(context.db, write)
 
         result: int | ServiceError
         try:
@@ -249,20 +242,11 @@ class ListingMutations:
                 body=input.body,
                 price_kopecks=input.price_kopecks,
             )
-            photos = await service.read_photos(input.photos or [])
+            photos = await read_photos(input.photos or [], owner="A listing")
         except ServiceError as error:
             result = error
         else:
-            try:
-                for photo in photos:
-                    key = await storage.save(photo.data, photo.content_type)
-                    stored.append(service.StoredPhoto(key, photo.content_type, len(photo.data)))
-                result = await run_in_transaction(context.db, work)
-            except BaseException:
-                await _discard(storage, stored)
-                raise
-            if isinstance(result, ServiceError):
-                await _discard(storage, stored)
+            result = await with_stored_photos(context.services.storage, photos, work)
         if isinstance(result, ServiceError):
             return ListingCreatePayload(
                 listing=None,

@@ -21,13 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from edom_graphql.core.db import Base
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.models import BigId, CreatedAt
+from edom_graphql.core.photos import MAX_PHOTO_BYTES as MAX_PHOTO_BYTES  # re-exported
+from edom_graphql.core.photos import MAX_PHOTOS as MAX_PHOTOS  # re-exported
 
 MAX_TITLE_LENGTH = 120
 MAX_BODY_LENGTH = 4000
 MAX_PRICE_KOPECKS = 10**11
 MAX_REASON_LENGTH = 500
-MAX_PHOTOS = 5
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 class ListingCategory(enum.Enum):

@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.errors import ServiceError
+from edom_graphql.core.photos import StoredPhoto
 from edom_graphql.listings.models import (
     FREE_CATEGORIES,
     MAX_BODY_LENGTH,
-    MAX_PHOTO_BYTES,
-    MAX_PHOTOS,
     MAX_PRICE_KOPECKS,
     MAX_REASON_LENGTH,
     MAX_TITLE_LENGTH,
@@ -198,62 +196,6 @@ async def remove_listing(
 
 
 # -- photos ------------------------------------------------------------------------------
-
-SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-
-
-def sniff(data: bytes) -> str | None:
-    """The image type ``data`` starts like (JPEG, PNG or WebP); never the declared one."""
-    for magic, content_type in SIGNATURES:
-        if data.startswith(magic):
-            return content_type
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Photo:
-    data: bytes
-    content_type: str
-
-
-async def read_photos(uploads: Sequence[Any]) -> list[Photo]:
-    """The uploaded photos, checked: count, size and sniffed type."""
-    if len(uploads) > MAX_PHOTOS:
-        raise ServiceError(
-            "TOO_MANY_PHOTOS", f"A listing has at most {MAX_PHOTOS} photos.", ["photos"]
-        )
-    photos: list[Photo] = []
-    for index, upload in enumerate(uploads):
-        field = ["photos", str(index)]
-        read = getattr(upload, "read", None)
-        if read is None:  # not a file part (e.g. a string in a JSON request)
-            raise ServiceError("UNSUPPORTED_PHOTO", "Send the photo as a file.", field)
-        data = await read(MAX_PHOTO_BYTES + 1)
-        if not isinstance(data, bytes):
-            raise ServiceError("UNSUPPORTED_PHOTO", "Send the photo as a file.", field)
-        if len(data) > MAX_PHOTO_BYTES:
-            raise ServiceError(
-                "PHOTO_TOO_LARGE", f"A photo has at most {MAX_PHOTO_BYTES} bytes.", field
-            )
-        content_type = sniff(data)
-        if content_type is None:
-            raise ServiceError(
-                "UNSUPPORTED_PHOTO", "A photo must be a JPEG, PNG or WebP image.", field
-            )
-        photos.append(Photo(data, content_type))
-    return photos
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPhoto:
-    key: str
-    content_type: str
-    size_bytes: int
 
 
 async def add_photos(

@@ -1,0 +1,470 @@
+"""GraphQL types of repair requests, and who may see which request.
+
+:func:`visible_rows` is the one gatekeeper of a request's visibility: the staff of the
+building's organisation (REPAIR_REQUEST_HANDLE) see every request; its author and
+followers see it; other residents who may file requests in the building
+(REPAIR_REQUEST_CREATE) see its building and yard requests, never someone else's
+apartment. Lists apply the same rule in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import bindparam, exists, or_, select
+
+from edom_graphql.buildings.types import Building, Premise
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.db import Prepared
+from edom_graphql.core.ids import encode_id
+from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.nodes import Node
+from edom_graphql.core.pagination import (
+    After,
+    Connection,
+    First,
+    build_connection,
+    encode_cursor,
+    keyset,
+    keyset_desc,
+    page_params,
+    page_request,
+)
+from edom_graphql.repairs.models import (
+    RepairCategory,
+    RepairRequestEventKind,
+    RepairRequestScope,
+    RepairRequestStatus,
+)
+from edom_graphql.repairs.models import RepairRequest as RequestRow
+from edom_graphql.repairs.models import RepairRequestEvent as EventRow
+from edom_graphql.repairs.models import RepairRequestFollower as FollowerRow
+from edom_graphql.repairs.models import RepairRequestPhoto as PhotoRow
+from edom_graphql.repairs.service import is_open, is_overdue
+from edom_graphql.residents.types import User
+
+REQUEST_COLUMNS = select(
+    RequestRow.id,
+    RequestRow.number,
+    RequestRow.building_id,
+    RequestRow.organisation_id,
+    RequestRow.premise_id,
+    RequestRow.author_id,
+    RequestRow.scope,
+    RequestRow.category,
+    RequestRow.description,
+    RequestRow.status,
+    RequestRow.assignee_id,
+    RequestRow.created_at,
+    RequestRow.updated_at,
+    RequestRow.due_at,
+    RequestRow.rating,
+    RequestRow.follower_count,
+    RequestRow.version,
+)
+EVENT_COLUMNS = select(
+    EventRow.id,
+    EventRow.request_id,
+    EventRow.building_id,
+    EventRow.organisation_id,
+    EventRow.actor_id,
+    EventRow.kind,
+    EventRow.from_status,
+    EventRow.to_status,
+    EventRow.assignee_id,
+    EventRow.rating,
+    EventRow.comment,
+    EventRow.at,
+)
+REQUESTS_BY_ID = Prepared(REQUEST_COLUMNS.where(RequestRow.id == keys_param()))
+EVENTS_BY_ID = Prepared(EVENT_COLUMNS.where(EventRow.id == keys_param()))
+_FOLLOWED = Prepared(
+    select(FollowerRow.request_id).where(
+        FollowerRow.user_id == bindparam("user_id"), FollowerRow.request_id == keys_param()
+    )
+)
+
+
+@strawberry.type(description="A photo of a repair request.")
+class RepairRequestPhoto:
+    key: strawberry.Private[str]
+    content_type: str = strawberry.field(
+        description="Media type, as read from the file's content: image/jpeg, image/png or "
+        "image/webp."
+    )
+    size_bytes: int = strawberry.field(description="Size of the file in bytes.")
+
+    @strawberry.field(
+        description="Where to fetch it (a path on this server); send the same Authorization "
+        "header as to the API."
+    )
+    def url(self) -> str:
+        return f"/media/{self.key}"
+
+
+@strawberry.type(description="A repair request of a resident, handled by the building's staff.")
+class RepairRequest(Node):
+    pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    organisation_pk: strawberry.Private[int]
+    premise_pk: strawberry.Private[int | None]
+    author_pk: strawberry.Private[int]
+    assignee_pk: strawberry.Private[int | None]
+    number: int = strawberry.field(description="Platform-wide number shown to people.")
+    scope: RepairRequestScope = strawberry.field(description="Apartment, building or yard.")
+    category: RepairCategory = strawberry.field(description="What needs repair.")
+    description: str = strawberry.field(description="What is wrong, in the author's words.")
+    status: RepairRequestStatus = strawberry.field(description="Where it is in its life.")
+    created_at: datetime = strawberry.field(description="When it was filed.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    due_at: datetime | None = strawberry.field(
+        description="The legal deadline of an emergency (LEAK: 30 minutes, BLOCKAGE: 2 hours, "
+        "EMERGENCY_DAMAGE: 3 days after filing); null for other categories."
+    )
+    rating: int | None = strawberry.field(description="The author's rating of the work, 1–5.")
+    follower_count: int = strawberry.field(
+        description="Neighbours who joined it (\u201cme too\u201d), not counting the author."
+    )
+    version: int = strawberry.field(
+        description="Bumped on every change of the request (status, assignee, rating, "
+        "followers); pass it as `expectedVersion` to refuse acting on a stale view."
+    )
+
+    @staticmethod
+    def sort_key(request: RepairRequest) -> tuple[int]:
+        return (request.pk,)
+
+    @classmethod
+    def from_row(cls, row: Any) -> RepairRequest:
+        return cls(
+            id=strawberry.ID(encode_id("RepairRequest", row["id"])),
+            pk=row["id"],
+            building_pk=row["building_id"],
+            organisation_pk=row["organisation_id"],
+            premise_pk=row["premise_id"],
+            author_pk=row["author_id"],
+            assignee_pk=row["assignee_id"],
+            number=row["number"],
+            scope=RepairRequestScope(row["scope"]),
+            category=RepairCategory(row["category"]),
+            description=row["description"],
+            status=RepairRequestStatus(row["status"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            due_at=row["due_at"],
+            rating=row["rating"],
+            follower_count=row["follower_count"],
+            version=row["version"],
+        )
+
+    @strawberry.field(description="Past its legal deadline while still open (`dueAt` passed).")
+    def is_overdue(self, info: AppInfo) -> bool:
+        return is_overdue(self.status, self.due_at, info.context.now)
+
+    @strawberry.field(description="The building it concerns.")
+    async def building(self, info: AppInfo) -> Building:
+        building = await info.context.loaders.building.load(self.building_pk)
+        assert building is not None
+        return building
+
+    @strawberry.field(description="The apartment, for APARTMENT requests; null otherwise.")
+    async def premise(self, info: AppInfo) -> Premise | None:
+        if self.premise_pk is None:
+            return None
+        return await info.context.loaders.premise.load(self.premise_pk)
+
+    @strawberry.field(description="Who filed it (only the display name is visible to you).")
+    async def author(self, info: AppInfo) -> User:
+        user = await info.context.loaders.user.load(self.author_pk)
+        assert user is not None
+        return user
+
+    @strawberry.field(description="The engineer assigned; null until one is.")
+    async def assignee(self, info: AppInfo) -> User | None:
+        if self.assignee_pk is None:
+            return None
+        return await info.context.loaders.user.load(self.assignee_pk)
+
+    @strawberry.field(description="The viewer filed this request.")
+    def viewer_is_author(self, info: AppInfo) -> bool:
+        return self.author_pk == info.context.viewer_id
+
+    @strawberry.field(
+        description="The viewer joined this request (\u201cme too\u201d) and follows it."
+    )
+    async def viewer_follows(self, info: AppInfo) -> bool:
+        context = info.context
+        viewer_id = context.require_viewer()
+        if viewer_id == self.author_pk:
+            return False
+        follows: bool = await context.loaders.repair_request_follows.load((self.pk, viewer_id))
+        return follows
+
+    @strawberry.field(description="Its photos, in order.")
+    async def photos(self, info: AppInfo) -> list[RepairRequestPhoto]:
+        photos: list[RepairRequestPhoto] = await info.context.loaders.repair_request_photos.load(
+            self.pk
+        )
+        return photos
+
+    @strawberry.field(description="Everything that happened to it, oldest first.")
+    async def history(
+        self, info: AppInfo, first: First, after: After = None
+    ) -> RepairRequestEventConnection:
+        return await events_of(info, self.pk, first=first, after=after, comments_only=False)
+
+    @strawberry.field(description="Its comment thread (author, followers, staff), oldest first.")
+    async def comments(
+        self, info: AppInfo, first: First, after: After = None
+    ) -> RepairRequestEventConnection:
+        return await events_of(info, self.pk, first=first, after=after, comments_only=True)
+
+
+@strawberry.type(description="One change of a repair request: its history and live streams.")
+class RepairRequestEvent(Node):
+    pk: strawberry.Private[int]
+    request_pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    organisation_pk: strawberry.Private[int]
+    actor_pk: strawberry.Private[int | None]
+    assignee_pk: strawberry.Private[int | None]
+    kind: RepairRequestEventKind = strawberry.field(description="What happened.")
+    from_status: RepairRequestStatus | None = strawberry.field(
+        description="The status before, for STATUS_CHANGED."
+    )
+    to_status: RepairRequestStatus | None = strawberry.field(
+        description="The status after, for CREATED and STATUS_CHANGED."
+    )
+    rating: int | None = strawberry.field(description="The rating given, for RATED.")
+    comment: str | None = strawberry.field(
+        description="The comment: a reason, a note on the work, or a message of the thread."
+    )
+    at: datetime = strawberry.field(description="When it happened.")
+
+    @staticmethod
+    def sort_key(event: RepairRequestEvent) -> tuple[int]:
+        return (event.pk,)
+
+    @classmethod
+    def from_row(cls, row: Any) -> RepairRequestEvent:
+        return cls(
+            id=strawberry.ID(encode_id("RepairRequestEvent", row["id"])),
+            pk=row["id"],
+            request_pk=row["request_id"],
+            building_pk=row["building_id"],
+            organisation_pk=row["organisation_id"],
+            actor_pk=row["actor_id"],
+            assignee_pk=row["assignee_id"],
+            kind=RepairRequestEventKind(row["kind"]),
+            from_status=RepairRequestStatus(row["from_status"]) if row["from_status"] else None,
+            to_status=RepairRequestStatus(row["to_status"]) if row["to_status"] else None,
+            rating=row["rating"],
+            comment=row["comment"],
+            at=row["at"],
+        )
+
+    @strawberry.field(
+        description="Position in the request's history and in its organisation's board: "
+        "pass it as `after` to `repairRequestEvents` or `repairRequestBoard` to resume "
+        "without gaps."
+    )
+    def cursor(self) -> str:
+        return encode_cursor(RepairRequestEvent.sort_key(self))
+
+    @strawberry.field(description="The request, as it is now.")
+    async def request(self, info: AppInfo) -> RepairRequest:
+        request: RepairRequest | None = await info.context.loaders.repair_request.load(
+            self.request_pk
+        )
+        assert request is not None
+        return request
+
+    @strawberry.field(description="Who did it; null when the platform did (auto-close).")
+    async def actor(self, info: AppInfo) -> User | None:
+        if self.actor_pk is None:
+            return None
+        return await info.context.loaders.user.load(self.actor_pk)
+
+    @strawberry.field(description="The engineer assigned, for ASSIGNED.")
+    async def assignee(self, info: AppInfo) -> User | None:
+        if self.assignee_pk is None:
+            return None
+        return await info.context.loaders.user.load(self.assignee_pk)
+
+
+@strawberry.type(description="A page of repair requests, newest first.")
+class RepairRequestConnection(Connection[RepairRequest]):
+    pass
+
+
+@strawberry.type(description="A page of a repair request's events, oldest first.")
+class RepairRequestEventConnection(Connection[RepairRequestEvent]):
+    pass
+
+
+# -- loaders -------------------------------------------------------------------------------
+
+PHOTO_COLUMNS = select(
+    PhotoRow.storage_key, PhotoRow.content_type, PhotoRow.size_bytes, PhotoRow.position
+).order_by(PhotoRow.request_id, PhotoRow.position)
+
+
+def photo_from_row(row: Sequence[Any]) -> RepairRequestPhoto:
+    return RepairRequestPhoto(key=row[0], content_type=row[1], size_bytes=row[2])
+
+
+# -- visibility: the one gatekeeper ----------------------------------------------------------
+
+
+async def visible_rows(context: Context, rows: Sequence[Any]) -> list[Any]:
+    """The rows of requests the viewer may see (see the module's docstring)."""
+    viewer_id = context.require_viewer()
+    undecided: list[Any] = []
+    visible: set[int] = set()
+    for row in rows:
+        building_id = row["building_id"]
+        if (
+            row["author_id"] == viewer_id
+            or await context.can(Capability.REPAIR_REQUEST_HANDLE, building_id=building_id)
+            or (
+                RepairRequestScope(row["scope"]) is not RepairRequestScope.APARTMENT
+                and (await context.can(Capability.REPAIR_REQUEST_CREATE, building_id=building_id))
+            )
+        ):
+            visible.add(row["id"])
+        else:
+            undecided.append(row)
+    if undecided:  # followers see what they joined
+        followed = await context.db.fetch(
+            _FOLLOWED, user_id=viewer_id, keys=[row["id"] for row in undecided]
+        )
+        visible.update(row[0] for row in followed)
+    return [row for row in rows if row["id"] in visible]
+
+
+async def fetch_visible_requests(
+    context: Context, pks: Sequence[int]
+) -> list[RepairRequest | None]:
+    rows = await context.db.fetch(REQUESTS_BY_ID, keys=list(pks))
+    found = {row["id"]: RepairRequest.from_row(row) for row in await visible_rows(context, rows)}
+    for request in found.values():
+        context.loaders.repair_request.prime(request.pk, request)
+    return [found.get(pk) for pk in pks]
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def _events(has_after: bool, comments_only: bool) -> Prepared:
+    statement = EVENT_COLUMNS.where(EventRow.request_id == bindparam("request_id"))
+    if comments_only:
+        statement = statement.where(EventRow.kind == RepairRequestEventKind.COMMENTED)
+    return Prepared(keyset(statement, (EventRow.id,), has_after=has_after))
+
+
+_EVENTS = {
+    (has_after, comments_only): _events(has_after, comments_only)
+    for has_after in (False, True)
+    for comments_only in (False, True)
+}
+
+
+async def events_of(
+    info: AppInfo, request_id: int, *, first: int, after: str | None, comments_only: bool
+) -> RepairRequestEventConnection:
+    """A page of a (visible) request's history, oldest first."""
+    page = page_request(first, after, types=(int,))
+    rows = await info.context.db.fetch(
+        _EVENTS[(page.after is not None, comments_only)],
+        request_id=request_id,
+        **page_params(page),
+    )
+    events = [RepairRequestEvent.from_row(row) for row in rows]
+    connection = build_connection(events, page, RepairRequestEvent.sort_key)
+    return RepairRequestEventConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+# -- a building's requests, as its residents and staff see them ------------------------------
+
+
+def _building_requests(has_after: bool, everything: bool, shared: bool) -> Prepared:
+    statement = REQUEST_COLUMNS.where(RequestRow.building_id == bindparam("building_id"))
+    if not everything:
+        followed = exists().where(
+            FollowerRow.request_id == RequestRow.id,
+            FollowerRow.user_id == bindparam("viewer_id"),
+        )
+        mine = or_(RequestRow.author_id == bindparam("viewer_id"), followed)
+        if shared:
+            mine = or_(RequestRow.scope != RepairRequestScope.APARTMENT, mine)
+        statement = statement.where(mine)
+    return Prepared(keyset_desc(statement, (RequestRow.id,), has_after=has_after))
+
+
+_BUILDING_REQUESTS = {
+    (has_after, everything, shared): _building_requests(has_after, everything, shared)
+    for has_after in (False, True)
+    for everything in (False, True)
+    for shared in (False, True)
+}
+
+
+async def repair_requests_of(
+    info: AppInfo, building_id: int, *, first: int, after: str | None
+) -> RepairRequestConnection:
+    """A page of the building's requests the viewer may see, newest first."""
+    context = info.context
+    page = page_request(first, after, types=(int,))
+    everything = await context.can(Capability.REPAIR_REQUEST_HANDLE, building_id=building_id)
+    shared = await context.can(Capability.REPAIR_REQUEST_CREATE, building_id=building_id)
+    params: dict[str, Any] = {"building_id": building_id, **page_params(page)}
+    if not everything:
+        params["viewer_id"] = context.require_viewer()
+    rows = await context.db.fetch(
+        _BUILDING_REQUESTS[(page.after is not None, everything, shared)], **params
+    )
+    connection = build_connection(
+        [RepairRequest.from_row(row) for row in rows], page, RepairRequest.sort_key
+    )
+    return RepairRequestConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+SIMILAR = Prepared(
+    REQUEST_COLUMNS.where(
+        RequestRow.building_id == bindparam("building_id"),
+        RequestRow.scope == bindparam("scope", type_=RequestRow.scope.type),
+        RequestRow.category == bindparam("category", type_=RequestRow.category.type),
+        is_open(RequestRow.status),
+        RequestRow.id != bindparam("exclude_id"),
+    )
+    .order_by(RequestRow.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+async def similar_open_requests(
+    context: Context,
+    *,
+    building_id: int,
+    scope: RepairRequestScope,
+    category: RepairCategory,
+    exclude_id: int = 0,
+    limit: int = 5,
+) -> list[RepairRequest]:
+    """Open building or yard requests of the same category that the viewer could join
+    instead of filing a duplicate (never apartment requests), newest first."""
+    if scope is RepairRequestScope.APARTMENT:
+        return []
+    rows = await context.db.fetch(
+        SIMILAR,
+        building_id=building_id,
+        scope=scope.value,
+        category=category.value,
+        exclude_id=exclude_id,
+        limit=limit,
+    )
+    return [RepairRequest.from_row(row) for row in await visible_rows(context, rows)]

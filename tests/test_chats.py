@@ -684,3 +684,30 @@ async def test_viewer_chats_statements_do_not_grow_with_chats(api: Api) -> None:
         large = await api.gql(query, as_=owner)
     assert len(large["viewer"]["chats"]["nodes"]) == len(small["viewer"]["chats"]["nodes"]) + 4
     assert len(many) == len(few), many
+
+
+async def test_unpaired_surrogates_are_refused_and_pairs_kept(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    owner = world["owner"]
+    headers = {**owner.headers, "Content-Type": "application/json"}
+    in_variables = (
+        '{"query": "mutation ($i: ChatMessageSendInput!) { chatMessageSend(input: $i) '
+        '{ message { id } } }", "variables": {"i": {"chatId": "CHAT", "body": "a \\ud800 b"}}}'
+    ).replace("CHAT", chat_id)
+    response = await api.client.post("/graphql", content=in_variables, headers=headers)
+    assert response.status_code == 400, response.text
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_USER_INPUT"]
+    # the same escape inside the document's own string literal is a syntax error
+    in_document = {
+        "query": 'mutation { chatMessageSend(input: {chatId: "CHAT", body: "a \\uD800 b"}) '
+        "{ message { id } } }".replace("CHAT", chat_id)
+    }
+    result = await api.client.post("/graphql", json=in_document, headers=owner.headers)
+    assert result.status_code in (200, 400), result.text
+    codes = [e["extensions"]["code"] for e in result.json()["errors"]]
+    assert "INTERNAL_SERVER_ERROR" not in codes
+    assert await stored_messages(api, chat_id) == 0
+    # a proper pair (an emoji) is one character and is kept
+    message = await sent(api, owner, chat_id, "Ура \U0001f389")
+    assert message["body"] == "Ура \U0001f389"

@@ -151,6 +151,10 @@ async def test_graphiql_for_browsers(api: Api) -> None:
         (b'{"query": "query A { __typename }", "operationName": "B"}', "no operation named `B`"),
         (b'{"query": "fragment F on Query { __typename }"}', "no operation"),
         (b'{"query": "subscription { notificationReceived { id } }"}', "WebSocket"),
+        # an unpaired UTF-16 surrogate is valid JSON syntax but no valid text
+        (b'{"query": "{ __typename }", "variables": {"a": "x\\ud800"}}', "not valid JSON"),
+        (b'{"query": "{ __typename }", "variables": {"a": ["\\uDFFF"]}}', "not valid JSON"),
+        (b'{"query": "{ __typename }", "extensions": {"\\udbff": 1}}', "not valid JSON"),
     ],
 )
 @pytest.mark.parametrize("accept", ["application/json", GRAPHQL_RESPONSE])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -214,6 +215,29 @@ class LegacyWebSocketHandler(BaseGraphQLWSHandler[Context, None]):
             watchdog.cancel()
 
 
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""A JSON escape of a UTF-16 surrogate; paired ones decode to one character, lone ones
+stay surrogates."""
+
+
+def _encodable(value: object) -> bool:
+    """Every string in the decoded JSON is valid Unicode (encodes as UTF-8)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWebSocketHandler
 
@@ -384,9 +408,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         try:
-            return json.loads(data)
+            value = json.loads(data)
         except RecursionError as error:
             raise json.JSONDecodeError("nested too deeply", "", 0) from error
+        text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+        if SURROGATE_ESCAPE.search(text) and not _encodable(value):
+            # JSON may spell a lone UTF-16 surrogate ("\ud800"); no text column can hold it.
+            raise json.JSONDecodeError("a string holds an unpaired surrogate", text, 0)
+        return value
 
     def _decode(self, raw: str | bytes, what: str) -> object:
         try:

@@ -286,10 +286,6 @@ async def _level(
     ws_url = server.base_url.replace("http://", "ws://") + "/graphql"
     writers = tokens[count : count + messages + 1] if len(tokens) > count else tokens
     chat = (await _post(http, CHAT, {"id": building_id}, tokens[0]))["building"]["chat"]
-    if chat["eventsCursor"] is None:  # subscribers resume from a cursor: give the chat one
-        opening = {"input": {"chatId": chat["id"], "body": "Открываем чат"}}
-        await _post(http, SEND, opening, writers[-1])
-        chat = (await _post(http, CHAT, {"id": building_id}, tokens[0]))["building"]["chat"]
     await asyncio.sleep(1.0)
     rss_before = server_process.memory_info().rss / 2**20
     started = time.perf_counter()

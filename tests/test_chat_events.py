@@ -28,9 +28,9 @@ async def event(client: GraphQLWebSocket, op_id: str) -> dict[str, Any]:
     return data
 
 
-async def events_cursor(api: Api, person: Person, chat_id: str) -> str | None:
+async def events_cursor(api: Api, person: Person, chat_id: str) -> str:
     data = await api.gql(EVENTS_CURSOR, {"id": chat_id}, as_=person)
-    cursor: str | None = data["node"]["eventsCursor"]
+    cursor: str = data["node"]["eventsCursor"]
     return cursor
 
 
@@ -87,7 +87,7 @@ async def test_replay_after_cursor_then_live(api: Api) -> None:
     world = await make_world(api)
     chat_id = await building_chat_id(api, world)
     owner, reader = world["owner"], world["guest_basic"]
-    assert await events_cursor(api, reader, chat_id) is None
+    beginning = await events_cursor(api, reader, chat_id)  # of an empty chat
     await sent(api, owner, chat_id, "старое 1")
     await sent(api, owner, chat_id, "старое 2")
     cursor = await events_cursor(api, reader, chat_id)
@@ -100,6 +100,16 @@ async def test_replay_after_cursor_then_live(api: Api) -> None:
         assert [e["message"]["body"] for e in replayed] == [f"пропущено {i}" for i in range(3)]
         await sent(api, owner, chat_id, "новое")
         assert (await event(client, "c"))["message"]["body"] == "новое"
+        await client.assert_quiet()
+        # the cursor of the empty chat replays everything
+        await client.subscribe("all", EVENTS, {"chatId": chat_id, "after": beginning})
+        everything = [(await event(client, "all"))["message"]["body"] for _ in range(6)]
+        assert everything == [
+            "старое 1",
+            "старое 2",
+            *(f"пропущено {i}" for i in range(3)),
+            "новое",
+        ]
         await client.assert_quiet()
 
 

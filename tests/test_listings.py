@@ -91,11 +91,12 @@ async def upload(
     photos: list[tuple[str, bytes, str]],
     *,
     query: str = CREATE,
+    field: str = "photos",
 ) -> GraphQLResult:
     """A multipart request: `operations`, `map`, then one file part per photo."""
-    variables["input"]["photos"] = [None] * len(photos)
+    variables["input"][field] = [None] * len(photos)
     operations = {"query": query, "variables": variables}
-    mapping = {str(i): [f"variables.input.photos.{i}"] for i in range(len(photos))}
+    mapping = {str(i): [f"variables.input.{field}.{i}"] for i in range(len(photos))}
     files = {str(i): photo for i, photo in enumerate(photos)}
     response = await api.client.post(
         "/graphql",
@@ -173,6 +174,89 @@ async def test_create_with_photos_served_with_access_checks(api: Api) -> None:
     for url in ("/media/" + "0" * 32 + ".jpg", "/media/..%2Fsecret", "/media/x.jpg"):
         response = await api.client.get(url, headers=world["owner"].headers)
         assert response.status_code == 404
+
+
+UPDATE_PHOTOS = """
+mutation ($input: ListingUpdateInput!) {
+  listingUpdate(input: $input) {
+    listing { id photos { url contentType } } userErrors { code field }
+  }
+}
+"""
+
+
+async def test_update_removes_and_adds_photos(api: Api) -> None:
+    world = await make_world(api)
+    owner = world["owner"]
+    created = await upload(
+        api, owner, {"input": listing_input(world)}, [("a", JPEG, "image/jpeg"), ("b", PNG, "")]
+    )
+    listing = created.ok()["listingCreate"]["listing"]
+    first, second = listing["photos"]
+    before = stored_files(api)
+
+    changed = await upload(
+        api,
+        owner,
+        {"input": {"listingId": listing["id"], "removePhotos": [first["url"]]}},
+        [("c", WEBP, ""), ("d", JPEG, "")],
+        query=UPDATE_PHOTOS,
+        field="addPhotos",
+    )
+    payload = changed.ok()["listingUpdate"]
+    assert payload["userErrors"] == []
+    photos = payload["listing"]["photos"]
+    assert [p["contentType"] for p in photos] == ["image/png", "image/webp", "image/jpeg"]
+    assert photos[0]["url"] == second["url"]
+    after = stored_files(api)
+    assert first["url"].removeprefix("/media/") not in after  # the dropped file is gone
+    assert len(after - before) == 2
+    gone = await api.client.get(first["url"], headers=owner.headers)
+    assert gone.status_code == 404
+
+    # more than five in all: refused, nothing stored, nothing changed
+    too_many = await upload(
+        api,
+        owner,
+        {"input": {"listingId": listing["id"]}},
+        [("e", JPEG, ""), ("f", JPEG, ""), ("g", JPEG, "")],
+        query=UPDATE_PHOTOS,
+        field="addPhotos",
+    )
+    assert too_many.ok()["listingUpdate"]["userErrors"] == [
+        {"code": "TOO_MANY_PHOTOS", "field": ["addPhotos"]}
+    ]
+    assert stored_files(api) == after
+    # a photo of another listing (or none) cannot be removed; the new upload is discarded
+    other = await upload(api, owner, {"input": listing_input(world)}, [("h", PNG, "")])
+    foreign = other.ok()["listingCreate"]["listing"]["photos"][0]["url"]
+    files = stored_files(api)
+    for reference in (foreign, "/media/" + "0" * 32 + ".jpg", "garbage"):
+        refused = await upload(
+            api,
+            owner,
+            {"input": {"listingId": listing["id"], "removePhotos": [reference]}},
+            [("i", JPEG, "")],
+            query=UPDATE_PHOTOS,
+            field="addPhotos",
+        )
+        result = refused.ok()["listingUpdate"]
+        assert result["userErrors"] == [{"code": "UNKNOWN_PHOTO", "field": ["removePhotos", "0"]}]
+        assert result["listing"]["photos"] == photos
+        assert stored_files(api) == files
+    # only the author changes photos
+    foreign_edit = await upload(
+        api,
+        world["co_owner"],
+        {"input": {"listingId": listing["id"], "removePhotos": [photos[0]["url"]]}},
+        [("j", JPEG, "")],
+        query=UPDATE_PHOTOS,
+        field="addPhotos",
+    )
+    assert foreign_edit.ok()["listingUpdate"]["userErrors"] == [
+        {"code": "NOT_AUTHOR", "field": None}
+    ]
+    assert stored_files(api) == files
 
 
 async def test_removed_listing_photos_only_for_staff_and_author(api: Api) -> None:

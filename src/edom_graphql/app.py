@@ -33,7 +33,7 @@ from edom_graphql.core.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
 from edom_graphql.core.storage import is_key as is_storage_key
 from edom_graphql.dashboard.routes import dashboard_routes
-from edom_graphql.media import visible_photo_type
+from edom_graphql.media import orphan_sweep_task, visible_photo_type
 from edom_graphql.repairs.service import auto_close_task
 from edom_graphql.schema import build_schema
 from edom_graphql.settings import Settings
@@ -186,7 +186,10 @@ def create_app(
         gc.collect()
         gc.freeze()
         try:
-            async with auto_close_task(services):  # DONE requests close after 72 h
+            async with (
+                auto_close_task(services),  # DONE repair requests close after 72 h
+                orphan_sweep_task(services),  # files left by a crash mid-upload
+            ):
                 yield
         finally:
             await pubsub.stop()

@@ -1,19 +1,37 @@
-"""Which stored photo a viewer may fetch at ``/media/{key}``.
+"""Stored photos: which one a viewer may fetch at ``/media/{key}``, and the sweep of
+files that nothing references.
 
 A photo is visible exactly when what it belongs to is: a listing (``fetch_listings``) or
 a repair request (``fetch_repair_requests``). One statement finds the owner of a key.
+
+A file is stored before the transaction that references it commits, and deleted again
+when that transaction refuses or fails (:func:`edom_graphql.core.photos.with_stored_photos`);
+a process that dies in between leaves an orphan. :func:`sweep_orphans` deletes files
+older than :data:`ORPHAN_GRACE` that no row references; younger ones may belong to a
+mutation still running, and no mutation runs that long (statements time out in seconds).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
 from sqlalchemy import bindparam, literal, select, union_all
 
-from edom_graphql.core.context import Context
-from edom_graphql.core.db import Prepared
+from edom_graphql.core.context import Context, Services
+from edom_graphql.core.db import Database, Prepared
+from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.periodic import running
+from edom_graphql.core.storage import Storage
 from edom_graphql.listings.api import fetch_listings
 from edom_graphql.listings.models import ListingPhoto
 from edom_graphql.repairs.api import fetch_repair_requests
 from edom_graphql.repairs.models import RepairRequestPhoto
+
+log = logging.getLogger("edom_graphql.media")
 
 PHOTO_OWNER_BY_KEY = Prepared(
     union_all(
@@ -41,3 +59,50 @@ async def visible_photo_type(context: Context, key: str) -> str | None:
     fetch = fetch_listings if owner_type == "Listing" else fetch_repair_requests
     (owner,) = await fetch(context, [owner_id])
     return str(content_type) if owner is not None else None
+
+
+ORPHAN_GRACE = timedelta(hours=1)
+SWEEP_BATCH = 1000
+
+REFERENCED_KEYS = Prepared(
+    union_all(
+        select(ListingPhoto.storage_key).where(ListingPhoto.storage_key == keys_param(text=True)),
+        select(RepairRequestPhoto.storage_key).where(
+            RepairRequestPhoto.storage_key == keys_param(text=True)
+        ),
+    )
+)
+
+
+async def sweep_orphans(db: Database, storage: Storage, *, now: datetime) -> int:
+    """Delete the stored files older than :data:`ORPHAN_GRACE` that no photo row
+    references; how many. Safe in several processes at once (deleting twice is a no-op)."""
+    keys = await storage.saved_before(now - ORPHAN_GRACE)
+    deleted = 0
+    for first in range(0, len(keys), SWEEP_BATCH):
+        batch = keys[first : first + SWEEP_BATCH]
+        referenced = {row[0] for row in await db.fetch(REFERENCED_KEYS, keys=batch)}
+        for key in batch:
+            if key not in referenced:
+                await storage.delete(key)
+                deleted += 1
+    if deleted:
+        log.info("deleted %d unreferenced stored files", deleted)
+    return deleted
+
+
+@contextlib.asynccontextmanager
+async def orphan_sweep_task(services: Services) -> AsyncIterator[asyncio.Task[None] | None]:
+    """:func:`sweep_orphans` every ``media_sweep_interval_seconds`` (0: never), for the
+    app's lifespan."""
+
+    async def sweep() -> bool:
+        await sweep_orphans(services.db, services.storage, now=services.clock())
+        return False
+
+    async with running(
+        sweep,
+        interval_seconds=services.settings.media_sweep_interval_seconds,
+        what="sweep of unreferenced files",
+    ) as task:
+        yield task

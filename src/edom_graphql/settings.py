@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
 
     repair_auto_close_interval_seconds: float = Field(default=60.0, ge=0)
+    media_sweep_interval_seconds: float = Field(default=3600.0, ge=0)
+    """How often a process deletes stored files nothing references (0: never)."""
     """How often each server process sweeps for repair requests DONE for 72 hours (safe
     with many processes); 0 turns the sweep off in this process."""
 

@@ -257,13 +257,12 @@ class Chat(Node):
         return await can_write(info.context, self.ref)
 
     @strawberry.field(
-        description="Cursor of the latest entry of the chat's log: subscribe to "
-        "`chatMessageEvents` with it as `after` to continue from what you just read "
-        "without a gap. Null while the chat has no messages."
+        description="Cursor of the latest entry of the chat's log (of its beginning while "
+        "it has none): subscribe to `chatMessageEvents` with it as `after` to continue "
+        "from what you just read without a gap."
     )
-    async def events_cursor(self, info: AppInfo) -> str | None:
-        latest = await latest_event_id(info.context.db, self.pk)
-        return encode_cursor((latest,)) if latest else None
+    async def events_cursor(self, info: AppInfo) -> str:
+        return encode_cursor((await latest_event_id(info.context.db, self.pk),))
 
     @strawberry.field(description="Messages, newest first.")
     async def messages(

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from aiodataloader import DataLoader
-from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, select, true
+from sqlalchemy import BigInteger, ColumnElement, Text, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from edom_graphql.core.db import Database, Prepared
@@ -24,8 +24,9 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
-def keys_param(name: str = "keys") -> Any:
-    return any_(bindparam(name, type_=ARRAY(BigInteger)))
+def keys_param(name: str = "keys", *, text: bool = False) -> Any:
+    """``= ANY($name)`` of an array of ids (or of strings, with ``text``)."""
+    return any_(bindparam(name, type_=ARRAY(Text if text else BigInteger)))
 
 
 class RowByKeyLoader(DataLoader[int, V | None], Generic[V]):

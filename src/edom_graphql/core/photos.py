@@ -62,18 +62,21 @@ class StoredPhoto:
     size_bytes: int
 
 
-async def read_photos(uploads: Sequence[Any], *, owner: str) -> list[Photo]:
+async def read_photos(
+    uploads: Sequence[Any], *, owner: str, field_name: str = "photos"
+) -> list[Photo]:
     """The uploaded photos, checked: count, size and sniffed type.
 
-    ``owner`` names what carries them in messages ("A listing", "A repair request").
+    ``owner`` names what carries them in messages ("A listing", "A repair request");
+    ``field_name`` is the input field they came in.
     """
     if len(uploads) > MAX_PHOTOS:
         raise ServiceError(
-            "TOO_MANY_PHOTOS", f"{owner} has at most {MAX_PHOTOS} photos.", ["photos"]
+            "TOO_MANY_PHOTOS", f"{owner} has at most {MAX_PHOTOS} photos.", [field_name]
         )
     photos: list[Photo] = []
     for index, upload in enumerate(uploads):
-        field = ["photos", str(index)]
+        field = [field_name, str(index)]
         read = getattr(upload, "read", None)
         if read is None:  # not a file part (e.g. a string in a JSON request)
             raise ServiceError("UNSUPPORTED_PHOTO", "Send the photo as a file.", field)

@@ -12,11 +12,14 @@ import os
 import re
 import tempfile
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 KEY = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp)")
+PARTIAL_PREFIX = ".upload-"
+"""Files being written; renamed to their key once complete."""
 
 
 class Storage(Protocol):
@@ -30,6 +33,11 @@ class Storage(Protocol):
 
     async def delete(self, key: str) -> None:
         """Forget ``key`` (nothing happens if it is unknown)."""
+        ...
+
+    async def saved_before(self, moment: datetime) -> list[str]:
+        """Keys of the files stored before ``moment`` (for the sweep of orphans); partial
+        writes left by a crash before then are removed on the way."""
         ...
 
 
@@ -50,7 +58,7 @@ class LocalStorage:
 
     def _write(self, key: str, data: bytes) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=PARTIAL_PREFIX)
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(data)
@@ -85,3 +93,27 @@ class LocalStorage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._delete, key)
+
+    def _saved_before(self, moment: datetime) -> list[str]:
+        cutoff = moment.timestamp()
+        keys = []
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            try:
+                modified = entry.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if modified >= cutoff:
+                continue
+            if is_key(entry.name):
+                keys.append(entry.name)
+            elif entry.name.startswith(PARTIAL_PREFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+        return keys
+
+    async def saved_before(self, moment: datetime) -> list[str]:
+        return await asyncio.to_thread(self._saved_before, moment)

@@ -17,6 +17,7 @@ from edom_graphql.core.ids import expect_id
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.photos import (
+    MAX_PHOTOS,
     PHOTO_ERROR_CODES,
     PHOTOS_DESCRIPTION,
     StoredPhoto,
@@ -68,7 +69,12 @@ ListingCreateErrorCode = error_codes(
 ListingUpdateErrorCode = error_codes(
     "ListingUpdateErrorCode",
     "Why a listing could not be changed.",
-    {**_TEXT_CODES, **_OWN_CODES},
+    {
+        **_TEXT_CODES,
+        **_OWN_CODES,
+        **PHOTO_ERROR_CODES,
+        "UNKNOWN_PHOTO": "A photo to remove is not one of the listing's.",
+    },
 )
 ListingCloseErrorCode = error_codes(
     "ListingCloseErrorCode", "Why a listing could not be closed.", _OWN_CODES
@@ -132,6 +138,14 @@ class ListingUpdateInput:
     price_kopecks: Kopecks | None = strawberry.field(
         default=strawberry.UNSET,
         description="New price in kopecks; null removes the price; omitted keeps it.",
+    )
+    remove_photos: list[str] | None = strawberry.field(
+        default=None, description="Photos to take off, by their `url` (or storage key)."
+    )
+    add_photos: list[Upload] | None = strawberry.field(
+        default=None,
+        description="Photos to append after the kept ones (at most "
+        f"{MAX_PHOTOS} in all). " + PHOTOS_DESCRIPTION,
     )
 
 
@@ -269,21 +283,43 @@ class ListingMutations:
         user_id = context.require_viewer()
         listing_id = expect_id(input.listing_id, "Listing", field="listingId")
         price = input.price_kopecks
+        storage = context.services.storage
 
-        async def work(session: AsyncSession, outbox: Outbox) -> None:
-            await service.update_listing(
-                session,
-                listing_id=listing_id,
-                user_id=user_id,
-                category=input.category,
-                title=input.title,
-                body=input.body,
-                price_kopecks=price if price is not strawberry.UNSET else None,
-                clear_price=price is None,
-                now=context.now,
+        async def work(stored: list[StoredPhoto]) -> list[str] | ServiceError:
+            async def write(session: AsyncSession, outbox: Outbox) -> list[str]:
+                building_id = await service.update_listing(
+                    session,
+                    listing_id=listing_id,
+                    user_id=user_id,
+                    category=input.category,
+                    title=input.title,
+                    body=input.body,
+                    price_kopecks=price if price is not strawberry.UNSET else None,
+                    clear_price=price is None,
+                    now=context.now,
+                )
+                return await service.change_photos(
+                    session,
+                    listing_id=listing_id,
+                    building_id=building_id,
+                    remove=input.remove_photos or [],
+                    add=stored,
+                )
+
+            return await run_in_transaction(context.db, write)
+
+        result: list[str] | ServiceError
+        try:
+            photos = await read_photos(
+                input.add_photos or [], owner="A listing", field_name="addPhotos"
             )
-
-        result = await run_in_transaction(context.db, work)
+        except ServiceError as error:
+            result = error
+        else:
+            result = await with_stored_photos(storage, photos, work)
+        if not isinstance(result, ServiceError):
+            for key in result:  # committed: the dropped files are no longer referenced
+                await storage.delete(key)
         listing = await _one_listing(context.for_operation(), listing_id)
         return ListingUpdatePayload(
             listing=listing,

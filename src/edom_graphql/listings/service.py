@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.core.photos import StoredPhoto
+from edom_graphql.core.photos import MAX_PHOTOS, StoredPhoto
 from edom_graphql.listings.models import (
     FREE_CATEGORIES,
     MAX_BODY_LENGTH,
@@ -124,8 +124,8 @@ async def update_listing(
     price_kopecks: int | None,
     clear_price: bool,
     now: datetime,
-) -> None:
-    """Change the given fields of the user's active listing."""
+) -> int:
+    """Change the given fields of the user's active listing; its building."""
     listing = await _locked(session, listing_id)
     _own_active(listing, user_id)
     new_category = category if category is not None else listing.category
@@ -154,6 +154,7 @@ async def update_listing(
             updated_at=now,
         )
     )
+    return listing.building_id
 
 
 async def close_listing(
@@ -196,6 +197,56 @@ async def remove_listing(
 
 
 # -- photos ------------------------------------------------------------------------------
+
+
+def photo_key(reference: str) -> str:
+    """The storage key of a photo named by its ``url`` (``/media/<key>``) or its key."""
+    return reference.rsplit("/", 1)[-1]
+
+
+async def change_photos(
+    session: AsyncSession,
+    *,
+    listing_id: int,
+    building_id: int,
+    remove: Sequence[str],
+    add: Sequence[StoredPhoto],
+) -> list[str]:
+    """Drop the photos named in ``remove`` (urls or keys) and append ``add``; the keys of
+    the dropped files, for the caller to delete once this has committed. The listing must
+    be locked by the caller (see :func:`update_listing`)."""
+    rows = (
+        await session.execute(
+            select(
+                ListingPhoto.storage_key,
+                ListingPhoto.content_type,
+                ListingPhoto.size_bytes,
+            )
+            .where(ListingPhoto.listing_id == listing_id)
+            .order_by(ListingPhoto.position)
+        )
+    ).all()
+    current = {row[0]: StoredPhoto(row[0], row[1], row[2]) for row in rows}
+    dropped: list[str] = []
+    for index, reference in enumerate(remove):
+        key = photo_key(reference)
+        if key not in current:
+            raise ServiceError(
+                "UNKNOWN_PHOTO", "The listing has no such photo.", ["removePhotos", str(index)]
+            )
+        if key not in dropped:
+            dropped.append(key)
+    kept = [photo for key, photo in current.items() if key not in dropped]
+    if len(kept) + len(add) > MAX_PHOTOS:
+        raise ServiceError(
+            "TOO_MANY_PHOTOS", f"A listing has at most {MAX_PHOTOS} photos.", ["addPhotos"]
+        )
+    if dropped or add:
+        await session.execute(delete(ListingPhoto).where(ListingPhoto.listing_id == listing_id))
+        await add_photos(
+            session, listing_id=listing_id, building_id=building_id, photos=[*kept, *add]
+        )
+    return dropped
 
 
 async def add_photos(

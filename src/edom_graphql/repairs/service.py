@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from edom_graphql.buildings.models import Building, Premise, StaffMembership
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database, Outbox
 from edom_graphql.core.errors import ServiceError
+from edom_graphql.core.periodic import repeat, running
 from edom_graphql.core.photos import StoredPhoto
 from edom_graphql.core.streams import serialise_writers
 from edom_graphql.notifications.service import notify
@@ -752,20 +753,23 @@ async def close_expired(db: Database, now: datetime, *, limit: int = AUTO_CLOSE_
     return closed
 
 
+def _sweep(services: Services) -> Callable[[], Awaitable[bool]]:
+    """One auto-close pass; True while a backlog remains."""
+
+    async def sweep() -> bool:
+        return await close_expired(services.db, services.clock()) == AUTO_CLOSE_BATCH
+
+    return sweep
+
+
 async def run_auto_close(
     services: Services, *, interval_seconds: float = AUTO_CLOSE_INTERVAL_SECONDS
 ) -> None:
     """Sweep with :func:`close_expired` every ``interval_seconds``, until cancelled.
 
-    Start it as a task in the app's lifespan; safe to run in every server process.
+    Safe to run in every server process.
     """
-    while True:
-        try:
-            while await close_expired(services.db, services.clock()) == AUTO_CLOSE_BATCH:
-                pass  # a backlog: keep sweeping
-        except Exception:
-            log.exception("auto-close sweep failed")
-        await asyncio.sleep(interval_seconds)
+    await repeat(_sweep(services), interval_seconds=interval_seconds, what="auto-close sweep")
 
 
 @contextlib.asynccontextmanager
@@ -779,16 +783,9 @@ async def auto_close_task(
     """
     if interval_seconds is None:
         interval_seconds = services.settings.repair_auto_close_interval_seconds
-    if interval_seconds <= 0:
-        yield None
-        return
-    task = asyncio.create_task(run_auto_close(services, interval_seconds=interval_seconds))
-    try:
+    sweep = _sweep(services)
+    async with running(sweep, interval_seconds=interval_seconds, what="auto-close sweep") as task:
         yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 __all__ = [

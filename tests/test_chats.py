@@ -711,3 +711,97 @@ async def test_unpaired_surrogates_are_refused_and_pairs_kept(api: Api) -> None:
     # a proper pair (an emoji) is one character and is kept
     message = await sent(api, owner, chat_id, "Ура \U0001f389")
     assert message["body"] == "Ура \U0001f389"
+
+
+REPORT = """
+mutation ($input: ChatMessageReportInput!) {
+  chatMessageReport(input: $input) { reported userErrors { code field } }
+}
+"""
+STAFF_NOTIFICATIONS = """
+{ viewer { notifications(first: 10) { nodes { kind message subjectId } } } }
+"""
+
+
+async def reported_to(api: Api, person: Person) -> list[dict[str, Any]]:
+    data = await api.gql(STAFF_NOTIFICATIONS, as_=person)
+    return [
+        node
+        for node in data["viewer"]["notifications"]["nodes"]
+        if node["kind"] == "CHAT_MESSAGE_REPORTED"
+    ]
+
+
+async def test_reported_messages_reach_the_moderators_who_may_remove_them(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    abusive = await sent(api, world["registered"], chat_id, "Все соседи с 5-го — идиоты")
+    variables = {"input": {"messageId": abusive["id"], "reason": "Оскорбления"}}
+    manager, dispatcher = world["manager"], world["dispatcher"]
+    # before any report the moderators cannot read the message
+    assert (await api.gql(NODE, {"id": abusive["id"]}, as_=manager))["node"] is None
+
+    first = await api.gql(REPORT, variables, as_=world["owner"])
+    assert first["chatMessageReport"] == {"reported": True, "userErrors": []}
+    again = await api.gql(REPORT, variables, as_=world["owner"])  # told once per reporter
+    assert again["chatMessageReport"] == {"reported": True, "userErrors": []}
+    await api.gql(REPORT, variables, as_=world["guest_basic"])
+    for moderator in (manager, dispatcher):
+        notices = await reported_to(api, moderator)
+        assert [n["subjectId"] for n in notices] == [abusive["id"]] * 2
+        assert "идиоты" in notices[0]["message"]
+        assert "Оскорбления" in notices[0]["message"]
+        seen = await api.gql(NODE, {"id": abusive["id"]}, as_=moderator)
+        assert seen["node"] == {"id": abusive["id"], "body": "Все соседи с 5-го — идиоты"}
+    # not the engineer (no CHAT_MODERATE), nor another organisation's staff
+    for key in ("engineer", "other_staff"):
+        assert await reported_to(api, world[key]) == []
+        assert (await api.gql(NODE, {"id": abusive["id"]}, as_=world[key]))["node"] is None
+    # …and still not the rest of the chat's history
+    other = await sent(api, world["registered"], chat_id, "Обычное сообщение")
+    assert (await api.gql(NODE, {"id": other["id"]}, as_=manager))["node"] is None
+
+    removed = await api.gql(
+        REMOVE, {"input": {"messageId": abusive["id"], "reason": "Оскорбления"}}, as_=manager
+    )
+    assert removed["chatMessageRemove"] == {"removed": True, "userErrors": []}
+    assert await bodies(api, world["owner"], chat_id) == ["Обычное сообщение", None]
+
+
+@pytest.mark.parametrize(
+    ("reporter", "reason", "code"),
+    [
+        ("registered", "Спам", "OWN_MESSAGE"),
+        ("owner", "  ", "BLANK"),
+        ("owner", "x" * 501, "TOO_LONG"),
+        ("stranger", "Спам", "MESSAGE_NOT_FOUND"),
+        ("manager", "Спам", "MESSAGE_NOT_FOUND"),  # staff are not in the building chat
+        ("guest_initial", "Спам", "MESSAGE_NOT_FOUND"),
+    ],
+)
+async def test_report_refusals_notify_nobody(
+    api: Api, reporter: str, reason: str, code: str
+) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    message = await sent(api, world["registered"], chat_id, "Реклама ремонта квартир")
+    result = await api.gql(
+        REPORT, {"input": {"messageId": message["id"], "reason": reason}}, as_=world[reporter]
+    )
+    assert result["chatMessageReport"]["reported"] is False
+    assert [e["code"] for e in result["chatMessageReport"]["userErrors"]] == [code]
+    assert await reported_to(api, world["manager"]) == []
+
+
+async def test_only_building_chat_messages_are_reported(api: Api) -> None:
+    world = await make_world(api)
+    opened = await api.gql(
+        OPEN_DIRECT, {"input": {"userId": world["registered"].id}}, as_=world["owner"]
+    )
+    message = await sent(api, world["registered"], opened["chatDirectOpen"]["chat"]["id"], "Эй")
+    result = await api.gql(
+        REPORT, {"input": {"messageId": message["id"], "reason": "Грубо"}}, as_=world["owner"]
+    )
+    assert result["chatMessageReport"]["userErrors"] == [
+        {"code": "NOT_BUILDING_CHAT", "field": ["messageId"]}
+    ]

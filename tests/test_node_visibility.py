@@ -133,6 +133,8 @@ VISIBLE: dict[str, set[str]] = {
     "chat_direct": {"owner", "registered"},
     "chat_message": DIRECTORY,
     "chat_message_direct": {"owner", "registered"},
+    # a reported building-chat message: also its moderators (dispatchers and managers)
+    "chat_message_reported": DIRECTORY | {"dispatcher", "manager"},
     # repair requests: the organisation's staff; the author; residents who may file
     # requests (not initial guests, not the admin) see building and yard requests, never
     # a neighbour's apartment request; an event is visible with its request
@@ -335,7 +337,11 @@ async def scene(api: Api) -> Scene:
     }
     for key, chat_id in chat_ids.items():
         add(key, "Chat", (decode_id(chat_id) or ("", 0))[1], chatKind=key.split("_")[1].upper())
-    for key, chat in (("chat_message", "chat_building"), ("chat_message_direct", "chat_direct")):
+    for key, chat in (
+        ("chat_message", "chat_building"),
+        ("chat_message_direct", "chat_direct"),
+        ("chat_message_reported", "chat_building"),
+    ):
         message = await api.gql(
             "mutation ($input: ChatMessageSendInput!) "
             "{ chatMessageSend(input: $input) { message { id } } }",
@@ -370,6 +376,13 @@ async def scene(api: Api) -> Scene:
         ),
     )
     add("repair_apartment_event", "RepairRequestEvent", event_pk, toStatus="NEW")
+    reported = await api.gql(
+        "mutation ($input: ChatMessageReportInput!) "
+        "{ chatMessageReport(input: $input) { reported } }",
+        {"input": {"messageId": scene.ids["chat_message_reported"], "reason": "Спам"}},
+        as_=world["registered"],
+    )
+    assert reported["chatMessageReport"]["reported"] is True
     assert set(scene.ids) == set(VISIBLE)
     return scene
 

@@ -198,6 +198,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_events")),
     )
     op.create_index("ix_chat_events_chat_id_id", "chat_events", ["chat_id", "id"], unique=False)
+    op.create_table(
+        "chat_message_reports",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.Column("reporter_id", sa.BigInteger(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["chat_messages.id"],
+            name=op.f("fk_chat_message_reports_message_id_chat_messages"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"],
+            ["users.id"],
+            name=op.f("fk_chat_message_reports_reporter_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_message_reports")),
+        sa.UniqueConstraint(
+            "message_id",
+            "reporter_id",
+            name=op.f("uq_chat_message_reports_message_id_reporter_id"),
+        ),
+    )
     for statement in _CHAT_TRIGGERS:
         op.execute(statement)
     op.execute("INSERT INTO chats (kind, building_id) SELECT 'BUILDING', id FROM buildings")
@@ -212,6 +241,7 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER building_chat ON buildings")
     op.execute("DROP FUNCTION create_premise_management_chat()")
     op.execute("DROP FUNCTION create_building_chat()")
+    op.drop_table("chat_message_reports")
     op.drop_index("ix_chat_events_chat_id_id", table_name="chat_events")
     op.drop_table("chat_events")
     op.drop_table("chat_reads")

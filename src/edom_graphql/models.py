@@ -1,7 +1,7 @@
 """Every table of the application, imported in one place for migrations and tests."""
 
 from edom_graphql.buildings.models import Building, ManagementOrganisation, Premise, StaffMembership
-from edom_graphql.chats.models import Chat, ChatEvent, ChatMessage, ChatRead
+from edom_graphql.chats.models import Chat, ChatEvent, ChatMessage, ChatMessageReport, ChatRead
 from edom_graphql.core.db import Base
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.events.models import Event
@@ -30,6 +30,7 @@ __all__ = [
     "Chat",
     "ChatEvent",
     "ChatMessage",
+    "ChatMessageReport",
     "ChatRead",
     "Event",
     "GuestGrant",

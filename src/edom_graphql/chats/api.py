@@ -24,6 +24,7 @@ from edom_graphql.chats.models import MAX_REASON_LENGTH as MAX_REMOVAL_REASON
 from edom_graphql.chats.types import (
     CHATS_BY_ID,
     MESSAGES_BY_ID,
+    REPORTED,
     Chat,
     ChatMessage,
     ChatMessageEvent,
@@ -90,6 +91,18 @@ ChatMessageRemoveErrorCode = error_codes(
         "TOO_LONG": f"The reason is longer than {MAX_REMOVAL_REASON} characters.",
     },
 )
+ChatMessageReportErrorCode = error_codes(
+    "ChatMessageReportErrorCode",
+    "Why a message could not be reported.",
+    {
+        **_MESSAGE_NOT_FOUND,
+        "NOT_BUILDING_CHAT": "Only messages of building chats are reported to moderators.",
+        "OWN_MESSAGE": "The viewer wrote it.",
+        "GONE": "The message was deleted or removed.",
+        "BLANK": "The reason is empty.",
+        "TOO_LONG": f"The reason is longer than {MAX_REMOVAL_REASON} characters.",
+    },
+)
 ChatMarkReadErrorCode = error_codes(
     "ChatMarkReadErrorCode",
     "Why the read position could not be moved.",
@@ -129,6 +142,11 @@ class ChatMessageRemoveError(UserError):
     code: ChatMessageRemoveErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
 
 
+@strawberry.type(description="A reason `chatMessageReport` refused.")
+class ChatMessageReportError(UserError):
+    code: ChatMessageReportErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
 @strawberry.type(description="A reason `chatMarkRead` refused.")
 class ChatMarkReadError(UserError):
     code: ChatMarkReadErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
@@ -166,6 +184,14 @@ class ChatMessageRemoveInput:
     message_id: strawberry.ID = strawberry.field(description="The message.")
     reason: str = strawberry.field(
         description=f"Why it is removed (1–{MAX_REMOVAL_REASON} characters)."
+    )
+
+
+@strawberry.input(description="An abusive message of a building chat, for its moderators.")
+class ChatMessageReportInput:
+    message_id: strawberry.ID = strawberry.field(description="The message.")
+    reason: str = strawberry.field(
+        description=f"What is wrong with it (1–{MAX_REMOVAL_REASON} characters)."
     )
 
 
@@ -211,6 +237,17 @@ class ChatMessageDeletePayload:
 class ChatMessageRemovePayload:
     removed: bool = strawberry.field(description="The message is now removed.")
     user_errors: list[ChatMessageRemoveError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.type(description="Result of `chatMessageReport`.")
+class ChatMessageReportPayload:
+    reported: bool = strawberry.field(
+        description="The viewer's report is on record (also when they had reported it before; "
+        "the moderators are told once)."
+    )
+    user_errors: list[ChatMessageReportError] = strawberry.field(
         description="Business errors; empty on success."
     )
 
@@ -442,6 +479,47 @@ class ChatMutations:
         )
 
     @strawberry.mutation(
+        description="Report an abusive message of a building chat the viewer is in: the "
+        "organisation's moderators (CHAT_MODERATE) are notified with an excerpt, may read "
+        "that message by `node` and remove it (`chatMessageRemove`)."
+    )
+    async def chat_message_report(
+        self, info: AppInfo, input: MutationInput[ChatMessageReportInput]
+    ) -> ChatMessageReportPayload:
+        context = info.context
+        reporter_id = context.require_viewer()
+        found = await _message_in_writable_chat(context, input.message_id, write=False)
+        result: bool | ServiceError
+        if isinstance(found, ServiceError):
+            result = found
+        else:
+            chat = await context.loaders.chat.load(found.chat_pk)
+            assert chat is not None
+            if chat.kind is not ChatKind.BUILDING:
+                result = _refusal("NOT_BUILDING_CHAT", "Not a building chat.", "messageId")
+            else:
+                message = found
+
+                async def work(session: AsyncSession, outbox: Outbox) -> bool:
+                    moderators = await service.moderators_of(
+                        session, building_id=chat.ref.building_pk
+                    )
+                    return await service.report_message(
+                        session,
+                        outbox,
+                        message_id=message.pk,
+                        reporter_id=reporter_id,
+                        reason=input.reason,
+                        moderator_ids=moderators,
+                    )
+
+                result = await run_in_transaction(context.db, work)
+        return ChatMessageReportPayload(
+            reported=not isinstance(result, ServiceError),
+            user_errors=errors_of(result, ChatMessageReportError, ChatMessageReportErrorCode),
+        )
+
+    @strawberry.mutation(
         description="Move the viewer's read position in a chat forward (it never moves "
         "back); `unreadCount` counts the messages after it."
     )
@@ -599,14 +677,22 @@ async def fetch_chats(context: Context, pks: Sequence[int]) -> list[Chat | None]
 
 @node_fetcher("ChatMessage")
 async def fetch_messages(context: Context, pks: Sequence[int]) -> list[ChatMessage | None]:
-    """A message is visible to the members of its chat."""
+    """A message is visible to the members of its chat, and a reported one also to the
+    moderators of its building (CHAT_MODERATE)."""
     context.require_viewer()
     rows = await context.db.fetch(MESSAGES_BY_ID, keys=list(pks))
     messages = [ChatMessage.from_row(row) for row in rows]
-    chats = {
-        chat.pk: chat
-        for chat in await fetch_chats(context, list({m.chat_pk for m in messages}))
-        if chat is not None
-    }
+    chat_pks = list({m.chat_pk for m in messages})
+    chats = {chat.pk: chat for chat in await fetch_chats(context, chat_pks) if chat is not None}
     found = {message.pk: message for message in messages if message.chat_pk in chats}
+    unseen = [message for message in messages if message.pk not in found]
+    if unseen:
+        reported = {row[0] for row in await context.db.fetch(REPORTED, keys=[m.pk for m in unseen])}
+        for message in unseen:
+            if message.pk in reported:
+                chat = await context.loaders.chat.load(message.chat_pk)
+                if chat is not None and await context.can(
+                    Capability.CHAT_MODERATE, building_id=chat.ref.building_pk
+                ):
+                    found[message.pk] = message
     return [found.get(pk) for pk in pks]

@@ -178,3 +178,17 @@ class ChatRead(Base):
     )
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
     last_read_message_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChatMessageReport(Base):
+    """A member's complaint about a building-chat message: its moderators (CHAT_MODERATE)
+    are notified and may then read that message, and remove it."""
+
+    __tablename__ = "chat_message_reports"
+    __table_args__ = (UniqueConstraint("message_id", "reporter_id"),)
+
+    id: Mapped[BigId]
+    message_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chat_messages.id"))
+    reporter_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(MAX_REASON_LENGTH))
+    created_at: Mapped[CreatedAt]

@@ -12,6 +12,7 @@ Who may write where is decided by :mod:`edom_graphql.chats.access` before these 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edom_graphql.buildings.models import Building, StaffMembership
 from edom_graphql.chats.models import (
     MAX_CLIENT_KEY_LENGTH,
     MAX_MESSAGE_LENGTH,
@@ -28,12 +30,15 @@ from edom_graphql.chats.models import (
     ChatEventKind,
     ChatKind,
     ChatMessage,
+    ChatMessageReport,
     ChatRead,
 )
+from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.core.streams import serialise_writers
+from edom_graphql.notifications.service import notify
 
 CHAT_LOCK_CLASS = 1_006
 SEND_LIMITS = (Window(limit=30, period=timedelta(minutes=1)), Window(500, timedelta(days=1)))
@@ -269,6 +274,83 @@ async def remove_message(
         kind=ChatEventKind.REMOVED,
         now=now,
     )
+
+
+REPORT_EXCERPT = 200
+"""Characters of a reported message quoted in the moderators' notification."""
+
+
+async def moderators_of(session: AsyncSession, *, building_id: int) -> list[int]:
+    """The staff who hold CHAT_MODERATE in the building."""
+    roles = MATRIX[Capability.CHAT_MODERATE].staff
+    return list(
+        (
+            await session.execute(
+                select(StaffMembership.user_id)
+                .distinct()
+                .join(Building, Building.organisation_id == StaffMembership.organisation_id)
+                .where(
+                    Building.id == building_id,
+                    StaffMembership.role.in_(list(roles)),
+                    StaffMembership.ended_at.is_(None),
+                )
+                .order_by(StaffMembership.user_id)
+            )
+        ).scalars()
+    )
+
+
+async def report_message(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    message_id: int,
+    reporter_id: int,
+    reason: str,
+    moderator_ids: Sequence[int],
+) -> bool:
+    """Record a member's complaint about a building-chat message and notify the
+    moderators, once per reporter and message; whether this report is new."""
+    text = reason_text(reason)
+    row = (
+        await session.execute(
+            select(
+                ChatMessage.author_id,
+                ChatMessage.body,
+                ChatMessage.deleted_at,
+                ChatMessage.removed_at,
+            ).where(ChatMessage.id == message_id)
+        )
+    ).one()
+    author_id, body, deleted_at, removed_at = row
+    if author_id == reporter_id:
+        raise ServiceError("OWN_MESSAGE", "You cannot report your own message.", ["messageId"])
+    if deleted_at is not None or removed_at is not None:
+        raise ServiceError("GONE", "The message was deleted or removed.", ["messageId"])
+    reported = (
+        await session.execute(
+            pg_insert(ChatMessageReport)
+            .values(message_id=message_id, reporter_id=reporter_id, reason=text)
+            .on_conflict_do_nothing(
+                index_elements=[ChatMessageReport.message_id, ChatMessageReport.reporter_id]
+            )
+            .returning(ChatMessageReport.id)
+        )
+    ).scalar_one_or_none()
+    if reported is None:
+        return False
+    excerpt = body if len(body) <= REPORT_EXCERPT else body[: REPORT_EXCERPT - 1] + "…"
+    for moderator_id in moderator_ids:
+        await notify(
+            session,
+            outbox,
+            user_id=moderator_id,
+            kind="CHAT_MESSAGE_REPORTED",
+            message=f"Жалоба на сообщение в чате дома: «{excerpt}». Причина: {text}",
+            subject_type="ChatMessage",
+            subject_id=message_id,
+        )
+    return True
 
 
 async def _advance_read(

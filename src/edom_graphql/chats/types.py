@@ -20,6 +20,7 @@ from edom_graphql.chats.models import Chat as ChatRow
 from edom_graphql.chats.models import ChatEvent as ChatEventRow
 from edom_graphql.chats.models import ChatEventKind, ChatKind
 from edom_graphql.chats.models import ChatMessage as MessageRow
+from edom_graphql.chats.models import ChatMessageReport as ReportRow
 from edom_graphql.chats.models import ChatRead as ReadRow
 from edom_graphql.core.access import AccessProfile
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
@@ -285,6 +286,10 @@ CHAT_BY_ID = KeyedQuery(CHAT_COLUMNS, ChatRow.id, Chat.from_row)
 MESSAGE_BY_ID = KeyedQuery(MESSAGE_COLUMNS, MessageRow.id, ChatMessage.from_row)
 CHATS_BY_ID = Prepared(CHAT_COLUMNS.where(ChatRow.id == keys_param()))
 MESSAGES_BY_ID = Prepared(MESSAGE_COLUMNS.where(MessageRow.id == keys_param()))
+REPORTED = Prepared(
+    select(ReportRow.message_id).distinct().where(ReportRow.message_id == keys_param())
+)
+"""Which of the messages have been reported to moderators."""
 
 
 def _messages_page(chat_id: ColumnElement[int], has_after: bool, _: tuple[bool, ...]) -> AnySelect:

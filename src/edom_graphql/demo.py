@@ -18,6 +18,8 @@ from edom_graphql.buildings.models import (
     StaffMembership,
 )
 from edom_graphql.buildings.service import premise_sort_key
+from edom_graphql.chats import service as chats
+from edom_graphql.chats.models import Chat, ChatKind
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database, Outbox
 from edom_graphql.events.models import Event
@@ -283,7 +285,72 @@ async def load_demo(db: Database, *, now: datetime) -> bool:
             staff={tverskoy: ("dispatcher", "engineer", "manager")},
             now=now,
         )
+        await _chats(
+            session,
+            outbox,
+            users=users,
+            building_id=tverskaya,
+            apartment_1=t["APARTMENT:1"],
+            now=now,
+        )
     return True
+
+
+# chat, author, minutes ago, text
+DEMO_CHAT_MESSAGES = (
+    ("building", "owner", 300, "Соседи, добрый вечер! Кто-нибудь знает, когда дадут горячую воду?"),
+    ("building", "resident", 290, "Обещали к пятнице, объявление висит у лифта."),
+    ("building", "registered", 240, "Завтра в 10 субботник во дворе, присоединяйтесь 🙂"),
+    ("building", "guest-basic", 200, "Я временно в кв. 1, если что — стучите."),
+    ("building", "co-owner", 30, "Чья синяя «Нива» перекрыла выезд? Уже отправил уведомление."),
+    ("management", "owner", 180, "Добрый день! В кв. 1 с утра нет света в ванной."),
+    ("management", "dispatcher", 170, "Здравствуйте! Электрик придёт сегодня до 18:00."),
+    ("management", "owner", 160, "Спасибо, буду дома."),
+    ("direct", "co-owner", 120, "Анна, занесу квитанции за кв. 2 вечером?"),
+    ("direct", "owner", 110, "Да, после семи я дома."),
+)
+
+
+async def _chats(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    users: dict[str, int],
+    building_id: int,
+    apartment_1: int,
+    now: datetime,
+) -> None:
+    """A lively building chat, a management chat of apartment 1 answered by the
+    dispatcher, and a direct chat of the two owners of apartment 2 (the service's verbs)."""
+    chat_ids = {
+        "building": (
+            await session.execute(
+                select(Chat.id).where(
+                    Chat.kind == ChatKind.BUILDING, Chat.building_id == building_id
+                )
+            )
+        ).scalar_one(),
+        "management": (
+            await session.execute(
+                select(Chat.id).where(
+                    Chat.kind == ChatKind.MANAGEMENT, Chat.premise_id == apartment_1
+                )
+            )
+        ).scalar_one(),
+        "direct": await chats.open_direct_chat(
+            session, user_id=users["owner"], other_id=users["co-owner"], building_id=building_id
+        ),
+    }
+    for chat, author, minutes, text in DEMO_CHAT_MESSAGES:
+        await chats.send_message(
+            session,
+            outbox,
+            chat_id=chat_ids[chat],
+            author_id=users[author],
+            body=text,
+            client_key=None,
+            now=now - timedelta(minutes=minutes),
+        )
 
 
 # building, author, scope, category, premise, description, hours ago, steps, followers

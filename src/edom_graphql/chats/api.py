@@ -655,11 +655,10 @@ async def _still_member(context: Context, chat: ChatRef, viewer_id: int) -> bool
     other subscribers woken by the same event)."""
     if chat.kind is ChatKind.DIRECT:
         return chat.participant(viewer_id)
-    live = context.services.live
-    organisation_id = await live.organisation_of(chat.building_pk)
+    profile, organisation_id = await context.services.live.standing(viewer_id, chat.building_pk)
     if organisation_id is None:
         return False
-    return may_read(await live.profile(viewer_id), chat, organisation_id=organisation_id)
+    return may_read(profile, chat, organisation_id=organisation_id)
 
 
 # -- node fetchers: load by pk and keep only what the viewer may see -----------------

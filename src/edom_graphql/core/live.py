@@ -7,9 +7,8 @@ share their reads:
 
 - :meth:`LiveReads.once` runs identical reads asked for before the first of them has
   started only once (the rows after the same cursor of the same stream);
-- :meth:`LiveReads.profile` and :meth:`LiveReads.organisation_of` batch the access
-  profiles and buildings asked for in the same turn of the event loop into one
-  statement each.
+- :meth:`LiveReads.standing` batches the access profiles and buildings' organisations
+  asked for in the same turn of the event loop into one statement each.
 
 Nothing is cached: every call reads the database as it is now, so a grant revoked a
 moment ago is seen by the next event. Batching by user id cannot mix users up: each key
@@ -38,34 +37,52 @@ _ORGANISATIONS = Prepared(
 )
 
 
-class _Profiles(DataLoader[int, AccessProfile]):
+Standing = tuple[AccessProfile, int | None]
+"""A user's access profile and the organisation managing a building, read just now."""
+
+
+class _Standings(DataLoader[tuple[int, int], Standing]):
+    """Keys ``(user_id, building_id)``; one statement for the users' profiles and one for
+    the buildings' organisations, run side by side."""
+
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         super().__init__(cache=False, max_batch_size=5000)
         self._db = db
         self._clock = clock
 
-    async def batch_load_fn(self, keys: Sequence[int]) -> list[AccessProfile]:
-        profiles = await load_profiles(self._db, user_ids=keys, now=self._clock())
-        return [profiles[key] for key in keys]
-
-
-class _Organisations(DataLoader[int, int | None]):
-    def __init__(self, db: Database) -> None:
-        super().__init__(cache=False, max_batch_size=1000)
-        self._db = db
-
-    async def batch_load_fn(self, keys: Sequence[int]) -> list[int | None]:
-        found = {row[0]: row[1] for row in await self._db.fetch(_ORGANISATIONS, keys=list(keys))}
-        return [found.get(key) for key in keys]
+    async def batch_load_fn(self, keys: Sequence[tuple[int, int]]) -> list[Standing]:
+        users = list({user for user, _ in keys})
+        buildings = list({building for _, building in keys})
+        profiles, rows = await asyncio.gather(
+            load_profiles(self._db, user_ids=users, now=self._clock()),
+            self._db.fetch(_ORGANISATIONS, keys=buildings),
+        )
+        organisations = {row[0]: row[1] for row in rows}
+        return [(profiles[user], organisations.get(building)) for user, building in keys]
 
 
 class _SharedRead:
-    __slots__ = ("future", "started")
+    __slots__ = ("started", "waiters")
 
     def __init__(self) -> None:
-        self.future: asyncio.Future[Any]
         self.started: int | None = None
         """When the read began (a tick of :class:`LiveReads`); None until then."""
+        self.waiters: list[asyncio.Future[Any]] = []
+        """One future per caller: a caller that is cancelled cancels only its own."""
+
+    def settle(self, task: asyncio.Task[Any]) -> None:
+        """Hand the read's outcome to every caller still waiting."""
+        cancelled = task.cancelled()
+        error = None if cancelled else task.exception()  # retrieved even if nobody waits
+        for waiter in self.waiters:
+            if waiter.done():  # that caller was cancelled
+                continue
+            if cancelled:
+                waiter.cancel()
+            elif error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(task.result())
 
 
 class LiveReads:
@@ -76,8 +93,7 @@ class LiveReads:
         self._clock = clock
         self._in_flight: dict[Hashable, _SharedRead] = {}
         self._ticks = 0
-        self._profiles: _Profiles | None = None
-        self._organisations: _Organisations | None = None
+        self._standings: _Standings | None = None
 
     async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         """The result of ``read()``, shared with the callers asking for ``key`` before it
@@ -92,28 +108,26 @@ class LiveReads:
         asked = self._ticks
         shared = self._in_flight.get(key)
         if shared is None or (shared.started is not None and shared.started < asked):
-            shared = _SharedRead()
-            shared.future = asyncio.ensure_future(self._run(shared, read))
-            self._in_flight[key] = shared
-            shared.future.add_done_callback(lambda _: self._forget(key, shared))
-        result: T = await asyncio.shield(shared.future)
-        return result
+            shared = self._in_flight[key] = _SharedRead()
+            task = asyncio.ensure_future(self._run(shared, read))
+            task.add_done_callback(lambda done: self._finish(key, shared, done))
+        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        shared.waiters.append(waiter)
+        return await waiter
 
     async def _run(self, shared: _SharedRead, read: Callable[[], Awaitable[T]]) -> T:
         self._ticks += 1
         shared.started = self._ticks
         return await read()
 
-    def _forget(self, key: Hashable, shared: _SharedRead) -> None:
+    def _finish(self, key: Hashable, shared: _SharedRead, task: asyncio.Task[Any]) -> None:
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]
+        shared.settle(task)
 
-    async def profile(self, user_id: int) -> AccessProfile:
-        if self._profiles is None:
-            self._profiles = _Profiles(self._db, self._clock)
-        return await self._profiles.load(user_id)
-
-    async def organisation_of(self, building_id: int) -> int | None:
-        if self._organisations is None:
-            self._organisations = _Organisations(self._db)
-        return await self._organisations.load(building_id)
+    async def standing(self, user_id: int, building_id: int) -> Standing:
+        """The user's access profile and the building's organisation, as they are now;
+        the callers of one turn of the event loop share two statements."""
+        if self._standings is None:
+            self._standings = _Standings(self._db, self._clock)
+        return await self._standings.load((user_id, building_id))

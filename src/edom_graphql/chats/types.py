@@ -102,9 +102,12 @@ graphql_enum(
 class ChatMessage(Node):
     pk: strawberry.Private[int]
     chat_pk: strawberry.Private[int]
-    body_value: strawberry.Private[str]
     author: User = strawberry.field(
         description="Who wrote it (only the display name is visible to neighbours)."
+    )
+    body: str | None = strawberry.field(description="The text; null once deleted or removed.")
+    status: ChatMessageStatus = strawberry.field(
+        description="Shown, deleted by its author, or removed by staff."
     )
     created_at: datetime = strawberry.field(description="When it was sent.")
     edited_at: datetime | None = strawberry.field(
@@ -119,35 +122,31 @@ class ChatMessage(Node):
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ChatMessage:
+        # Plain values only (no resolvers): a message is built once per subscriber and
+        # event, and plain fields are completed without calling into Strawberry.
+        deleted_at, removed_at = row[5], row[6]
+        if removed_at is not None:
+            status, body = ChatMessageStatus.REMOVED, None
+        elif deleted_at is not None:
+            status, body = ChatMessageStatus.DELETED, None
+        else:
+            status, body = ChatMessageStatus.ACTIVE, row[2]
         return cls(
             id=strawberry.ID(encode_id("ChatMessage", row[0])),
             pk=row[0],
             chat_pk=row[1],
-            body_value=row[2],
+            body=body,
+            status=status,
             created_at=row[3],
             edited_at=row[4],
-            deleted_at=row[5],
-            removed_at=row[6],
+            deleted_at=deleted_at,
+            removed_at=removed_at,
             author=User.from_row(row[_MESSAGE_WIDTH:]),
         )
 
     @staticmethod
     def sort_key(message: ChatMessage) -> tuple[int]:
         return (message.pk,)
-
-    @strawberry.field(description="Shown, deleted by its author, or removed by staff.")
-    def status(self) -> ChatMessageStatus:
-        if self.removed_at is not None:
-            return ChatMessageStatus.REMOVED
-        if self.deleted_at is not None:
-            return ChatMessageStatus.DELETED
-        return ChatMessageStatus.ACTIVE
-
-    @strawberry.field(description="The text; null once deleted or removed.")
-    def body(self) -> str | None:
-        if self.removed_at is not None or self.deleted_at is not None:
-            return None
-        return self.body_value
 
     @strawberry.field(description="The viewer wrote this message.")
     def viewer_is_author(self, info: AppInfo) -> bool:
@@ -169,23 +168,19 @@ class ChatMessageConnection(Connection[ChatMessage]):
     description="A message sent, edited, deleted or removed: one entry of a chat's log."
 )
 class ChatMessageEvent:
-    pk: strawberry.Private[int]
+    cursor: str = strawberry.field(
+        description="Position in the chat's log: pass it as `after` to resume from here."
+    )
     kind: ChatEventKind = strawberry.field(description="What happened.")
     at: datetime = strawberry.field(description="When.")
     message: ChatMessage = strawberry.field(
         description="The message as it is now (a replayed EDITED event shows the latest text)."
     )
 
-    @strawberry.field(
-        description="Position in the chat's log: pass it as `after` to resume from here."
-    )
-    def cursor(self) -> str:
-        return encode_cursor((self.pk,))
-
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ChatMessageEvent:
         return cls(
-            pk=row[0],
+            cursor=encode_cursor((row[0],)),
             kind=ChatEventKind(row[1]),
             at=row[2],
             message=ChatMessage.from_row(row[3:]),

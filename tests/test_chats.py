@@ -668,6 +668,7 @@ async def test_viewer_chats_statements_do_not_grow_with_chats(api: Api) -> None:
     { viewer { chats(first: 50) { nodes {
         id kind unreadCount viewerCanWrite lastMessage { body author { displayName } }
         building { address } premise { number } otherParticipant { displayName }
+        eventsCursor messages(first: 2) { nodes { body } }
     } } } }
     """
 

@@ -90,6 +90,10 @@ class Loaders:
         return chats.chat_messages_page_loader(self._db)
 
     @cached_property
+    def chat_latest_event(self) -> chats.LatestEventLoader:
+        return chats.LatestEventLoader(self._db)
+
+    @cached_property
     def chat_unread(self) -> chats.UnreadCountLoader:
         return chats.UnreadCountLoader(self._db)
 

@@ -258,7 +258,7 @@ class Chat(Node):
         "from what you just read without a gap."
     )
     async def events_cursor(self, info: AppInfo) -> str:
-        return encode_cursor((await latest_event_id(info.context.db, self.pk),))
+        return encode_cursor((await info.context.loaders.chat_latest_event.load(self.pk),))
 
     @strawberry.field(description="Messages, newest first.")
     async def messages(
@@ -309,6 +309,11 @@ _LATEST_EVENT = Prepared(
         ChatEventRow.chat_id == bindparam("chat_id")
     )
 )
+_LATEST_EVENTS = Prepared(
+    select(ChatEventRow.chat_id, func.max(ChatEventRow.id))
+    .where(ChatEventRow.chat_id == keys_param())
+    .group_by(ChatEventRow.chat_id)
+)
 _UNREAD = Prepared(
     select(
         ChatRow.id,
@@ -348,6 +353,18 @@ def chat_message_loader(db: Database) -> RowByKeyLoader[ChatMessage]:
 
 def chat_messages_page_loader(db: Database) -> PageByParentLoader[ChatMessage]:
     return PageByParentLoader(db, MESSAGES_OF_CHAT)
+
+
+class LatestEventLoader(DataLoader[int, int]):
+    """The id of each chat's latest log entry (0 for a chat without one)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(max_batch_size=1000)
+        self._db = db
+
+    async def batch_load_fn(self, keys: list[int]) -> list[int]:
+        latest = dict(await self._db.fetch(_LATEST_EVENTS, keys=keys))
+        return [int(latest.get(key, 0)) for key in keys]
 
 
 class UnreadCountLoader(DataLoader[tuple[int, int], int]):
@@ -471,6 +488,7 @@ __all__ = [
     "ChatConnection",
     "ChatMessage",
     "ChatMessageEvent",
+    "LatestEventLoader",
     "PageByParentLoader",
     "RowByKeyLoader",
     "UnreadCountLoader",

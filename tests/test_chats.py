@@ -806,3 +806,73 @@ async def test_only_building_chat_messages_are_reported(api: Api) -> None:
     assert result["chatMessageReport"]["userErrors"] == [
         {"code": "NOT_BUILDING_CHAT", "field": ["messageId"]}
     ]
+
+
+async def chat_notices(api: Api, person: Person) -> list[dict[str, Any]]:
+    data = await api.gql(STAFF_NOTIFICATIONS, as_=person)
+    return [n for n in data["viewer"]["notifications"]["nodes"] if n["kind"] == "CHAT_MESSAGE"]
+
+
+async def test_direct_messages_notify_the_other_member_once(api: Api) -> None:
+    world = await make_world(api)
+    owner, registered = world["owner"], world["registered"]
+    opened = await api.gql(OPEN_DIRECT, {"input": {"userId": registered.id}}, as_=owner)
+    chat_id = opened["chatDirectOpen"]["chat"]["id"]
+    first = await send(api, owner, chat_id, "Зайдёте за ключами?", clientKey="k-1")
+    await send(api, owner, chat_id, "Зайдёте за ключами?", clientKey="k-1")  # a retry
+    assert await chat_notices(api, registered) == [
+        {
+            "kind": "CHAT_MESSAGE",
+            "message": "Личное сообщение: «Зайдёте за ключами?»",
+            "subjectId": first["message"]["id"],
+        }
+    ]
+    assert await chat_notices(api, owner) == []
+    # the subject leads to the message, and from there to the chat
+    data = await api.gql(
+        "query ($id: ID!) { node(id: $id) { ... on ChatMessage { body chat { id } } } }",
+        {"id": first["message"]["id"]},
+        as_=registered,
+    )
+    assert data["node"] == {"body": "Зайдёте за ключами?", "chat": {"id": chat_id}}
+
+
+async def test_the_organisations_answer_notifies_the_premise(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await management_chat_id(api, world, "1")
+    await sent(api, world["owner"], chat_id, "Когда дадут воду?")  # a question: no notices
+    assert await chat_notices(api, world["dispatcher"]) == []
+    assert await chat_notices(api, world["co_owner"]) == []
+    answer = await sent(api, world["dispatcher"], chat_id, "Сегодня к 18:00")
+    told = {"owner", "co_owner", "guest_elevated"}  # the chat's members at the premise
+    for key in (
+        "owner",
+        "co_owner",
+        "guest_elevated",
+        "guest_basic",
+        "guest_initial",
+        "registered",
+        "manager",
+        "stranger",
+    ):
+        notices = await chat_notices(api, world[key])
+        expected = (
+            [
+                {
+                    "kind": "CHAT_MESSAGE",
+                    "message": "Ответ управляющей организации: «Сегодня к 18:00»",
+                    "subjectId": answer["id"],
+                }
+            ]
+            if key in told
+            else []
+        )
+        assert notices == expected, key
+
+
+async def test_building_chat_messages_notify_nobody(api: Api) -> None:
+    world = await make_world(api)
+    chat_id = await building_chat_id(api, world)
+    await sent(api, world["owner"], chat_id, "Всем привет")
+    for key in ("co_owner", "registered", "resident", "guest_basic"):
+        assert await chat_notices(api, world[key]) == []

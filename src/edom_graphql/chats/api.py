@@ -31,7 +31,8 @@ from edom_graphql.chats.types import (
     events_after,
     latest_event_id,
 )
-from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.access import premise_occupants
+from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import Forbidden, ServiceError, Unauthenticated
@@ -353,6 +354,26 @@ async def _change_own_message(
     return message, result if isinstance(result, ServiceError) else None
 
 
+async def _to_notify(context: Context, chat: ChatRef, author_id: int) -> tuple[list[int], str]:
+    """Who is told of a new message by a notification, and how it is introduced: the
+    other member of a direct chat; the occupants of the premise when its management
+    organisation answers. Building chats and occupants' questions to the organisation
+    are followed through `viewer.chats` and unread counts only."""
+    if chat.kind is ChatKind.DIRECT:
+        other = chat.other_participant(author_id)
+        return ([other] if other is not None else []), "Личное сообщение"
+    if chat.kind is ChatKind.MANAGEMENT:
+        assert chat.premise_pk is not None
+        occupants = await premise_occupants(context.db, premise_id=chat.premise_pk, now=context.now)
+        if author_id in occupants:
+            return [], ""
+        members = MATRIX[Capability.MANAGEMENT_CHAT].tiers
+        return sorted(u for u, tier in occupants.items() if tier in members), (
+            "Ответ управляющей организации"
+        )
+    return [], ""
+
+
 async def _message_building(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
     """The building of the message's chat (for CHAT_MODERATE)."""
     pk = expect_id(kwargs["input"].message_id, "ChatMessage", field="messageId")
@@ -383,6 +404,7 @@ class ChatMutations:
             result = _refusal("NOT_ALLOWED", "You may not write in this chat now.", "chatId")
         else:
             chat_id = chat.pk
+            recipients, notice = await _to_notify(context, chat.ref, author_id)
 
             async def work(session: AsyncSession, outbox: Outbox) -> service.Sent:
                 return await service.send_message(
@@ -393,6 +415,8 @@ class ChatMutations:
                     body=input.body,
                     client_key=input.client_key,
                     now=context.now,
+                    notify_user_ids=recipients,
+                    notice=notice,
                 )
 
             result = await run_in_transaction(context.db, work)

@@ -122,8 +122,14 @@ async def send_message(
     body: str,
     client_key: str | None,
     now: datetime,
+    notify_user_ids: Sequence[int] = (),
+    notice: str = "Новое сообщение",
 ) -> Sent:
-    """Store a message; a retry with the same ``client_key`` returns the first one."""
+    """Store a message; a retry with the same ``client_key`` returns the first one.
+
+    ``notify_user_ids`` get a CHAT_MESSAGE notification (``notice``, then an excerpt),
+    in this transaction, once.
+    """
     text = message_text(body)
     key = client_key_text(client_key)
     await serialise_writers(session, CHAT_LOCK_CLASS, chat_id)
@@ -164,6 +170,17 @@ async def send_message(
     )
     # The author has read everything up to their own message.
     await _advance_read(session, chat_id=chat_id, user_id=author_id, message_id=message_id)
+    for user_id in notify_user_ids:
+        if user_id != author_id:
+            await notify(
+                session,
+                outbox,
+                user_id=user_id,
+                kind="CHAT_MESSAGE",
+                message=f"{notice}: «{excerpt(text)}»",
+                subject_type="ChatMessage",
+                subject_id=message_id,
+            )
     return Sent(message_id, repeated=False)
 
 
@@ -276,8 +293,12 @@ async def remove_message(
     )
 
 
-REPORT_EXCERPT = 200
-"""Characters of a reported message quoted in the moderators' notification."""
+EXCERPT = 200
+"""Characters of a message quoted in a notification."""
+
+
+def excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
 async def moderators_of(session: AsyncSession, *, building_id: int) -> list[int]:
@@ -339,14 +360,13 @@ async def report_message(
     ).scalar_one_or_none()
     if reported is None:
         return False
-    excerpt = body if len(body) <= REPORT_EXCERPT else body[: REPORT_EXCERPT - 1] + "…"
     for moderator_id in moderator_ids:
         await notify(
             session,
             outbox,
             user_id=moderator_id,
             kind="CHAT_MESSAGE_REPORTED",
-            message=f"Жалоба на сообщение в чате дома: «{excerpt}». Причина: {text}",
+            message=f"Жалоба на сообщение в чате дома: «{excerpt(body)}». Причина: {text}",
             subject_type="ChatMessage",
             subject_id=message_id,
         )

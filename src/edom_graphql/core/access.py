@@ -3,7 +3,7 @@ that applies the capability matrix to them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -120,6 +120,39 @@ def allows_in_organisation(
     )
 
 
+def _tier_relations(where: Callable[[Any, Any], Any]) -> list[Any]:
+    """Current ownerships, registrations, confirmed residencies and guest grants as rows
+    (user, kind, building, premise, no organisation); ``where(table, user_column)``
+    picks the rows."""
+
+    def relations(table: Any, kind: str) -> Any:
+        return select(
+            table.user_id,
+            literal(kind, String).label("kind"),
+            table.building_id,
+            table.premise_id,
+            cast(null(), BigInteger).label("organisation_id"),
+        ).where(where(table, table.user_id), table.ended_at.is_(None))
+
+    return [
+        relations(Ownership, "OWNER"),
+        relations(Registration, "REGISTERED"),
+        relations(ResidencyConfirmation, "RESIDENT"),
+        select(
+            GuestGrant.grantee_id,
+            cast(GuestGrant.level, String).label("kind"),
+            GuestGrant.building_id,
+            GuestGrant.premise_id,
+            cast(null(), BigInteger),
+        ).where(
+            where(GuestGrant, GuestGrant.grantee_id),
+            GuestGrant.revoked_at.is_(None),
+            GuestGrant.starts_at <= bindparam("now"),
+            GuestGrant.expires_at > bindparam("now"),
+        ),
+    ]
+
+
 def _profile_statement(many: bool) -> Prepared:
     """The relations of one user (``user_id``) or of several (``user_ids``), each row
     naming its user."""
@@ -129,32 +162,9 @@ def _profile_statement(many: bool) -> Prepared:
             return column == any_(bindparam("user_ids", type_=ARRAY(BigInteger)))
         return column == bindparam("user_id")
 
-    def relations(table: Any, kind: str) -> Any:
-        return select(
-            table.user_id,
-            literal(kind, String).label("kind"),
-            table.building_id,
-            table.premise_id,
-            cast(null(), BigInteger).label("organisation_id"),
-        ).where(of_user(table.user_id), table.ended_at.is_(None))
-
     return Prepared(
         union_all(
-            relations(Ownership, "OWNER"),
-            relations(Registration, "REGISTERED"),
-            relations(ResidencyConfirmation, "RESIDENT"),
-            select(
-                GuestGrant.grantee_id,
-                cast(GuestGrant.level, String).label("kind"),
-                GuestGrant.building_id,
-                GuestGrant.premise_id,
-                cast(null(), BigInteger),
-            ).where(
-                of_user(GuestGrant.grantee_id),
-                GuestGrant.revoked_at.is_(None),
-                GuestGrant.starts_at <= bindparam("now"),
-                GuestGrant.expires_at > bindparam("now"),
-            ),
+            *_tier_relations(lambda table, user: of_user(user)),
             select(
                 StaffMembership.user_id,
                 literal("STAFF:", String) + cast(StaffMembership.role, String),
@@ -172,6 +182,11 @@ def _profile_statement(many: bool) -> Prepared:
         )
     )
 
+
+_OCCUPANTS_STATEMENT = Prepared(
+    union_all(*_tier_relations(lambda table, user: table.premise_id == bindparam("premise_id")))
+)
+"""Everyone with a tier at one premise (``premise_id``)."""
 
 _PROFILE_STATEMENT = _profile_statement(many=False)
 _PROFILES_STATEMENT = _profile_statement(many=True)
@@ -201,6 +216,18 @@ def _profiles(user_ids: Sequence[int], rows: Sequence[Any]) -> dict[int, AccessP
             organisation: frozenset(roles) for organisation, roles in by_organisation.items()
         }
     return profiles
+
+
+async def premise_occupants(db: Database, *, premise_id: int, now: datetime) -> dict[int, Tier]:
+    """Who holds a tier at the premise now, with their (highest) tier there."""
+    tiers: dict[int, Tier] = {}
+    for user_id, kind, _, _, _ in await db.fetch(
+        _OCCUPANTS_STATEMENT, premise_id=premise_id, now=now
+    ):
+        tier = _TIER_BY_KIND[kind]
+        if tier > tiers.get(user_id, 0):
+            tiers[user_id] = tier
+    return tiers
 
 
 async def load_profile(db: Database, *, user_id: int, now: datetime) -> AccessProfile:
@@ -237,5 +264,6 @@ __all__ = [
     "allows_in_organisation",
     "load_profile",
     "load_profiles",
+    "premise_occupants",
     "rule_allows",
 ]

@@ -19,7 +19,7 @@ from edom_graphql.buildings.types import (
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
-from edom_graphql.core.ids import decode_id
+from edom_graphql.core.ids import pk_of
 from edom_graphql.core.loaders import keys_param
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.pagination import build_connection, keyset, page_params, page_request
@@ -116,8 +116,8 @@ class BuildingQueries:
         id: Annotated[strawberry.ID, strawberry.argument(description="The building's id.")],
     ) -> Building | None:
         info.context.require_viewer()
-        decoded = decode_id(id)
-        if decoded is None or decoded[0] != "Building":
+        pk = pk_of(id, "Building")
+        if pk is None:
             return None
-        (building,) = await visible_buildings(info.context, [decoded[1]])
+        (building,) = await visible_buildings(info.context, [pk])
         return building

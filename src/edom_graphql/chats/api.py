@@ -36,7 +36,7 @@ from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import Forbidden, ServiceError, Unauthenticated
-from edom_graphql.core.ids import decode_id, expect_id
+from edom_graphql.core.ids import expect_id, pk_of
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.pagination import decode_cursor
 from edom_graphql.core.permissions import Target, requires
@@ -282,16 +282,6 @@ async def _readable_message(context: Context, message_id: int) -> ChatMessage | 
     return message
 
 
-def _chat_pk(global_id: str) -> int | None:
-    decoded = decode_id(global_id)
-    return decoded[1] if decoded is not None and decoded[0] == "Chat" else None
-
-
-def _message_pk(global_id: str) -> int | None:
-    decoded = decode_id(global_id)
-    return decoded[1] if decoded is not None and decoded[0] == "ChatMessage" else None
-
-
 def _refusal(code: str, message: str, field: str) -> ServiceError:
     return ServiceError(code, message, [field])
 
@@ -300,7 +290,7 @@ async def _message_in_writable_chat(
     context: Context, message_global_id: str, *, write: bool
 ) -> ChatMessage | ServiceError:
     """The viewer's view of a message they may act on, or why not."""
-    pk = _message_pk(message_global_id)
+    pk = pk_of(message_global_id, "ChatMessage")
     message = await _readable_message(context, pk) if pk is not None else None
     if message is None:
         return _refusal("MESSAGE_NOT_FOUND", "No such message.", "messageId")
@@ -395,7 +385,7 @@ class ChatMutations:
     ) -> ChatMessageSendPayload:
         context = info.context
         author_id = context.require_viewer()
-        pk = _chat_pk(input.chat_id)
+        pk = pk_of(input.chat_id, "Chat")
         chat = await _readable_chat(context, pk) if pk is not None else None
         result: service.Sent | ServiceError
         if chat is None:
@@ -552,7 +542,7 @@ class ChatMutations:
     ) -> ChatMarkReadPayload:
         context = info.context
         user_id = context.require_viewer()
-        pk = _chat_pk(input.chat_id)
+        pk = pk_of(input.chat_id, "Chat")
         chat = await _readable_chat(context, pk) if pk is not None else None
         result: ServiceError | None
         if chat is None:
@@ -561,7 +551,7 @@ class ChatMutations:
             chat_id = chat.pk
             up_to: int | None = None
             if input.message_id is not None:
-                up_to = _message_pk(input.message_id)
+                up_to = pk_of(input.message_id, "ChatMessage")
                 if up_to is None:
                     up_to = 0  # no message has id 0: NOT_FOUND below
 
@@ -585,8 +575,7 @@ class ChatMutations:
     ) -> ChatDirectOpenPayload:
         context = info.context
         user_id = context.require_viewer()
-        decoded = decode_id(input.user_id)
-        other_id = decoded[1] if decoded is not None and decoded[0] == "User" else None
+        other_id = pk_of(input.user_id, "User")
         result: int | ServiceError
         if other_id == user_id:
             result = _refusal("SELF", "That is you.", "userId")
@@ -639,7 +628,7 @@ class ChatSubscriptions:
         context = info.context
         viewer_id = context.require_viewer()
         services = context.services
-        pk = _chat_pk(chat_id)
+        pk = pk_of(chat_id, "Chat")
         chat = await _readable_chat(context.for_operation(), pk) if pk is not None else None
         if chat is None:
             raise Forbidden("You are not a member of this chat.")

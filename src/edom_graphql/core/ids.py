@@ -30,6 +30,12 @@ def decode_id(global_id: str) -> tuple[str, int] | None:
     return type_name, int(pk_text)
 
 
+def pk_of(global_id: str, type_name: str) -> int | None:
+    """The pk of a global id naming ``type_name``; ``None`` for anything else."""
+    decoded = decode_id(global_id)
+    return decoded[1] if decoded is not None and decoded[0] == type_name else None
+
+
 def expect_id(global_id: str, type_name: str, *, field: str) -> int:
     """The pk of a global id that must name ``type_name``; BAD_USER_INPUT otherwise."""
     decoded = decode_id(global_id)

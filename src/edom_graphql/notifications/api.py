@@ -11,7 +11,7 @@ import strawberry
 from edom_graphql.core.context import AppInfo
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import ServiceError, Unauthenticated
-from edom_graphql.core.ids import decode_id
+from edom_graphql.core.ids import pk_of
 from edom_graphql.core.pagination import decode_cursor
 from edom_graphql.core.streams import follow
 from edom_graphql.core.user_errors import MutationInput, UserError, user_errors
@@ -70,10 +70,10 @@ def _ids(input: NotificationMarkReadInput) -> list[int] | None:
         raise ServiceError("TOO_MANY_IDS", f"At most {MAX_MARK_READ} ids at once.", ["ids"])
     pks = []
     for index, global_id in enumerate(input.ids):
-        decoded = decode_id(global_id)
-        if decoded is None or decoded[0] != "Notification":
+        pk = pk_of(global_id, "Notification")
+        if pk is None:
             raise ServiceError("INVALID_ID", "Not a notification id.", ["ids", str(index)])
-        pks.append(decoded[1])
+        pks.append(pk)
     return pks
 
 

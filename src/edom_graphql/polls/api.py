@@ -15,7 +15,7 @@ from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import Forbidden, ServiceError, Unauthenticated
-from edom_graphql.core.ids import decode_id, expect_id
+from edom_graphql.core.ids import expect_id, pk_of
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
@@ -130,11 +130,6 @@ async def _input_poll_building(source: Any, info: AppInfo, kwargs: dict[str, Any
     return Target(building_id=building_id) if building_id is not None else None
 
 
-def _option_pk(global_id: str) -> int | None:
-    decoded = decode_id(global_id)
-    return decoded[1] if decoded is not None and decoded[0] == "PollOption" else None
-
-
 async def _one_poll(context: Context, poll_id: int) -> Poll | None:
     (poll,) = await fetch_polls(context, [poll_id])
     return poll
@@ -191,7 +186,7 @@ class PollMutations:
         context = info.context
         user_id = context.require_viewer()
         poll_id = expect_id(input.poll_id, "Poll", field="pollId")
-        option_ids = [_option_pk(global_id) for global_id in input.option_ids]
+        option_ids = [pk_of(global_id, "PollOption") for global_id in input.option_ids]
 
         async def work(session: AsyncSession, outbox: Outbox) -> None:
             await service.vote(

@@ -14,7 +14,7 @@ from edom_graphql.core.capabilities import Capability, Tier
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.core.ids import decode_id, expect_id
+from edom_graphql.core.ids import expect_id, pk_of
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.ratelimit import Window, check_and_count
@@ -235,8 +235,8 @@ class ResidentMutations:
         context = info.context
         grantor_id = context.require_viewer()
         premise_id = expect_id(input.premise_id, "Premise", field="premiseId")
-        decoded = decode_id(input.grantee_id)
-        if decoded is None or decoded[0] != "User":
+        grantee_id = pk_of(input.grantee_id, "User")
+        if grantee_id is None:
             error = ServiceError("GRANTEE_NOT_FOUND", "No such user.", ["granteeId"])
             return GuestAccessGrantPayload(
                 grant=None,
@@ -249,7 +249,7 @@ class ResidentMutations:
                 outbox,
                 grantor_id=grantor_id,
                 premise_id=premise_id,
-                grantee_id=decoded[1],
+                grantee_id=grantee_id,
                 level=input.level,
                 starts_at=input.starts_at,
                 expires_at=input.expires_at,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import RateLimited, ServiceError
-from edom_graphql.core.ids import decode_id
+from edom_graphql.core.ids import pk_of
 from edom_graphql.core.nodes import node_fetcher
 from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
@@ -154,13 +154,12 @@ class VehicleMutations:
     ) -> VehicleRemovePayload:
         context = info.context
         user_id = context.require_viewer()
-        decoded = decode_id(input.vehicle_id)
-        if decoded is None or decoded[0] != "Vehicle":
+        vehicle_id = pk_of(input.vehicle_id, "Vehicle")
+        if vehicle_id is None:
             result: ServiceError | None = ServiceError(
                 "NOT_FOUND", "You have no such vehicle.", ["vehicleId"]
             )
         else:
-            vehicle_id = decoded[1]
 
             async def work(session: AsyncSession, outbox: Outbox) -> None:
                 await service.remove_vehicle(session, user_id=user_id, vehicle_id=vehicle_id)

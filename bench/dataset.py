@@ -10,6 +10,7 @@ that already holds data.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import sys
 import time
@@ -20,6 +21,7 @@ import asyncpg
 
 from edom_graphql.buildings.models import PremiseKind
 from edom_graphql.buildings.service import premise_sort_key
+from edom_graphql.residents.service import CODE_ALPHABET, invitation_code_hash
 
 ORGANISATIONS = 10
 STAFF_ROLES = ("DISPATCHER", "ENGINEER", "MANAGER")
@@ -140,8 +142,11 @@ class Dataset:
     dispatchers: dict[int, Person]
     """The DISPATCHER of each organisation, by organisation pk."""
     grantors: list[Grantor]
-    grantees: list[int]
-    count_pass_grantees: list[int]
+    grantees: list[Person]
+    count_pass_grantees: list[Person]
+    invitation_codes: dict[int, str] = field(default_factory=dict)
+    """The code of an open invitation for each grantee (by user pk), at the premise of
+    grantor ``index % len(grantors)``."""
     counts: dict[str, int] = field(default_factory=dict)
     repair_request_ids: tuple[int, int] = (0, 0)
     """The smallest and largest id of the data set's repair requests."""
@@ -603,17 +608,22 @@ async def _load(
         SELECT $1 + g, 'bench|' || $2 || '|grantee|' || g, {_name_exprs("g")["display_name"]},
                NULL, NULL, NULL
         FROM generate_series(1, $3::int) AS g
-        RETURNING id
+        RETURNING id, subject, display_name
         """,
         next_user,
         tag,
         grantees + COUNT_PASS_GRANTEES,
     )
     _progress(f"  {'users (fresh grantees)':<40} {len(grantee_rows):>9,} rows")
-    grantee_pks = sorted(row["id"] for row in grantee_rows)
+    guests = sorted(
+        (Person(row["subject"], row["display_name"], row["id"]) for row in grantee_rows),
+        key=lambda person: person.pk,
+    )
+    grantee_pks = [person.pk for person in guests]
     await conn.execute(
         "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
     )
+    codes = await _invitations(conn, tag=tag, grantors=grantors, grantee_pks=grantee_pks)
     return Dataset(
         tag=tag,
         building_pks=building_pks,
@@ -621,9 +631,50 @@ async def _load(
         managers=managers,
         dispatchers=dispatchers,
         grantors=grantors,
-        grantees=grantee_pks[:grantees],
-        count_pass_grantees=grantee_pks[grantees:],
+        grantees=guests[:grantees],
+        count_pass_grantees=guests[grantees:],
+        invitation_codes=codes,
     )
+
+
+def invitation_code(tag: str, n: int) -> str:
+    """A valid invitation code, the same for the same data set and number."""
+    digest = hashlib.sha256(f"{tag}:{n}".encode()).digest()
+    letters = "".join(CODE_ALPHABET[byte % len(CODE_ALPHABET)] for byte in digest[:24])
+    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
+
+
+async def _invitations(
+    conn: asyncpg.Connection, *, tag: str, grantors: list[Grantor], grantee_pks: list[int]
+) -> dict[int, str]:
+    """One open invitation per grantee (the guestInvitationAccept operation's)."""
+    codes = {pk: invitation_code(tag, n) for n, pk in enumerate(grantee_pks)}
+    premises = [grantors[n % len(grantors)].premise_pk for n in range(len(grantee_pks))]
+    owners = [grantors[n % len(grantors)].person.pk for n in range(len(grantee_pks))]
+    hashes = []
+    for pk in grantee_pks:
+        code_hash = invitation_code_hash(codes[pk])
+        assert code_hash is not None
+        hashes.append(code_hash)
+    await _step(
+        conn,
+        "guest invitations",
+        """
+        INSERT INTO guest_invitations
+            (premise_id, building_id, grantor_id, level, expires_at, accept_by, code_hash)
+        SELECT i.premise_id, p.building_id, i.grantor_id,
+               (ARRAY['BASIC', 'INITIAL', 'ELEVATED'])[1 + i.n % 3]::guest_level,
+               now() + interval '30 days', now() + interval '14 days', i.code_hash
+        FROM unnest($1::bigint[], $2::bigint[], $3::text[]) WITH ORDINALITY
+             AS i(premise_id, grantor_id, code_hash, n)
+        JOIN premises p ON p.id = i.premise_id
+        """,
+        premises,
+        owners,
+        hashes,
+        table="guest_invitations",
+    )
+    return codes
 
 
 async def _events(conn: asyncpg.Connection, *, tag: str, events: int) -> None:

@@ -3,8 +3,8 @@
 Every operation is a GraphQL document plus, per request, the bearer token and variables.
 Read operations cycle over the bench users (each an OWNER in the building asked about);
 ``staff_owners_register`` is asked by the MANAGER of the building's organisation;
-``guest_access_grant`` gives a fresh grantee access to a premise of an owner, so no two
-grants collide.
+``guest_invitation_accept`` has a fresh guest accept the invitation prepared for them, so
+no two grants collide.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.dataset import Dataset, Person
@@ -45,10 +44,10 @@ NOTIFICATIONS_PAGE = (
     "edges { cursor node { id kind message createdAt readAt subjectId } } pageInfo { "
     "hasNextPage endCursor } } } }"
 )
-GUEST_ACCESS_GRANT = (
-    "mutation GuestAccessGrant($input: GuestAccessGrantInput!) { guestAccessGrant(input: "
-    "$input) { grant { id level startsAt expiresAt isActive premise { id number } grantee { "
-    "id displayName } } userErrors { code message field } } }"
+GUEST_INVITATION_ACCEPT = (
+    "mutation GuestInvitationAccept($input: GuestInvitationAcceptInput!) { "
+    "guestInvitationAccept(input: $input) { grant { id level startsAt expiresAt isActive "
+    "premise { id number } grantee { id displayName } } userErrors { code message field } } }"
 )
 STAFF_OWNERS_REGISTER = (
     "query StaffOwnersRegister($id: ID!) { building(id: $id) { id premises(first: 20) { "
@@ -204,33 +203,23 @@ def repair_request_desk_filtered(build: Build) -> list[Request]:
     )
 
 
-def guest_access_grant(build: Build) -> list[Request]:
-    """One request per fresh grantee; grantors take turns, each at their own premise."""
+def guest_invitation_accept(build: Build) -> list[Request]:
+    """One request per fresh guest, accepting the open invitation prepared for them (their
+    grantors take turns, each at their own premise)."""
     dataset = build.dataset
-    if build.count_pass:
-        grantors, grantees = dataset.grantors[::-1], dataset.count_pass_grantees
-    else:
-        grantors, grantees = dataset.grantors, dataset.grantees
-    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-    requests = []
-    for index, grantee in enumerate(grantees):
-        grantor = grantors[index % len(grantors)]
-        variables = {
-            "input": {
-                "premiseId": encode_id("Premise", grantor.premise_pk),
-                "granteeId": encode_id("User", grantee),
-                "level": ("BASIC", "INITIAL", "ELEVATED")[index % 3],
-                "expiresAt": expires,
-            }
-        }
-        requests.append(
-            Request(
-                build.token(grantor.person),
-                _body(GUEST_ACCESS_GRANT, "GuestAccessGrant", variables),
-                (b'"userErrors":[]', b'"grant":{'),
-            )
+    grantees = dataset.count_pass_grantees if build.count_pass else dataset.grantees
+    return [
+        Request(
+            build.token(grantee),
+            _body(
+                GUEST_INVITATION_ACCEPT,
+                "GuestInvitationAccept",
+                {"input": {"code": dataset.invitation_codes[grantee.pk]}},
+            ),
+            (b'"userErrors":[]', b'"grant":{'),
         )
-    return requests
+        for grantee in grantees
+    ]
 
 
 @dataclass(frozen=True)
@@ -270,9 +259,9 @@ OPERATIONS: dict[str, Operation] = {
             repair_request_desk_filtered,
         ),
         Operation(
-            "guest_access_grant",
-            "mutation: guest access for a fresh grantee",
-            guest_access_grant,
+            "guest_invitation_accept",
+            "mutation: a fresh guest accepts an invitation",
+            guest_invitation_accept,
             mutation=True,
         ),
     )

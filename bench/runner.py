@@ -24,7 +24,7 @@ from edom_graphql.core.auth import issue_dev_token
 from edom_graphql.settings import Settings
 
 GRANTS_PER_SECOND_PLANNED = 1000
-"""Fresh grantees prepared per second of a guest_access_grant run."""
+"""Fresh grantees prepared per second of a guest_invitation_accept run."""
 
 
 def _positive_int(text: str) -> int:
@@ -141,10 +141,10 @@ def _planned_grants(args: argparse.Namespace) -> int:
     wanted = set(args.operation_names)
     if args.profile is not None:
         wanted.add(args.profile_operation)
-    if "guest_access_grant" not in wanted:
+    if "guest_invitation_accept" not in wanted:
         return 0
     seconds = args.warmup + (args.duration if args.requests is None else 0)
-    if args.profile is not None and args.profile_operation == "guest_access_grant":
+    if args.profile is not None and args.profile_operation == "guest_invitation_accept":
         seconds += args.profile_seconds + 1
     planned = int(seconds * GRANTS_PER_SECOND_PLANNED) + (args.requests or 0)
     return max(500, min(planned, 500_000))

@@ -17,10 +17,12 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import delete
 
 from edom_graphql.app import create_app
 from edom_graphql.core.db import plain_url, with_database
 from edom_graphql.core.migrations import upgrade
+from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock
 
@@ -40,6 +42,10 @@ async def _create_database(admin_url: str, name: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
+        # Every statement runs under a generic plan from its first execution, as a
+        # prepared statement does from about its sixth: plan-dependent bugs show at once
+        # (a partial index bound by a parameter no longer arbitrates ON CONFLICT).
+        await conn.execute(f'ALTER DATABASE "{name}" SET plan_cache_mode = force_generic_plan')
     finally:
         await conn.close()
 
@@ -164,6 +170,17 @@ async def server(settings: Settings, database_url: str, clock: Clock) -> AsyncIt
 async def api(server: Any, settings: Settings) -> AsyncIterator[Api]:
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
         yield Api(client, settings, server.app)
+
+
+@pytest.fixture(autouse=True)
+async def _forget_rate_limits(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Rate limits count per user across tests that share a world (module fixtures): each
+    test starts with none counted. Tests of a limit reach it within themselves."""
+    yield
+    if "api" in request.fixturenames:
+        api: Api = request.getfixturevalue("api")
+        async with api.db.transaction() as (session, _):
+            await session.execute(delete(RateLimitHit))
 
 
 def utc(**delta: float) -> datetime:

@@ -28,7 +28,8 @@ from edom_graphql.buildings.service import premise_sort_key
 from edom_graphql.core.auth import issue_dev_token
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database
-from edom_graphql.core.ids import encode_id
+from edom_graphql.core.execution import node_types_of
+from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.residents.models import (
     GuestGrant,
     GuestLevel,
@@ -37,6 +38,7 @@ from edom_graphql.residents.models import (
     ResidencyConfirmation,
     User,
 )
+from edom_graphql.schema import build_schema
 from edom_graphql.settings import Settings
 
 
@@ -96,13 +98,43 @@ class GraphQLResult:
         return json.dumps(self.body, ensure_ascii=False)
 
 
+VISIBILITY_CHECK = "query VisibilityInvariant($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+NODE_TYPE_NAMES = frozenset(node_types_of(build_schema()._schema).by_name)
+"""Every node type of the schema (ids of other types are not objects' ids)."""
+
+
+def global_ids(data: Any) -> list[str]:
+    """The ids of the objects in a response (every ``id`` that names a node type)."""
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            value = item.get("id")
+            if isinstance(value, str):
+                decoded = decode_id(value)
+                if decoded is not None and decoded[0] in NODE_TYPE_NAMES:
+                    found.append(value)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return list(dict.fromkeys(found))
+
+
 class Api:
-    """Calls the served API over real HTTP."""
+    """Calls the served API over real HTTP.
+
+    Every response is checked against the visibility invariant: each object with an id
+    in it must be one that ``node(id)`` returns to the same viewer, the moment after
+    (see :meth:`assert_visible`). A nested field that hands out an object its type's
+    gatekeeper refuses fails the test that received it.
+    """
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings, app: Starlette) -> None:
         self.client = client
         self.settings = settings
         self.app = app
+        self._paused = False
 
     @property
     def db(self) -> Database:
@@ -131,7 +163,48 @@ class Api:
         if operation_name is not None:
             body["operationName"] = operation_name
         all_headers = {**(as_.headers if as_ else {}), **(headers or {})}
-        return GraphQLResult(await self.client.post("/graphql", json=body, headers=all_headers))
+        result = GraphQLResult(await self.client.post("/graphql", json=body, headers=all_headers))
+        if operation_name != "VisibilityInvariant":
+            await self.assert_visible(result.data, all_headers.get("Authorization"))
+        return result
+
+    async def assert_visible(self, data: Any, authorization: str | None) -> None:
+        """Every object with an id in ``data`` is one ``nodes`` returns to the viewer
+        with this ``Authorization``; the statements of the check are not counted."""
+        if not authorization or not data:
+            return
+        ids = global_ids(data)
+        if not ids:
+            return
+        self._paused = True
+        try:
+            for start in range(0, len(ids), 100):
+                batch = ids[start : start + 100]
+                response = await self.client.post(
+                    "/graphql",
+                    json={
+                        "query": VISIBILITY_CHECK,
+                        "variables": {"ids": batch},
+                        "operationName": "VisibilityInvariant",
+                    },
+                    headers={"Authorization": authorization},
+                )
+                if response.status_code == 401:
+                    return  # the token has expired meanwhile: nothing to compare with
+                body = response.json()
+                assert response.status_code == 200, body
+                assert not body.get("errors"), body
+                hidden = [
+                    (global_id, decode_id(global_id))
+                    for global_id, node in zip(batch, body["data"]["nodes"], strict=True)
+                    if node is None
+                ]
+                assert not hidden, (
+                    f"the response holds objects that node(id) does not return to the same "
+                    f"viewer: {hidden}"
+                )
+        finally:
+            self._paused = False
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None, *, as_: Person) -> Any:
         """The data of a query that must succeed."""
@@ -143,10 +216,12 @@ class Api:
         statements: list[str] = []
 
         def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
+            if not self._paused:
+                statements.append(statement)
 
         def read(sql: str) -> None:
-            statements.append(sql)
+            if not self._paused:
+                statements.append(sql)
 
         engine = self.db.engine.sync_engine
         event.listen(engine, "before_cursor_execute", record)
@@ -391,3 +466,72 @@ async def make_user(api: Api, key: str = "user") -> Person:
     assert decoded is not None
     person.pk = decoded[1]
     return person
+
+
+INVITE = """
+mutation Invite($input: GuestInvitationCreateInput!) {
+  guestInvitationCreate(input: $input) {
+    invitation { id status level startsAt expiresAt acceptBy }
+    code
+    userErrors { __typename code field message }
+  }
+}
+"""
+ACCEPT = """
+mutation Accept($input: GuestInvitationAcceptInput!) {
+  guestInvitationAccept(input: $input) {
+    grant { id level startsAt expiresAt isActive premise { id number } grantor { id } }
+    userErrors { __typename code field message }
+  }
+}
+"""
+
+
+async def invite(
+    api: Api,
+    grantor: Person,
+    premise_id: str,
+    *,
+    level: str = "BASIC",
+    expires_at: datetime | None = None,
+    starts_at: datetime | None = None,
+) -> str:
+    """The code of a new invitation to ``premise_id`` by ``grantor`` (which must work)."""
+    values: dict[str, Any] = {
+        "premiseId": premise_id,
+        "level": level,
+        "expiresAt": (expires_at or datetime.now(UTC) + timedelta(days=7)).isoformat(),
+    }
+    if starts_at is not None:
+        values["startsAt"] = starts_at.isoformat()
+    payload = (await api.post(INVITE, {"input": values}, as_=grantor)).ok()["guestInvitationCreate"]
+    assert payload["userErrors"] == [], payload
+    code: str = payload["code"]
+    return code
+
+
+async def accept(api: Api, guest: Person, code: str) -> str:
+    """The id of the grant ``guest`` gets by accepting ``code`` (which must work)."""
+    payload = (await api.post(ACCEPT, {"input": {"code": code}}, as_=guest)).ok()[
+        "guestInvitationAccept"
+    ]
+    assert payload["userErrors"] == [], payload
+    grant_id: str = payload["grant"]["id"]
+    return grant_id
+
+
+async def let_in(
+    api: Api,
+    grantor: Person,
+    guest: Person,
+    premise_id: str,
+    *,
+    level: str = "BASIC",
+    expires_at: datetime | None = None,
+    starts_at: datetime | None = None,
+) -> str:
+    """Guest access for ``guest`` through the API (an invitation it accepts): the grant id."""
+    code = await invite(
+        api, grantor, premise_id, level=level, expires_at=expires_at, starts_at=starts_at
+    )
+    return await accept(api, guest, code)

@@ -28,7 +28,7 @@ from edom_graphql.listings.models import Listing
 from edom_graphql.notifications.models import Notification
 from edom_graphql.polls.models import Poll, PollBallot
 from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent, RepairRequestFollower
-from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
+from edom_graphql.residents.models import GuestGrant, GuestInvitation, GuestLevel, Ownership, User
 from edom_graphql.schema import build_schema
 from tests.factories import ALL_PEOPLE, ANONYMOUS, Api, GraphQLResult, Person, World, make_world
 
@@ -504,19 +504,14 @@ ALLOW, FORBIDDEN, INVISIBLE, UNAUTHENTICATED = "allow", "forbidden", "invisible"
 # Who sees a user's display name without the PERSONAL_DATA capability: neighbours with
 # the directory, hosts and guests (a grant names both, also after it ended), whoever
 # manages guest access at the premise of the user's grant.
+# Neighbours through the directory (tiers down to basic guests), the other party of a
+# running grant (the owner's initial guest); an ended grant ties nobody. A guest while
+# the grant runs is a member of the building like its occupants.
+_DIRECTORY = ("owner", "co_owner", "registered", "resident", "guest_elevated", "guest_basic")
 SEES_DISPLAY_NAME = {
-    "owner": (
-        "co_owner",
-        "registered",
-        "resident",
-        "guest_elevated",
-        "guest_basic",
-        "guest_initial",
-        "guest_expired",
-        "guest_revoked",
-    ),
-    "guest_basic": ("owner", "co_owner"),
-    "guest_expired": ("owner", "co_owner"),
+    "owner": (*_DIRECTORY, "guest_initial"),
+    "guest_basic": _DIRECTORY,
+    "guest_expired": (),
     "stranger": (),
 }
 # The building each target currently belongs to (an expired guest: none).
@@ -631,27 +626,24 @@ async def test_personal_data_through_owners_register(api: Api, world: World, key
 
 
 async def test_personal_data_of_guests_through_grants(api: Api, world: World) -> None:
-    """A host sees who their guests are, not their phones."""
+    """A host sees who their guests are while the grants run, never their phones; an
+    ended grant shows its guest no more."""
     result = await api.post(
-        "{ viewer { guestGrantsGiven(first: 10) { nodes { grantee { id phone } } } } }",
+        "{ viewer { guestGrantsGiven(first: 10) { nodes { isActive grantee { id phone } } } } }",
         as_=world["owner"],
     )
     assert result.data is not None, result
-    users = [node["grantee"] for node in result.data["viewer"]["guestGrantsGiven"]["nodes"]]
+    grants = result.data["viewer"]["guestGrantsGiven"]["nodes"]
+    users = [grant["grantee"] for grant in grants if grant["isActive"]]
     assert sorted(user["id"] for user in users) == sorted(
-        world[key].id
-        for key in (
-            "guest_elevated",
-            "guest_basic",
-            "guest_initial",
-            "guest_expired",
-            "guest_revoked",
-        )
+        world[key].id for key in ("guest_elevated", "guest_basic", "guest_initial")
     )
+    assert [grant["grantee"] for grant in grants if not grant["isActive"]] == [None, None]
     assert all(user["phone"] is None for user in users)
     assert sorted(tuple(map(str, e["path"])) for e in result.errors) == sorted(
         ("viewer", "guestGrantsGiven", "nodes", str(index), "grantee", "phone")
-        for index in range(len(users))
+        for index, grant in enumerate(grants)
+        if grant["isActive"]
     )
     assert {e["extensions"]["code"] for e in result.errors} == {"FORBIDDEN"}
 
@@ -670,17 +662,21 @@ async def test_own_personal_data(api: Api, world: World, key: str) -> None:
     assert result.ok() == {"viewer": {"user": {"id": world[key].id, **personal_values(key)}}}
 
 
-# -- guestAccessGrant / guestAccessRevoke @requires(GUEST_ACCESS_MANAGE) ---------------
+# -- guestInvitationCreate / guestInvitationCancel / guestAccessRevoke -----------------
+# @requires(GUEST_ACCESS_MANAGE)
 
-GRANT = """
-mutation ($input: GuestAccessGrantInput!) {
-  guestAccessGrant(input: $input) {
-    grant {
-      id level expiresAt isActive revokedAt
-      premise { id number } grantor { id } grantee { id }
-    }
+INVITE = """
+mutation ($input: GuestInvitationCreateInput!) {
+  guestInvitationCreate(input: $input) {
+    invitation { id level expiresAt status premise { id number } }
+    code
     userErrors { code field }
   }
+}
+"""
+CANCEL = """
+mutation ($input: GuestInvitationCancelInput!) {
+  guestInvitationCancel(input: $input) { invitation { id status } userErrors { code field } }
 }
 """
 REVOKE = """
@@ -693,54 +689,101 @@ mutation ($input: GuestAccessRevokeInput!) {
 """
 
 
+async def invitations_snapshot(api: Api, world: World) -> list[tuple[Any, ...]]:
+    rows = await api.db.fetch(
+        select(GuestInvitation.id, GuestInvitation.cancelled_at, GuestInvitation.accepted_at)
+        .where(GuestInvitation.building_id == world.building_pk)
+        .order_by(GuestInvitation.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+async def insert_invitation(api: Api, world: World, *, premise: str, grantor: str) -> int:
+    now = datetime.now(UTC)
+    async with api.db.transaction() as (session, _):
+        pk: int = (
+            await session.execute(
+                insert(GuestInvitation)
+                .values(
+                    premise_id=world.premises[premise],
+                    building_id=world.building_pk,
+                    grantor_id=world[grantor].pk,
+                    level=GuestLevel.BASIC,
+                    expires_at=now + timedelta(days=7),
+                    accept_by=now + timedelta(days=1),
+                    code_hash=uuid.uuid4().hex + uuid.uuid4().hex,
+                )
+                .returning(GuestInvitation.id)
+            )
+        ).scalar_one()
+    return pk
+
+
 @pytest.mark.parametrize("number", ["1", "2", "3"])
 @pytest.mark.parametrize("key", PEOPLE)
-async def test_guest_access_grant(api: Api, world: World, key: str, number: str) -> None:
-    guest = await insert_user(api, "guest")
-    assert guest.pk is not None
+async def test_guest_invitation_create(api: Api, world: World, key: str, number: str) -> None:
     expires_at = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
     variables = {
         "input": {
             "premiseId": world.premise_id(number),
-            "granteeId": guest.id,
             "level": "BASIC",
             "expiresAt": expires_at.isoformat(),
         }
     }
-    grants_before = await grants_snapshot(api, world)
-    result = await api.post(GRANT, variables, as_=person(world, key))
-    grants_after = await grants_snapshot(api, world)
-    notifications = await notifications_of(api, [guest.pk])
+    before = await invitations_snapshot(api, world)
+    result = await api.post(INVITE, variables, as_=person(world, key))
+    after = await invitations_snapshot(api, world)
 
     if key == "anonymous" or not allowed("GUEST_ACCESS_MANAGE", premise_column(key, number)):
         code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
-        assert_denied(result, code, ["guestAccessGrant"])
-        assert result.data == {"guestAccessGrant": None}
-        assert grants_after == grants_before
-        assert notifications == []
+        assert_denied(result, code, ["guestInvitationCreate"])
+        assert result.data == {"guestInvitationCreate": None}
+        assert after == before
         return
 
-    grant = result.ok()["guestAccessGrant"]
-    assert grant["userErrors"] == []
-    (new,) = [row for row in grants_after if row not in grants_before]
+    payload = result.ok()["guestInvitationCreate"]
+    assert payload["userErrors"] == []
+    (new,) = [row for row in after if row not in before]
     try:
-        grant_id = encode_id("GuestGrant", new[0])
-        assert grant["grant"] == {
-            "id": grant_id,
+        assert payload["invitation"] == {
+            "id": encode_id("GuestInvitation", new[0]),
             "level": "BASIC",
-            "expiresAt": grant["grant"]["expiresAt"],
-            "isActive": True,
-            "revokedAt": None,
+            "expiresAt": payload["invitation"]["expiresAt"],
+            "status": "PENDING",
             "premise": {"id": world.premise_id(number), "number": number},
-            "grantor": {"id": world[key].id},
-            "grantee": {"id": guest.id},
         }
-        assert datetime.fromisoformat(grant["grant"]["expiresAt"]) == expires_at
-        assert len(grants_after) == len(grants_before) + 1
-        assert notifications == [(guest.pk, "GUEST_ACCESS_GRANTED", "GuestGrant", new[0])]
+        assert datetime.fromisoformat(payload["invitation"]["expiresAt"]) == expires_at
+        assert payload["code"]
     finally:  # leave the world as it was
         async with api.db.transaction() as (session, _):
-            await session.execute(delete(GuestGrant).where(GuestGrant.id == new[0]))
+            await session.execute(delete(GuestInvitation).where(GuestInvitation.id == new[0]))
+
+
+@pytest.mark.parametrize(("number", "grantor"), [("1", "owner"), ("2", "registered")])
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_guest_invitation_cancel(
+    api: Api, world: World, key: str, number: str, grantor: str
+) -> None:
+    pk = await insert_invitation(api, world, premise=number, grantor=grantor)
+    try:
+        before = await invitations_snapshot(api, world)
+        variables = {"input": {"invitationId": encode_id("GuestInvitation", pk)}}
+        result = await api.post(CANCEL, variables, as_=person(world, key))
+        after = await invitations_snapshot(api, world)
+        if key == "anonymous" or not allowed("GUEST_ACCESS_MANAGE", premise_column(key, number)):
+            code = "UNAUTHENTICATED" if key == "anonymous" else "FORBIDDEN"
+            assert_denied(result, code, ["guestInvitationCancel"])
+            assert result.data == {"guestInvitationCancel": None}
+            assert after == before
+            return
+        payload = result.ok()["guestInvitationCancel"]
+        assert payload == {
+            "invitation": {"id": encode_id("GuestInvitation", pk), "status": "CANCELLED"},
+            "userErrors": [],
+        }
+    finally:
+        async with api.db.transaction() as (session, _):
+            await session.execute(delete(GuestInvitation).where(GuestInvitation.id == pk))
 
 
 @pytest.mark.parametrize(("number", "grantor"), [("1", "owner"), ("2", "registered")])
@@ -771,7 +814,8 @@ async def test_guest_access_revoke(
         assert payload["grant"]["id"] == encode_id("GuestGrant", grant_pk)
         assert payload["grant"]["isActive"] is False
         assert payload["grant"]["revokedAt"] is not None
-        assert payload["grant"]["grantee"] == {"id": guest.id}
+        # the grant has ended: it no longer shows its guest to the host
+        assert payload["grant"]["grantee"] is None
         row = await read_one(
             api,
             select(GuestGrant.revoked_at, GuestGrant.revoked_by_id).where(
@@ -1334,7 +1378,8 @@ GUARDED_FIELDS = {
     ("User", "fullName"): "PERSONAL_DATA",
     ("User", "phone"): "PERSONAL_DATA",
     ("User", "email"): "PERSONAL_DATA",
-    ("Mutation", "guestAccessGrant"): "GUEST_ACCESS_MANAGE",
+    ("Mutation", "guestInvitationCreate"): "GUEST_ACCESS_MANAGE",
+    ("Mutation", "guestInvitationCancel"): "GUEST_ACCESS_MANAGE",
     ("Mutation", "guestAccessRevoke"): "GUEST_ACCESS_MANAGE",
     ("Building", "polls"): "NOTICES_VIEW",
     ("Mutation", "pollCreate"): "POLL_CREATE",
@@ -1360,6 +1405,8 @@ GUARDED_FIELDS = {
     ("Mutation", "repairRequestComplete"): "REPAIR_REQUEST_HANDLE",
     ("Query", "repairRequestDesk"): "REPAIR_REQUEST_HANDLE",
     ("ManagementOrganisation", "repairBoardCursor"): "REPAIR_REQUEST_HANDLE",
+    # cells in tests/test_vehicles.py (test_vehicles_of_a_person_are_personal_data)
+    ("Query", "vehicles"): "PERSONAL_DATA",
 }
 
 

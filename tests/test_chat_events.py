@@ -48,8 +48,15 @@ async def test_live_events_in_order(api: Api) -> None:
     owner = world["owner"]
     await sent(api, owner, chat_id, "до подписки")
     async with signed_in(api, world["registered"]) as client:
-        await client.subscribe("c", EVENTS, {"chatId": chat_id, "after": None})
-        # without `after` the stream starts now: send until the first live one arrives
+        # without `after` the stream starts now: once the server has read where "now" is,
+        # every message sent afterwards arrives
+        with api.count_statements() as statements:
+            await client.subscribe("c", EVENTS, {"chatId": chat_id, "after": None})
+            async with asyncio.timeout(5):
+                while True:
+                    if any("max(chat_events.id)" in s for s in statements):
+                        break
+                    await asyncio.sleep(0.005)
         first = await sent(api, owner, chat_id, "первое")
         got = await event(client, "c")
         assert (got["kind"], got["message"]["body"]) == ("ADDED", "первое")

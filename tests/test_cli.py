@@ -139,6 +139,21 @@ def test_serve_demo_on_embedded_postgres() -> None:
         pgserver.get_server(data_dir / "pg", cleanup_mode="delete").cleanup()
 
 
+@pytest.mark.parametrize("command", [["token", "owner"], ["personas"]])
+def test_no_tokens_in_production(tmp_path: Path, command: list[str]) -> None:
+    """Neither command issues a token there, nor makes a development signing key."""
+    production = subprocess.run(
+        [sys.executable, "-m", "edom_graphql.cli", *command],
+        env=_env(EDOM_DATA_DIR=str(tmp_path), EDOM_ENVIRONMENT="production"),
+        capture_output=True,
+        text=True,
+    )
+    assert production.returncode != 0
+    assert "only in development" in production.stderr
+    assert "eyJ" not in production.stdout
+    assert not (tmp_path / "dev-signing-key.pem").exists()
+
+
 def test_token_and_export_schema(tmp_path: Path) -> None:
     env = _env(EDOM_DATA_DIR=str(tmp_path))
     token = subprocess.run(
@@ -157,13 +172,7 @@ def test_token_and_export_schema(tmp_path: Path) -> None:
     )
     assert refused.returncode != 0
     assert "unknown persona" in refused.stderr
-    production = subprocess.run(
-        [sys.executable, "-m", "edom_graphql.cli", "token", "owner"],
-        env={**env, "EDOM_ENVIRONMENT": "production"},
-        capture_output=True,
-        text=True,
-    )
-    assert production.returncode != 0
+
     output = tmp_path / "schema.graphql"
     subprocess.run(
         [sys.executable, "-m", "edom_graphql.cli", "export-schema", "--output", str(output)],

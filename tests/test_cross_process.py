@@ -30,9 +30,14 @@ START_TIMEOUT = 30.0
 RECEIVE_TIMEOUT = 5.0
 STOP_TIMEOUT = 10.0
 
-GRANT = """
-mutation Grant($input: GuestAccessGrantInput!) {
-  guestAccessGrant(input: $input) { grant { id } userErrors { code message } }
+INVITE = """
+mutation Invite($input: GuestInvitationCreateInput!) {
+  guestInvitationCreate(input: $input) { code userErrors { code message } }
+}
+"""
+ACCEPT = """
+mutation Accept($input: GuestInvitationAcceptInput!) {
+  guestInvitationAccept(input: $input) { grant { id } userErrors { code message } }
 }
 """
 REVOKE = """
@@ -220,24 +225,28 @@ async def test_notification_crosses_processes(
     owner = world["owner"]
     starts = datetime.now(UTC) + timedelta(days=1)
 
-    def grant_input(offset_days: int) -> dict[str, Any]:
+    async def grant(http: httpx.AsyncClient, offset_days: int) -> dict[str, Any]:
+        """Guest access through ``http``: the owner's invitation, accepted by the guest."""
         begin = starts + timedelta(days=offset_days)
-        return {
-            "input": {
-                "premiseId": world.premise_id("1"),
-                "granteeId": guest.id,
-                "level": "BASIC",
-                "startsAt": begin.isoformat(),
-                "expiresAt": (begin + timedelta(hours=1)).isoformat(),
-            }
+        values = {
+            "premiseId": world.premise_id("1"),
+            "level": "BASIC",
+            "startsAt": begin.isoformat(),
+            "expiresAt": (begin + timedelta(hours=1)).isoformat(),
         }
+        made = (await post(http, INVITE, {"input": values}, owner))["guestInvitationCreate"]
+        assert made["userErrors"] == [], made
+        payload: dict[str, Any] = (
+            await post(http, ACCEPT, {"input": {"code": made["code"]}}, guest)
+        )["guestInvitationAccept"]
+        return payload
 
     async with (
         httpx.AsyncClient(base_url=a.base_url, timeout=10) as http_a,
         httpx.AsyncClient(base_url=b.base_url, timeout=10) as http_b,
     ):
         # Two notifications made through B, read back through A.
-        first = (await post(http_b, GRANT, grant_input(0), owner))["guestAccessGrant"]
+        first = await grant(http_b, 0)
         assert first["userErrors"] == [], first
         await post(http_b, REVOKE, {"input": {"grantId": first["grant"]["id"]}}, owner)
         edges = (await post(http_a, NOTIFICATIONS, {}, guest))["viewer"]["notifications"]["edges"]
@@ -250,7 +259,7 @@ async def test_notification_crosses_processes(
             # The replay of what followed the cursor shows that A now listens.
             assert await next_notification(ws, "1") == {**revoked, "readAt": None}
 
-            second = (await post(http_b, GRANT, grant_input(1), owner))["guestAccessGrant"]
+            second = await grant(http_b, 1)
             assert second["userErrors"] == [], second
             live = await next_notification(ws, "1")
             assert live["kind"] == "GUEST_ACCESS_GRANTED"

@@ -21,8 +21,8 @@ from graphql import ObjectTypeDefinitionNode, parse
 from sqlalchemy import delete, insert, select, update
 
 from edom_graphql.buildings.models import Building, ManagementOrganisation, Premise, PremiseKind
+from edom_graphql.core.execution import node_types_of
 from edom_graphql.core.ids import decode_id, encode_id
-from edom_graphql.core.nodes import NODE_FETCHERS
 from edom_graphql.events.models import Event
 from edom_graphql.notifications.models import Notification
 from edom_graphql.repairs.models import RepairRequestEvent
@@ -31,14 +31,29 @@ from edom_graphql.schema import build_schema
 from tests.factories import (
     ALL_PEOPLE,
     ANONYMOUS,
+    INVITE,
     Api,
     Clock,
     GraphQLResult,
     Person,
     World,
+    let_in,
     make_user,
     make_world,
 )
+
+
+async def invitation_id(api: Api, grantor: Person, premise_id: str) -> str:
+    """A pending invitation of ``grantor`` to the premise."""
+    values = {
+        "premiseId": premise_id,
+        "level": "BASIC",
+        "expiresAt": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+    }
+    payload = (await api.gql(INVITE, {"input": values}, as_=grantor))["guestInvitationCreate"]
+    found: str = payload["invitation"]["id"]
+    return found
+
 
 # A guest whom the registered user of apartment 2 let in through the API (the
 # notification of that grant is the Notification under test).
@@ -49,6 +64,7 @@ NODE_TYPES = (
     "ManagementOrganisation",
     "User",
     "GuestGrant",
+    "GuestInvitation",
     "Ownership",
     "Notification",
     "Vehicle",
@@ -90,18 +106,17 @@ VISIBLE: dict[str, set[str]] = {
     "other_building": IN_OTHER_BUILDING,
     "other_premise": IN_OTHER_BUILDING,
     "other_organisation": IN_OTHER_BUILDING,
-    # users: themselves; neighbours through the directory (occupants only); hosts and
-    # guests (a grant names both, for as long as the grant is visible); whoever manages
-    # guest access at the premise of a grant; staff of the user's current building;
-    # the admin
-    "user_owner": {"owner", "guest_initial", "guest_expired", "guest_revoked", "admin"}
-    | DIRECTORY
-    | STAFF,
+    # users: themselves; the members of their building now (occupants, and guests while
+    # their grant runs) for whoever holds the directory there, and for the building's
+    # staff; the other party of a running grant, and whoever manages guest access at its
+    # premise; the admin. An ended grant ties nobody: expired and revoked guests see
+    # their host no longer, nor the host them.
+    "user_owner": {"owner", "guest_initial", "admin"} | DIRECTORY | STAFF,
     "user_registered": {"registered", "admin"} | DIRECTORY | STAFF,
-    "user_guest_basic": {"guest_basic", "owner", "co_owner", "admin"} | STAFF,
-    "user_guest_expired": {"guest_expired", "owner", "co_owner", "admin"},
-    "user_guest_revoked": {"guest_revoked", "owner", "co_owner", "admin"},
-    "user_visitor": {"visitor", "registered", "admin"} | STAFF,
+    "user_guest_basic": {"guest_basic", "admin"} | DIRECTORY | STAFF,
+    "user_guest_expired": {"guest_expired", "admin"},
+    "user_guest_revoked": {"guest_revoked", "admin"},
+    "user_visitor": {"visitor", "admin"} | DIRECTORY | STAFF,
     "user_stranger": {"stranger", "other_staff", "admin"},
     "user_newcomer": {"newcomer", "admin"},
     # guest grants: grantor, grantee, and whoever manages guest access at the premise
@@ -109,13 +124,17 @@ VISIBLE: dict[str, set[str]] = {
     "grant_guest_expired": {"owner", "co_owner", "guest_expired"},
     "grant_guest_revoked": {"owner", "co_owner", "guest_revoked"},
     "grant_visitor": {"registered", "visitor"},
+    # an invitation: its grantor and whoever manages guest access at its premise, never a
+    # guest (who holds a code, not the invitation)
+    "invitation": {"owner", "co_owner"},
     # ownership records: the register of owners (owners and staff of the building)
     "ownership_owner": {"owner", "co_owner"} | STAFF,
     "ownership_stranger": {"stranger", "other_staff"},
     # notifications: the recipient only
     "notification_visitor": {"visitor"},
-    # vehicles: the owner only (a plate is personal data, never shown to neighbours)
-    "vehicle_owner": {"owner"},
+    # vehicles: a plate is personal data: the owner and the staff of their building,
+    # never neighbours
+    "vehicle_owner": {"owner"} | STAFF,
     # events: city-wide, public to every signed-in viewer
     "event": set(VIEWERS),
     # polls: read like notices, by whoever sees the building
@@ -171,25 +190,17 @@ async def scene(api: Api) -> Scene:
     world = await make_world(api)
     visitor = await make_user(api, "visitor")
     assert visitor.pk is not None
-    result = await api.gql(
-        """
-        mutation ($input: GuestAccessGrantInput!) {
-          guestAccessGrant(input: $input) { grant { id } userErrors { code } }
-        }
-        """,
-        {
-            "input": {
-                "premiseId": world.premise_id("2"),
-                "granteeId": visitor.id,
-                "level": "BASIC",
-                "expiresAt": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
-            }
-        },
-        as_=world["registered"],
+    grant_id = await let_in(
+        api,
+        world["registered"],
+        visitor,
+        world.premise_id("2"),
+        expires_at=datetime.now(UTC) + timedelta(days=10),
     )
-    assert result["guestAccessGrant"]["userErrors"] == []
-    visitor_grant = decode_id(result["guestAccessGrant"]["grant"]["id"])
+    visitor_grant = decode_id(grant_id)
     assert visitor_grant is not None
+    pending = decode_id(await invitation_id(api, world["owner"], world.premise_id("1")))
+    assert pending is not None
 
     scene = Scene(world, visitor)
     buildings = {
@@ -254,6 +265,7 @@ async def scene(api: Api) -> Scene:
     add("grant_guest_expired", "GuestGrant", world.grants["guest_expired"], level="ELEVATED")
     add("grant_guest_revoked", "GuestGrant", world.grants["guest_revoked"], level="ELEVATED")
     add("grant_visitor", "GuestGrant", visitor_grant[1], level="BASIC")
+    add("invitation", "GuestInvitation", pending[1], status="PENDING")
     half = {"numerator": 1, "denominator": 2}
     add("ownership_owner", "Ownership", ownerships[world["owner"].pk], share=half)
     whole = {"numerator": 1, "denominator": 1}
@@ -396,6 +408,7 @@ fragment Fields on Node {
   ... on ManagementOrganisation { name }
   ... on User { displayName }
   ... on GuestGrant { level }
+  ... on GuestInvitation { status }
   ... on Ownership { share { numerator denominator } }
   ... on Notification { kind }
   ... on Vehicle { plate }
@@ -454,8 +467,9 @@ async def test_node_anonymous(api: Api, scene: Scene) -> None:
 
 
 async def test_every_node_type_is_covered(scene: Scene) -> None:
-    """A new Node type fails here until it has rows in VISIBLE (and a node fetcher)."""
-    document = parse(build_schema().as_str())
+    """A new Node type fails here until it has rows in VISIBLE (and a gatekeeper)."""
+    schema = build_schema()
+    document = parse(schema.as_str())
     implementations = {
         definition.name.value
         for definition in document.definitions
@@ -463,7 +477,7 @@ async def test_every_node_type_is_covered(scene: Scene) -> None:
         and any(interface.name.value == "Node" for interface in definition.interfaces or ())
     }
     assert implementations == set(NODE_TYPES)
-    assert set(NODE_FETCHERS) == set(NODE_TYPES)
+    assert set(node_types_of(schema._schema).by_name) == set(NODE_TYPES)
     covered = {(decode_id(global_id) or ("", 0))[0] for global_id in scene.ids.values()}
     assert covered == set(NODE_TYPES)
 
@@ -878,24 +892,14 @@ query ($building: ID!, $ids: [ID!]!) {
 
 async def let_guest_in(api: Api, world: World, *, hours: float) -> tuple[Person, str]:
     guest = await make_user(api, "guest")
-    data = await api.gql(
-        """
-        mutation ($input: GuestAccessGrantInput!) {
-          guestAccessGrant(input: $input) { grant { id } userErrors { code } }
-        }
-        """,
-        {
-            "input": {
-                "premiseId": world.premise_id("1"),
-                "granteeId": guest.id,
-                "level": "BASIC",
-                "expiresAt": (datetime.now(UTC) + timedelta(hours=hours)).isoformat(),
-            }
-        },
-        as_=world["owner"],
+    grant_id = await let_in(
+        api,
+        world["owner"],
+        guest,
+        world.premise_id("1"),
+        expires_at=datetime.now(UTC) + timedelta(hours=hours),
     )
-    assert data["guestAccessGrant"]["userErrors"] == []
-    return guest, data["guestAccessGrant"]["grant"]["id"]
+    return guest, grant_id
 
 
 def guest_view_ids(scene: Scene, grant_id: str) -> list[str]:
@@ -928,37 +932,36 @@ async def assert_guest_outside(api: Api, scene: Scene, guest: Person, grant_id: 
     ids = guest_view_ids(scene, grant_id)
     data = await api.gql(GUEST_VIEW, {"building": scene.world.building_id, "ids": ids}, as_=guest)
     assert data["building"] is None
-    # the building, its premise, organisation and neighbours are gone; the host and the
-    # guest's own (ended) grant stay visible
+    # the building, its premise, organisation, neighbours and the host are gone; the
+    # guest's own (ended) grant stays visible
     assert [node["id"] if node else None for node in data["nodes"]] == [
         None,
         None,
         None,
         None,
         None,
-        scene.ids["user_owner"],
+        None,
         grant_id,
     ]
     assert data["viewer"] == {"premises": [], "buildings": {"nodes": []}}
     neighbours = await api.post(NEIGHBOURS, {"id": scene.world.building_id}, as_=guest)
     assert neighbours.ok() == {"building": None}
-    grant = await api.post(
+    invitation = await api.post(
         """
-        mutation ($input: GuestAccessGrantInput!) {
-          guestAccessGrant(input: $input) { grant { id } }
+        mutation ($input: GuestInvitationCreateInput!) {
+          guestInvitationCreate(input: $input) { code }
         }
         """,
         {
             "input": {
                 "premiseId": scene.ids["premise_1"],
-                "granteeId": scene.ids["user_newcomer"],
                 "level": "INITIAL",
                 "expiresAt": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
             }
         },
         as_=guest,
     )
-    assert_error(grant, "FORBIDDEN", ["guestAccessGrant"])
+    assert_error(invitation, "FORBIDDEN", ["guestInvitationCreate"])
 
 
 async def test_revoked_guest_loses_access_at_once(api: Api, scene: Scene) -> None:

@@ -10,7 +10,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.notifications import service
 from edom_graphql.notifications.models import Notification
 from edom_graphql.settings import Settings
-from tests.factories import Api, Clock, Person, World, make_user, make_world
+from tests.factories import Api, Clock, Person, World, let_in, make_user, make_world
 
 RECEIVE_TIMEOUT = 5.0
 QUIET_SECONDS = 0.4
@@ -35,11 +35,6 @@ LEGACY_WS = "graphql-ws"
 
 NOTIFICATION_FIELDS = "id kind message subjectId cursor readAt createdAt"
 
-GRANT = """
-mutation Grant($input: GuestAccessGrantInput!) {
-  guestAccessGrant(input: $input) { grant { id } userErrors { code message field } }
-}
-"""
 REVOKE = """
 mutation Revoke($input: GuestAccessRevokeInput!) {
   guestAccessRevoke(input: $input) { grant { id revokedAt } userErrors { code message field } }
@@ -86,24 +81,17 @@ class Grants:
         self._slots = itertools.count(1)
 
     async def grant(self, guest: Person, *, level: str = "BASIC") -> str:
+        """Guest access by an invitation of the owner that the guest accepts."""
         starts = datetime.now(UTC) + timedelta(days=next(self._slots))
-        result = await self.api.post(
-            GRANT,
-            {
-                "input": {
-                    "premiseId": self.world.premise_id("1"),
-                    "granteeId": guest.id,
-                    "level": level,
-                    "startsAt": starts.isoformat(),
-                    "expiresAt": (starts + timedelta(hours=1)).isoformat(),
-                }
-            },
-            as_=self.world["owner"],
+        return await let_in(
+            self.api,
+            self.world["owner"],
+            guest,
+            self.world.premise_id("1"),
+            level=level,
+            starts_at=starts,
+            expires_at=starts + timedelta(hours=1),
         )
-        payload = result.ok()["guestAccessGrant"]
-        assert payload["userErrors"] == [], payload
-        grant_id: str = payload["grant"]["id"]
-        return grant_id
 
     async def revoke(self, grant_id: str) -> None:
         result = await self.api.post(
@@ -183,6 +171,8 @@ class GraphQLWebSocket:
         self.ws = ws
         self.protocol = protocol
         self.buffered: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        self.check: Callable[[Any], Awaitable[None]] | None = None
+        """Checks the data of each result (the visibility invariant, see ``signed_in``)."""
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(message))
@@ -239,6 +229,8 @@ class GraphQLWebSocket:
         assert message["type"] == expected, message
         assert "errors" not in message["payload"], message
         data: dict[str, Any] = message["payload"]["data"]
+        if self.check is not None:
+            await self.check(data)
         return data
 
     async def notification(self, op_id: str) -> dict[str, Any]:
@@ -270,9 +262,15 @@ async def signed_in(
     api: Api, person: Person, protocol: str = TRANSPORT_WS
 ) -> AsyncIterator[GraphQLWebSocket]:
     assert person.token is not None
+    token = person.token
     async with ws_connect(api.ws_url, protocol) as client:
-        ack = await client.init(bearer(person.token))
+        ack = await client.init(bearer(token))
         assert ack["type"] == "connection_ack", ack
+
+        async def check(data: Any) -> None:
+            await api.assert_visible(data, f"Bearer {token}")
+
+        client.check = check
         yield client
 
 
@@ -330,8 +328,12 @@ async def test_guest_access_grant_notifies_the_guest_once(api: Api) -> None:
     assert node["cursor"] == edges[0]["cursor"]
     assert viewer["unreadNotificationCount"] == 1
     assert await db_notification_ids(api, guest) == [pk_of(node)]
-    # The grantor is not notified of their own act.
-    assert await db_notification_ids(api, world["owner"]) == owner_before
+    # The grantor is told once that the invitation was accepted.
+    (told,) = [
+        pk for pk in await db_notification_ids(api, world["owner"]) if pk not in owner_before
+    ]
+    (kind,) = await api.db.fetch(select(Notification.kind).where(Notification.id == told))
+    assert kind[0] == "GUEST_INVITATION_ACCEPTED"
 
     # The notification itself is a node, visible to its recipient only.
     notification_node = """query($id: ID!) {

@@ -178,7 +178,6 @@ async def assert_refused(api: Api, values: dict[str, Any], code: str, field: lis
         ("\u3000", "REQUIRED"),
         ("x" * 101, "TOO_LONG"),
         ("  " + "x" * 101 + "  ", "TOO_LONG"),
-        ("Ann\x00a", "INVALID"),
         ("Ann\x07a", "INVALID"),
         ("Ann\na", "INVALID"),
         ("Ann\x7fa", "INVALID"),
@@ -197,7 +196,6 @@ async def assert_refused(api: Api, values: dict[str, Any], code: str, field: lis
         "ideographic-space",
         "101-chars",
         "101-chars-padded",
-        "nul",
         "bell",
         "newline",
         "delete",
@@ -213,6 +211,25 @@ async def test_bad_display_name(api: Api, value: str | None, code: str) -> None:
     await assert_refused(api, {"displayName": value}, code, ["displayName"])
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"displayName": "Ann\x00a"},
+        {"fullName": "Ivan\x00"},
+        {"phone": "+7916\x001234567"},
+        {"email": "anna\x00@example.org"},
+    ],
+)
+async def test_a_nul_is_a_malformed_request(api: Api, values: dict[str, str]) -> None:
+    """No text can hold it: refused before any resolver runs, whatever the field."""
+    person = await profiled_user(api)
+    before = await stored(api, person)
+    result = await update(api, person, values)
+    assert result.codes == ["BAD_USER_INPUT"], result
+    assert result.data is None
+    assert await stored(api, person) == before
+
+
 async def test_a_lone_surrogate_is_a_malformed_request(api: Api) -> None:
     """No text can hold it: the request is refused before it reaches the resolver."""
     person = await profiled_user(api)
@@ -225,7 +242,7 @@ async def test_a_lone_surrogate_is_a_malformed_request(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("z" * 201, "TOO_LONG"), ("Ivan\x00", "INVALID"), ("Iv\u200ban", "INVALID")],
+    [("z" * 201, "TOO_LONG"), ("Iv\u200ban", "INVALID")],
 )
 async def test_bad_full_name(api: Api, value: str, code: str) -> None:
     await assert_refused(api, {"fullName": value}, code, ["fullName"])
@@ -245,7 +262,6 @@ async def test_bad_full_name(api: Api, value: str, code: str) -> None:
         "+7.916.123.45.67",
         "+７９１６１２３４５６７",
         "+٧٩١٦١٢٣٤٥٦٧",
-        "+7916\x001234567",
         "+7" + "1" * 10_000,
     ],
 )
@@ -266,8 +282,6 @@ async def test_bad_phone(api: Api, value: str) -> None:
         "anna@example.o",
         "a" * 65 + "@example.org",
         "anna@" + "e" * 250 + ".org",
-        "anna\x00@example.org",
-        "anna@example.org\x00",
         "an\u200bna@example.org",
         "anna@example.org\nBcc: x@example.org",
     ],

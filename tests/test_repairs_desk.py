@@ -154,7 +154,9 @@ async def test_desk_statement_count_does_not_grow_with_the_page(api: Api) -> Non
     for size in (3, 30):
         world = await make_world(api)
         for n in range(size):
-            request = await create(api, world, description=f"Request number {n}")
+            # filed by six neighbours in turn (each may file 10 an hour)
+            author = ("owner", "co_owner", "registered", "resident", "guest_elevated")[n % 5]
+            request = await create(api, world, as_=author, description=f"Request number {n}")
             await step(api, "Accept", world["dispatcher"], request["id"])
             await step(
                 api, "Assign", world["dispatcher"], request["id"], assigneeId=world["engineer"].id

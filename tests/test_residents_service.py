@@ -10,13 +10,21 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from edom_graphql.core.access import load_profile, premise_occupants
+from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.errors import RateLimited, ServiceError
 from edom_graphql.core.ratelimit import RateLimitHit, Window, check_and_count
 from edom_graphql.notifications.models import Notification
 from edom_graphql.residents import service
-from edom_graphql.residents.models import GuestGrant, GuestLevel, ResidencyConfirmation, User
+from edom_graphql.residents.models import (
+    GuestGrant,
+    GuestLevel,
+    Registration,
+    ResidencyConfirmation,
+    User,
+)
 from tests.factories import Api, World, make_user, make_world
 
 T = TypeVar("T")
@@ -172,7 +180,7 @@ async def test_confirm_residency_race(api: Api) -> None:
     assert await residency_count(api, user_pk) == 1
 
 
-# == grant_guest_access ====================================================================
+# == create_invitation / accept_invitation ==============================================
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -195,6 +203,53 @@ async def notification_messages(api: Api, user_pk: int | None) -> list[tuple[str
     return [(row[0], row[1]) for row in rows]
 
 
+async def do_invite(
+    api: Api,
+    world: World,
+    *,
+    grantor: str = "owner",
+    premise: str = "1",
+    level: GuestLevel = GuestLevel.BASIC,
+    starts_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    now: datetime = NOW,
+) -> str:
+    grantor_pk = world[grantor].pk
+    assert grantor_pk is not None
+    async with api.db.transaction() as (session, _):
+        made = await service.create_invitation(
+            session,
+            grantor_id=grantor_pk,
+            premise_id=world.premises[premise],
+            level=level,
+            starts_at=starts_at,
+            expires_at=expires_at if expires_at is not None else now + timedelta(days=7),
+            accept_by=None,
+            now=now,
+        )
+    return made.code
+
+
+async def do_accept(api: Api, guest_pk: int, code: str, *, now: datetime = NOW) -> int:
+    """Accept as the API does: with the guest's tiers and the grantor's standing now."""
+    profile = await load_profile(api.db, user_id=guest_pk, now=now)
+
+    async def grantor_may_grant(grantor_id: int, premise_id: int) -> bool:
+        occupants = await premise_occupants(api.db, premise_id=premise_id, now=now)
+        return occupants.get(grantor_id) in MATRIX[Capability.GUEST_ACCESS_MANAGE].tiers
+
+    async with api.db.transaction() as (session, outbox):
+        return await service.accept_invitation(
+            session,
+            outbox,
+            guest_id=guest_pk,
+            code=code,
+            guest_tiers=profile.premise_tiers,
+            grantor_may_grant=grantor_may_grant,
+            now=now,
+        )
+
+
 async def do_grant(
     api: Api,
     world: World,
@@ -207,21 +262,19 @@ async def do_grant(
     expires_at: datetime | None = None,
     now: datetime = NOW,
 ) -> int:
-    grantor_pk = world[grantor].pk
-    assert grantor_pk is not None
+    """An invitation of ``grantor``, accepted by ``grantee_pk``: the grant's id."""
     assert grantee_pk is not None
-    async with api.db.transaction() as (session, outbox):
-        return await service.grant_guest_access(
-            session,
-            outbox,
-            grantor_id=grantor_pk,
-            premise_id=world.premises[premise],
-            grantee_id=grantee_pk,
-            level=level,
-            starts_at=starts_at,
-            expires_at=expires_at if expires_at is not None else now + timedelta(days=7),
-            now=now,
-        )
+    code = await do_invite(
+        api,
+        world,
+        grantor=grantor,
+        premise=premise,
+        level=level,
+        starts_at=starts_at,
+        expires_at=expires_at,
+        now=now,
+    )
+    return await do_accept(api, grantee_pk, code, now=now)
 
 
 async def refused_grant(api: Api, world: World, grantee_pk: int | None, **kwargs: Any) -> Any:
@@ -233,6 +286,18 @@ async def refused_grant(api: Api, world: World, grantee_pk: int | None, **kwargs
     assert await grants_of(api, world, grantee_pk) == before
     assert await notification_messages(api, grantee_pk) == notified
     return service_error(excinfo)
+
+
+async def test_invitation_code_and_hash(api: Api) -> None:
+    code = service.new_invitation_code()
+    assert len(code) == 29
+    assert service.invitation_code_hash(code) == service.invitation_code_hash(
+        " " + code.lower().replace("-", " ")
+    )
+    assert service.invitation_code_hash(code) != code
+    for typed in ("", "x" * 40, code[:-1], code.replace(code[0], "I"), code + "A"):
+        assert service.invitation_code_hash(typed) is None
+    assert len({service.new_invitation_code() for _ in range(1000)}) == 1000
 
 
 async def test_grant_guest_access(api: Api) -> None:
@@ -296,7 +361,7 @@ async def test_grant_start_within_tolerance(api: Api) -> None:
     starts = NOW - timedelta(minutes=5)
     await do_grant(api, world, guest.pk, starts_at=starts)
     ((_, stored_start, _, _),) = await grants_of(api, world, guest.pk)
-    assert stored_start == starts
+    assert stored_start == NOW  # a grant never starts before it is accepted
 
 
 async def test_grant_times_with_offsets(api: Api) -> None:
@@ -371,13 +436,24 @@ async def test_grant_message_of_a_future_grant(api: Api) -> None:
 async def test_grant_to_self(api: Api) -> None:
     world = await make_world(api)
     error = await refused_grant(api, world, world["owner"].pk)
-    assert error == ("SELF_GRANT", ["granteeId"])
+    assert error == ("SELF_GRANT", ["code"])
 
 
-async def test_grant_to_unknown_user(api: Api) -> None:
+async def test_invitation_whose_grantor_left_is_refused(api: Api) -> None:
     world = await make_world(api)
-    error = await refused_grant(api, world, 9_000_000_000_000)
-    assert error == ("GRANTEE_NOT_FOUND", ["granteeId"])
+    guest = await make_user(api, "guest")
+    assert guest.pk is not None
+    code = await do_invite(api, world, grantor="registered", premise="2")
+    async with api.db.transaction() as (session, _):
+        await session.execute(
+            update(Registration)
+            .where(Registration.user_id == world["registered"].pk)
+            .values(ended_at=NOW)
+        )
+    with pytest.raises(ServiceError) as excinfo:
+        await do_accept(api, guest.pk, code)
+    assert service_error(excinfo) == ("INVALID_CODE", ["code"])
+    assert await grants_of(api, world, guest.pk) == []
 
 
 @pytest.mark.parametrize(
@@ -389,7 +465,7 @@ async def test_grant_to_someone_living_there(
 ) -> None:
     world = await make_world(api)
     error = await refused_grant(api, world, world[grantee].pk, grantor=grantor, premise=premise)
-    assert error == ("ALREADY_HAS_ACCESS", ["granteeId"])
+    assert error == ("ALREADY_HAS_ACCESS", ["code"])
 
 
 async def test_grant_to_a_confirmed_resident(api: Api) -> None:
@@ -401,7 +477,7 @@ async def test_grant_to_a_confirmed_resident(api: Api) -> None:
             session, user_id=newcomer_pk, payer_code=world.payer_code("2")
         )
     error = await refused_grant(api, world, newcomer_pk, grantor="registered", premise="2")
-    assert error == ("ALREADY_HAS_ACCESS", ["granteeId"])
+    assert error == ("ALREADY_HAS_ACCESS", ["code"])
 
 
 async def test_overlapping_grants(api: Api) -> None:
@@ -419,7 +495,7 @@ async def test_overlapping_grants(api: Api) -> None:
         error = await refused_grant(
             api, world, guest.pk, starts_at=overlap_start, expires_at=overlap_end
         )
-        assert error == ("GRANT_ALREADY_ACTIVE", ["granteeId"])
+        assert error == ("GRANT_ALREADY_ACTIVE", ["code"])
     # Adjacent spans do not overlap.
     await do_grant(api, world, guest.pk, starts_at=end, expires_at=end + timedelta(days=1))
     await do_grant(api, world, guest.pk, starts_at=start - timedelta(days=1), expires_at=start)
@@ -448,30 +524,33 @@ async def test_too_many_guests(api: Api) -> None:
 
 
 async def test_grant_race(api: Api) -> None:
-    """A grant that overlaps one still being written waits for it and is refused."""
+    """An acceptance that overlaps one still being written waits for it and is refused."""
     world = await make_world(api)
     guest = await make_user(api, "guest")
+    guest_pk = guest.pk
+    assert guest_pk is not None
+    first, second = await do_invite(api, world), await do_invite(api, world, grantor="co_owner")
+    profile = await load_profile(api.db, user_id=guest_pk, now=NOW)
+
+    async def may(grantor_id: int, premise_id: int) -> bool:
+        return True
+
     task: asyncio.Task[int] | None = None
     async with api.db.transaction() as (session, outbox):
-        owner_pk, guest_pk = world["owner"].pk, guest.pk
-        assert owner_pk is not None
-        assert guest_pk is not None
-        await service.grant_guest_access(
+        await service.accept_invitation(
             session,
             outbox,
-            grantor_id=owner_pk,
-            premise_id=world.premises["1"],
-            grantee_id=guest_pk,
-            level=GuestLevel.BASIC,
-            starts_at=None,
-            expires_at=NOW + timedelta(days=7),
+            guest_id=guest_pk,
+            code=first,
+            guest_tiers=profile.premise_tiers,
+            grantor_may_grant=may,
             now=NOW,
         )
-        task = asyncio.create_task(do_grant(api, world, guest_pk, grantor="co_owner"))
+        task = asyncio.create_task(do_accept(api, guest_pk, second))
         await still_blocked(task)
     with pytest.raises(ServiceError) as excinfo:
         await task
-    assert service_error(excinfo) == ("GRANT_ALREADY_ACTIVE", ["granteeId"])
+    assert service_error(excinfo) == ("GRANT_ALREADY_ACTIVE", ["code"])
     assert len(await grants_of(api, world, guest.pk)) == 1
     assert len(await notification_messages(api, guest.pk)) == 1
 

@@ -9,17 +9,18 @@ import json
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.ratelimit import RateLimitHit
+from edom_graphql.residents.models import Registration
 from edom_graphql.vehicles.models import Vehicle
 from edom_graphql.vehicles.service import normalize_plate
 from tests.factories import ANONYMOUS, Api, Clock, Person, make_user, make_world
@@ -330,18 +331,68 @@ async def test_my_vehicles_is_one_statement_beyond_the_access_profile(api: Api) 
 # -- node visibility: plates are personal data ------------------------------------------
 
 
-async def test_a_vehicle_is_visible_to_its_owner_only(api: Api) -> None:
+VEHICLES_OF = "query ($owner: ID!) { vehicles(ownerId: $owner) { id plate } }"
+
+
+async def test_a_vehicle_is_visible_to_its_owner_and_their_buildings_staff(api: Api) -> None:
     world = await make_world(api)
     owner = world["owner"]
     vehicle = await added(api, owner, fresh_plate())
-    data = await api.gql(NODE, {"id": vehicle["id"]}, as_=owner)
-    assert data == {
-        "node": {"__typename": "Vehicle", "id": vehicle["id"], "plate": vehicle["plate"]},
-        "nodes": [{"id": vehicle["id"]}],
-    }
-    for other in ("co_owner", "registered", "resident", "guest_basic", "manager", "stranger"):
+    seen = {"__typename": "Vehicle", "id": vehicle["id"], "plate": vehicle["plate"]}
+    for key in ("owner", "dispatcher", "engineer", "manager"):
+        data = await api.gql(NODE, {"id": vehicle["id"]}, as_=world[key])
+        assert data == {"node": seen, "nodes": [{"id": vehicle["id"]}]}, key
+    others = ("co_owner", "registered", "resident", "guest_basic", "other_staff", "stranger")
+    for other in (*others, "admin"):
         data = await api.gql(NODE, {"id": vehicle["id"]}, as_=world[other])
         assert data == {"node": None, "nodes": [None]}, other
+
+
+@pytest.mark.parametrize(
+    ("key", "allowed"),
+    [
+        ("owner", True),
+        ("dispatcher", True),
+        ("engineer", True),
+        ("manager", True),
+        ("co_owner", False),
+        ("registered", False),
+        ("guest_basic", False),
+        ("guest_revoked", False),
+        ("other_staff", False),
+        ("stranger", False),
+        ("admin", False),
+    ],
+)
+async def test_vehicles_of_a_person_are_personal_data(api: Api, key: str, allowed: bool) -> None:
+    """``vehicles(ownerId:)`` @requires(PERSONAL_DATA): the owner and the staff of their
+    building's organisation, cell by cell."""
+    world = await make_world(api)
+    vehicle = await added(api, world["owner"], fresh_plate())
+    result = await api.post(VEHICLES_OF, {"owner": world["owner"].id}, as_=world[key])
+    if allowed:
+        assert result.ok() == {"vehicles": [{"id": vehicle["id"], "plate": vehicle["plate"]}]}
+    else:
+        assert result.data == {"vehicles": None}, result
+        assert result.codes == ["FORBIDDEN"], result
+
+
+async def test_vehicles_of_a_person_who_left_are_not_staffs_to_see(api: Api) -> None:
+    world = await make_world(api)
+    vehicle = await added(api, world["registered"], fresh_plate())
+    assert (await api.gql(VEHICLES_OF, {"owner": world["registered"].id}, as_=world["manager"]))[
+        "vehicles"
+    ] == [{"id": vehicle["id"], "plate": vehicle["plate"]}]
+    async with api.db.transaction() as (session, _):
+        await session.execute(
+            update(Registration)
+            .where(Registration.user_id == world["registered"].pk)
+            .values(ended_at=datetime.now(UTC))
+        )
+    result = await api.post(VEHICLES_OF, {"owner": world["registered"].id}, as_=world["manager"])
+    assert result.codes == ["FORBIDDEN"], result
+    data = await api.gql(NODE, {"id": vehicle["id"]}, as_=world["manager"])
+    assert data == {"node": None, "nodes": [None]}
 
 
 # -- contacting an owner ----------------------------------------------------------------

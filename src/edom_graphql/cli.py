@@ -47,9 +47,15 @@ def seed(settings: Settings, url: str) -> bool:
     return asyncio.run(run())
 
 
+DEVELOPMENT_ONLY = "tokens are issued only in development (EDOM_ENVIRONMENT=development)"
+
+
 def print_personas(settings: Settings, host: str, port: int) -> None:
     from edom_graphql.core.auth import issue_dev_token
     from edom_graphql.demo import PERSONAS
+
+    if settings.environment != "development":
+        sys.exit(DEVELOPMENT_ONLY)
 
     print("\nDemo personas (paste a token into GraphiQL's headers as")
     print('  {"Authorization": "Bearer <token>"}):\n')
@@ -64,6 +70,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     from edom_graphql.app import create_app
+    from edom_graphql.core.http import MAX_MESSAGE_BYTES
     from edom_graphql.core.logs import configure_logging
 
     configure_logging(level=settings.log_level, json_format=settings.log_json)
@@ -86,6 +93,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         http="httptools",
         ws="websockets-sansio",
         ws_per_message_deflate=settings.websocket_compression,
+        # a little above the app's own limit, which answers with close code 1009
+        ws_max_size=MAX_MESSAGE_BYTES + 4096,
         access_log=False,
         log_config=None,
         proxy_headers=True,
@@ -107,7 +116,7 @@ def token(settings: Settings, persona_key: str, ttl: int | None) -> None:
     from edom_graphql.demo import PERSONA_BY_KEY
 
     if settings.environment != "development":
-        sys.exit("tokens are issued only in development (EDOM_ENVIRONMENT=development)")
+        sys.exit(DEVELOPMENT_ONLY)
     persona = PERSONA_BY_KEY.get(persona_key)
     if persona is None:
         sys.exit(f"unknown persona {persona_key!r}; one of: {', '.join(PERSONA_BY_KEY)}")

@@ -8,16 +8,19 @@ from functools import cached_property
 from edom_graphql.buildings import loaders as buildings
 from edom_graphql.chats import types as chats
 from edom_graphql.core.access import AccessProfileLoader
+from edom_graphql.core.context import Context
 from edom_graphql.core.db import Database
 from edom_graphql.core.loaders import RowByKeyLoader, RowsByKeyLoader
 from edom_graphql.polls import service as polls
 from edom_graphql.repairs import loaders as repairs
 from edom_graphql.repairs.types import RepairRequest, RepairRequestPhoto
 from edom_graphql.residents import loaders as residents
+from edom_graphql.residents.access import VisibleUsersLoader
 
 
 class Loaders:
-    def __init__(self, db: Database, *, now: datetime) -> None:
+    def __init__(self, context: Context, db: Database, *, now: datetime) -> None:
+        self._context = context
         self._db = db
         self._now = now
 
@@ -50,6 +53,10 @@ class Loaders:
         return residents.user_loader(self._db)
 
     @cached_property
+    def visible_users(self) -> VisibleUsersLoader:
+        return VisibleUsersLoader(self._context, self._db, self._now)
+
+    @cached_property
     def ownership(self) -> residents.RowByKeyLoader[residents.Ownership]:
         return residents.ownership_loader(self._db)
 
@@ -60,6 +67,14 @@ class Loaders:
     @cached_property
     def guest_grant(self) -> residents.RowByKeyLoader[residents.GuestGrant]:
         return residents.guest_grant_loader(self._db)
+
+    @cached_property
+    def guest_invitation(self) -> residents.RowByKeyLoader[residents.GuestInvitation]:
+        return residents.guest_invitation_loader(self._db)
+
+    @cached_property
+    def invitations_given(self) -> residents.PageByParentLoader[residents.GuestInvitation]:
+        return residents.invitations_given_loader(self._db)
 
     @cached_property
     def grants_given(self) -> residents.PageByParentLoader[residents.GuestGrant]:
@@ -84,6 +99,10 @@ class Loaders:
     @cached_property
     def chat_message(self) -> chats.RowByKeyLoader[chats.ChatMessage]:
         return chats.chat_message_loader(self._db)
+
+    @cached_property
+    def chat_message_reported(self) -> chats.ReportedLoader:
+        return chats.ReportedLoader(self._db)
 
     @cached_property
     def chat_messages_page(self) -> chats.PageByParentLoader[chats.ChatMessage]:

@@ -1,8 +1,8 @@
 """Stored photos: which one a viewer may fetch at ``/media/{key}``, and the sweep of
 files that nothing references.
 
-A photo is visible exactly when what it belongs to is: a listing (``fetch_listings``) or
-a repair request (``fetch_repair_requests``). One statement finds the owner of a key.
+A photo is visible exactly when what it belongs to is, by that type's gatekeeper: a
+listing or a repair request. One statement finds the owner of a key.
 
 A file is stored before the transaction that references it commits, and deleted again
 when that transaction refuses or fails (:func:`edom_graphql.core.photos.with_stored_photos`);
@@ -24,12 +24,13 @@ from sqlalchemy import bindparam, literal, select, union_all
 from edom_graphql.core.context import Context, Services
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.nodes import Node, visible
 from edom_graphql.core.periodic import running
 from edom_graphql.core.storage import Storage
-from edom_graphql.listings.api import fetch_listings
 from edom_graphql.listings.models import ListingPhoto
-from edom_graphql.repairs.api import fetch_repair_requests
+from edom_graphql.listings.types import Listing
 from edom_graphql.repairs.models import RepairRequestPhoto
+from edom_graphql.repairs.types import RepairRequest
 
 log = logging.getLogger("edom_graphql.media")
 
@@ -56,9 +57,9 @@ async def visible_photo_type(context: Context, key: str) -> str | None:
     if row is None:
         return None
     owner_type, owner_id, content_type = row
-    fetch = fetch_listings if owner_type == "Listing" else fetch_repair_requests
-    (owner,) = await fetch(context, [owner_id])
-    return str(content_type) if owner is not None else None
+    kind: type[Node] = Listing if owner_type == "Listing" else RepairRequest
+    (owner,) = await kind.load_nodes(context, [owner_id])
+    return str(content_type) if await visible(context, owner) is not None else None
 
 
 ORPHAN_GRACE = timedelta(hours=1)

@@ -16,6 +16,7 @@ from edom_graphql.repairs.models import (
 )
 from edom_graphql.residents.models import (
     GuestGrant,
+    GuestInvitation,
     Ownership,
     Registration,
     ResidencyConfirmation,
@@ -34,6 +35,7 @@ __all__ = [
     "ChatRead",
     "Event",
     "GuestGrant",
+    "GuestInvitation",
     "Listing",
     "ListingPhoto",
     "ManagementOrganisation",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -10,22 +10,28 @@ from graphql import GraphQLError
 from strawberry.extensions import ValidationCache
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-import edom_graphql.core.enum_types
-import edom_graphql.events.api  # noqa: F401  (registers the node fetcher of Event)
+import edom_graphql.core.enum_types  # noqa: F401  (describes the Tier and StaffRole enums)
 from edom_graphql.buildings.queries import BuildingQueries
 from edom_graphql.chats.api import ChatMutations, ChatSubscriptions
-from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.context import AppInfo
 from edom_graphql.core.errors import BadUserInput
-from edom_graphql.core.execution import PlainLeafExecutor, use_plain_attribute_resolvers
-from edom_graphql.core.ids import decode_id
+from edom_graphql.core.execution import (
+    PlainLeafExecutor,
+    install_node_types,
+    node_types_of,
+    use_plain_attribute_resolvers,
+)
 from edom_graphql.core.limits import QueryLimits, SafeParserCache
 from edom_graphql.core.metrics import Metrics
-from edom_graphql.core.nodes import NODE_FETCHERS, Node
+from edom_graphql.core.nodes import Node, NodeTypes
 from edom_graphql.core.observability import OperationObserver, log_unexpected
 from edom_graphql.core.permissions import RequiresDirective
+from edom_graphql.core.ratelimit import RateLimitDirective
+from edom_graphql.core.scalars import DATETIME
 from edom_graphql.listings.api import ListingMutations
 from edom_graphql.listings.types import KOPECKS_SCALAR, Kopecks
 from edom_graphql.notifications.api import NotificationMutations, NotificationSubscriptions
@@ -42,22 +48,6 @@ from edom_graphql.vehicles.api import VehicleMutations, VehicleQueries
 MAX_NODES = 100
 
 
-async def fetch_nodes(context: Context, ids: Sequence[str]) -> list[Any | None]:
-    """Refetch objects by global id; null for malformed ids and objects the viewer may not see."""
-    decoded = [decode_id(global_id) for global_id in ids]
-    wanted: dict[str, list[int]] = {}
-    for item in decoded:
-        if item is not None and item[0] in NODE_FETCHERS:
-            wanted.setdefault(item[0], []).append(item[1])
-    found: dict[tuple[str, int], Any] = {}
-    for type_name, pks in wanted.items():
-        unique = list(dict.fromkeys(pks))
-        for pk, obj in zip(unique, await NODE_FETCHERS[type_name](context, unique), strict=True):
-            if obj is not None:
-                found[(type_name, pk)] = obj
-    return [found.get(item) if item is not None else None for item in decoded]
-
-
 @strawberry.type
 class NodeQueries:
     @strawberry.field(description="Any object by its global id; null if it is not visible to you.")
@@ -67,7 +57,7 @@ class NodeQueries:
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
     ) -> Node | None:
         info.context.require_viewer()
-        (found,) = await fetch_nodes(info.context, [id])
+        (found,) = await node_types_of(info._raw_info.schema).fetch(info.context, [id])
         return found
 
     @strawberry.field(
@@ -82,7 +72,7 @@ class NodeQueries:
         info.context.require_viewer()
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"At most {MAX_NODES} ids at once.", field="ids")
-        return await fetch_nodes(info.context, ids)
+        return await node_types_of(info._raw_info.schema).fetch(info.context, ids)
 
 
 Query = merge_types(
@@ -154,7 +144,8 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=PlainLeafExecutor,
-        schema_directives=[RequiresDirective],
+        schema_directives=[RequiresDirective, RateLimitDirective],
+        scalar_overrides={datetime: DATETIME},
         config=StrawberryConfig(
             auto_camel_case=True,
             scalar_map={Kopecks: KOPECKS_SCALAR},
@@ -163,7 +154,19 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
         ),
     )
     use_plain_attribute_resolvers(schema._schema)
+    install_node_types(schema._schema, NodeTypes(_node_types(schema)))
     return schema
 
 
-__all__ = ["Schema", "build_schema", "fetch_nodes"]
+def _node_types(schema: Schema) -> list[type[Node]]:
+    """Every object type of the schema that implements ``Node``."""
+    found: list[type[Node]] = []
+    for graphql_type in schema._schema.type_map.values():
+        definition = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        origin = getattr(definition, "origin", None)
+        if isinstance(origin, type) and issubclass(origin, Node) and origin is not Node:
+            found.append(origin)
+    return found
+
+
+__all__ = ["Schema", "build_schema"]

@@ -186,7 +186,8 @@ async def test_dev_token_round_trips_to_claims(settings: Settings, verifier: Tok
     claims = await verifier.verify(token)
 
     assert claims.subject == "user-42"
-    assert claims.name == "Ana Kowalska"
+    assert claims.full_name == "Ana Kowalska"
+    assert claims.display_name == "Ana K."
     assert claims.expires_at.tzinfo is not None
     assert claims.expires_at.utcoffset() == timedelta(0)
     assert abs(claims.expires_at - (now + timedelta(seconds=600))) < timedelta(seconds=5)
@@ -346,26 +347,65 @@ async def test_longest_subject_is_accepted(
 
 
 @pytest.mark.parametrize(
-    ("overrides", "expected"),
+    ("overrides", "full_name"),
     [
-        ({"name": "  Ana  "}, "Ana"),
-        ({"name": ..., "preferred_username": "ana.k"}, "ana.k"),
-        ({"name": "   ", "preferred_username": "ana.k"}, "ana.k"),
-        ({"name": 12, "preferred_username": "ana.k"}, "ana.k"),
+        ({"name": "  Ana  Kowalska "}, "Ana Kowalska"),
+        ({"name": ..., "preferred_username": "ana.k"}, None),
+        ({"name": "   "}, None),
+        ({"name": 12}, None),
         ({"name": ...}, None),
         ({"name": ["Ana"]}, None),
         ({"name": "x" * 500}, "x" * 200),
+        # what cannot be shown or stored is dropped, not refused: a sign-in never fails
+        # for a name
+        ({"name": "Ana\u202e Kowalska"}, "Ana Kowalska"),
+        ({"name": "An\u200ba\x00 K\ud800owalska\n"}, "Ana Kowalska"),
+        ({"name": "\u200b\u2066"}, None),
     ],
 )
-async def test_display_name(
+async def test_full_name_is_the_name_claim_cleaned(
     settings: Settings,
     verifier: TokenVerifier,
     sign: Any,
     overrides: dict[str, Any],
-    expected: str | None,
+    full_name: str | None,
 ) -> None:
     claims = await verifier.verify(sign(claims_for(settings, **overrides)))
-    assert claims.name == expected
+    assert claims.full_name == full_name
+
+
+@pytest.mark.parametrize(
+    ("overrides", "display_name"),
+    [
+        # the full name never becomes the display name: given name and family initial
+        ({"name": "Ana Kowalska", "given_name": "Ana", "family_name": "Kowalska"}, "Ana K."),
+        ({"name": "Иван Петров", "given_name": "Иван", "family_name": "Петров"}, "Иван П."),
+        ({"given_name": "Anna Maria", "family_name": "Nowak"}, "Anna N."),
+        ({"given_name": "Ana"}, "Ana"),
+        ({"given_name": "Ana\u202e", "family_name": "\u200bKowalska"}, "Ana K."),
+        ({"name": "Ana Kowalska"}, "Resident"),
+        ({"name": "Ana Kowalska", "preferred_username": "ana.kowalska"}, "Resident"),
+        ({"given_name": "\u200b", "family_name": "Kowalska"}, "Resident"),
+        ({"given_name": 7}, "Resident"),
+    ],
+)
+async def test_display_name_does_not_identify(
+    settings: Settings,
+    verifier: TokenVerifier,
+    sign: Any,
+    overrides: dict[str, Any],
+    display_name: str,
+) -> None:
+    claims = await verifier.verify(sign(claims_for(settings, **overrides)))
+    assert claims.display_name == display_name
+
+
+@pytest.mark.parametrize("subject", ["user\x00", "user\ud800", "user\n1", "\u200e"])
+async def test_unprintable_subject_is_refused(
+    settings: Settings, verifier: TokenVerifier, sign: Any, subject: str
+) -> None:
+    with pytest.raises(AuthenticationError, match="invalid claim: sub"):
+        await verifier.verify(sign(claims_for(settings, sub=subject)))
 
 
 async def test_float_expiry_is_accepted(
@@ -377,7 +417,9 @@ async def test_float_expiry_is_accepted(
 
 
 def test_claims_are_immutable() -> None:
-    claims = Claims(subject="u", name=None, expires_at=datetime.now(UTC))
+    claims = Claims(
+        subject="u", full_name=None, display_name="Resident", expires_at=datetime.now(UTC)
+    )
     with pytest.raises(AttributeError):
         claims.subject = "v"  # type: ignore[misc]
 

@@ -10,14 +10,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from edom_graphql.buildings import access
 from edom_graphql.buildings.models import PremiseKind
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
-from edom_graphql.core.context import AppInfo
+from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import later
-from edom_graphql.core.nodes import Node
-from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
+from edom_graphql.core.nodes import Node, Verdict
+from edom_graphql.core.pagination import (
+    INT32,
+    After,
+    Connection,
+    First,
+    build_connection,
+    page_request,
+)
 from edom_graphql.core.permissions import requires, source_organisation
 from edom_graphql.core.selection import selects
 from edom_graphql.listings.models import ListingCategory, ListingStatus
@@ -64,6 +72,16 @@ class ManagementOrganisation(Node):
             inn=row[2],
             phone=row[3],
         )
+
+    @classmethod
+    async def load_nodes(
+        cls, context: Context, pks: Sequence[int]
+    ) -> Sequence[ManagementOrganisation | None]:
+        return await context.loaders.organisation.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: ManagementOrganisation) -> Verdict:
+        return access.organisation_visible(context, node)
 
     @requires(
         Capability.REPAIR_REQUEST_HANDLE,
@@ -120,6 +138,14 @@ class Building(Node):
             intercom_capable=row[6],
         )
 
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Building | None]:
+        return await context.loaders.building.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Building) -> Verdict:
+        return access.building_visible(context, node)
+
     @strawberry.field(description="The organisation that manages the building.")
     async def management_organisation(self, info: AppInfo) -> ManagementOrganisation:
         organisation = await info.context.loaders.organisation.load(self.organisation_id)
@@ -136,7 +162,7 @@ class Building(Node):
             PremiseKind | None, strawberry.argument(description="Only premises of this kind.")
         ] = None,
     ) -> PremiseConnection:
-        page = page_request(first, after, types=(int, str, int))
+        page = page_request(first, after, types=(INT32, str, int))
         items = await info.context.loaders.premises_page.load((self.pk, page, (kind,)))
         if items and selects(info, ("edges", "node", "owners"), ("nodes", "owners")):
             from edom_graphql.residents.owners import prefetch_owners
@@ -330,6 +356,14 @@ class Premise(Node):
     @staticmethod
     def sort_key(premise: Premise) -> tuple[int, str, int]:
         return (premise.number_sort, premise.number, premise.pk)
+
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Premise | None]:
+        return await context.loaders.premise.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Premise) -> Verdict:
+        return access.premise_visible(context, node)
 
     @strawberry.field(description="The building the premise is in.")
     async def building(self, info: AppInfo) -> Building:

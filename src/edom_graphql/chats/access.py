@@ -23,6 +23,7 @@ from edom_graphql.chats.models import ChatKind
 from edom_graphql.core.access import AccessProfile, allows_at_premise, allows_in_building
 from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import Context
+from edom_graphql.core.nodes import Verdict, either, remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +117,46 @@ async def can_write(context: Context, chat: ChatRef) -> bool:
     assert other is not None
     theirs = await context.profile_of(other)
     return bool(shared_direct_chat_buildings(await context.profile(), theirs))
+
+
+# -- the gatekeepers of Chat and ChatMessage ----------------------------------------------
+
+
+def chat_visible(context: Context, chat_pk: int, ref: ChatRef | None = None) -> Verdict:
+    """A chat is visible to its members only (decided once per chat and operation)."""
+    return remembered(context, ("Chat", chat_pk), lambda: _chat_visible(context, chat_pk, ref))
+
+
+async def _chat_visible(context: Context, chat_pk: int, ref: ChatRef | None) -> bool:
+    if ref is None:
+        chat = await context.loaders.chat.load(chat_pk)
+        if chat is None:
+            return False
+        ref = chat.ref
+    return await can_read(context, ref)
+
+
+def message_visible(context: Context, message_pk: int, chat_pk: int) -> Verdict:
+    """A message is visible to the members of its chat; a reported one also to the
+    moderators of its building (CHAT_MODERATE), who may remove it without reading the
+    rest of the chat."""
+    return either(
+        lambda: chat_visible(context, chat_pk),
+        lambda: _reported_to_viewer(context, message_pk, chat_pk),
+    )
+
+
+async def _reported_to_viewer(context: Context, message_pk: int, chat_pk: int) -> bool:
+    chat = await context.loaders.chat.load(chat_pk)
+    if chat is None or chat.ref.kind is not ChatKind.BUILDING:
+        return False
+    if not await context.can(Capability.CHAT_MODERATE, building_id=chat.ref.building_pk):
+        return False
+    reported: bool = await context.loaders.chat_message_reported.load(message_pk)
+    return reported
+
+
+def remember_membership(context: Context, chat_pk: int, member: bool) -> None:
+    """Record a membership decided outside the gatekeeper by the same rule (the live
+    stream decides it from profiles read for all its subscribers at once)."""
+    context.memo[("Chat", chat_pk)] = member

@@ -8,23 +8,22 @@ subscription): nobody can probe which chats exist.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.chats import service
-from edom_graphql.chats.access import ChatRef, can_read, can_write, may_read
+from edom_graphql.chats.access import ChatRef, can_write, may_read, remember_membership
 from edom_graphql.chats.access import shared_direct_chat_buildings as shared_buildings
 from edom_graphql.chats.models import MAX_CLIENT_KEY_LENGTH, MAX_MESSAGE_LENGTH, ChatKind
 from edom_graphql.chats.models import MAX_REASON_LENGTH as MAX_REMOVAL_REASON
 from edom_graphql.chats.types import (
-    CHATS_BY_ID,
     MESSAGES_BY_ID,
-    REPORTED,
     Chat,
     ChatMessage,
     ChatMessageEvent,
@@ -37,9 +36,10 @@ from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import Forbidden, ServiceError, Unauthenticated
 from edom_graphql.core.ids import expect_id, pk_of
-from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.nodes import visible
 from edom_graphql.core.pagination import decode_cursor
 from edom_graphql.core.permissions import Target, requires
+from edom_graphql.core.ratelimit import RateLimit, Window
 from edom_graphql.core.streams import follow
 from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, errors_of
 
@@ -50,7 +50,6 @@ _MESSAGE_NOT_FOUND = {
 _TEXT_CODES = {
     "BLANK": "The text is empty.",
     "TOO_LONG": f"The text is longer than {MAX_MESSAGE_LENGTH} characters.",
-    "INVALID_TEXT": "The text contains a NUL character.",
 }
 _OWN_CODES = {
     "NOT_AUTHOR": "Only the message's author may do this.",
@@ -273,13 +272,13 @@ class ChatDirectOpenPayload:
 
 
 async def _readable_chat(context: Context, chat_id: int) -> Chat | None:
-    (chat,) = await fetch_chats(context, [chat_id])
-    return chat
+    (chat,) = await Chat.load_nodes(context, [chat_id])
+    return await visible(context, chat)
 
 
 async def _readable_message(context: Context, message_id: int) -> ChatMessage | None:
-    (message,) = await fetch_messages(context, [message_id])
-    return message
+    (message,) = await ChatMessage.load_nodes(context, [message_id])
+    return await visible(context, message)
 
 
 def _refusal(code: str, message: str, field: str) -> ServiceError:
@@ -340,7 +339,7 @@ async def _change_own_message(
         await change(session, outbox, own)
 
     result = await run_in_transaction(context.db, work)
-    message = await _readable_message(context.for_operation(), found.pk)
+    message = await _readable_message(context.after_write(), found.pk)
     return message, result if isinstance(result, ServiceError) else None
 
 
@@ -372,6 +371,11 @@ async def _message_building(source: Any, info: AppInfo, kwargs: dict[str, Any]) 
         return None
     chat = await info.context.loaders.chat.load(row[1])
     return Target(building_id=chat.ref.building_pk) if chat is not None else None
+
+
+REPORT_LIMIT = RateLimit(
+    "chat_message_report", (Window(10, timedelta(hours=1)), Window(50, timedelta(days=1)))
+)
 
 
 @strawberry.type
@@ -416,7 +420,7 @@ class ChatMutations:
                 user_errors=errors_of(result, ChatMessageSendError, ChatMessageSendErrorCode),
             )
         return ChatMessageSendPayload(
-            message=await _readable_message(context.for_operation(), result.message_id),
+            message=await _readable_message(context.after_write(), result.message_id),
             user_errors=[],
         )
 
@@ -495,8 +499,10 @@ class ChatMutations:
     @strawberry.mutation(
         description="Report an abusive message of a building chat the viewer is in: the "
         "organisation's moderators (CHAT_MODERATE) are notified with an excerpt, may read "
-        "that message by `node` and remove it (`chatMessageRemove`)."
+        "that message by `node` and remove it (`chatMessageRemove`).",
+        directives=REPORT_LIMIT.directives,
     )
+    @REPORT_LIMIT
     async def chat_message_report(
         self, info: AppInfo, input: MutationInput[ChatMessageReportInput]
     ) -> ChatMessageReportPayload:
@@ -603,7 +609,7 @@ class ChatMutations:
                 user_errors=errors_of(result, ChatDirectOpenError, ChatDirectOpenErrorCode),
             )
         return ChatDirectOpenPayload(
-            chat=await _readable_chat(context.for_operation(), result), user_errors=[]
+            chat=await _readable_chat(context.after_write(), result), user_errors=[]
         )
 
 
@@ -658,53 +664,40 @@ class ChatSubscriptions:
             claims = context.claims
             if claims is not None and claims.expires_at <= services.clock():
                 raise Unauthenticated("The access token has expired; sign in again.")
-            if not await _still_member(context, ref, viewer_id):
+            context.renew()  # nothing decided for an earlier event is reused
+            event = ChatMessageEvent.from_row(row)
+            if not await _still_member(context, ref, viewer_id, event.message):
                 raise Forbidden("You are no longer a member of this chat.")
-            yield ChatMessageEvent.from_row(row)
+            yield event
 
 
-async def _still_member(context: Context, chat: ChatRef, viewer_id: int) -> bool:
-    """Membership decided again from the database as it is now (reads shared with the
-    other subscribers woken by the same event)."""
+async def _still_member(
+    context: Context, chat: ChatRef, viewer_id: int, message: ChatMessage
+) -> bool:
+    """Membership decided again from the database as it is now, with reads shared with
+    the other subscribers woken by the same event; the author's standing in the building
+    is read alike, for the gatekeepers of the message and its author."""
     if chat.kind is ChatKind.DIRECT:
-        return chat.participant(viewer_id)
-    profile, organisation_id = await context.services.live.standing(viewer_id, chat.building_pk)
-    if organisation_id is None:
-        return False
-    return may_read(profile, chat, organisation_id=organisation_id)
-
-
-# -- node fetchers: load by pk and keep only what the viewer may see -----------------
-
-
-@node_fetcher("Chat")
-async def fetch_chats(context: Context, pks: Sequence[int]) -> list[Chat | None]:
-    """A chat is visible to its members only."""
-    context.require_viewer()
-    rows = await context.db.fetch(CHATS_BY_ID, keys=list(pks))
-    chats = [Chat.from_row(row) for row in rows]
-    found = {chat.pk: chat for chat in chats if await can_read(context, chat.ref)}
-    return [found.get(pk) for pk in pks]
-
-
-@node_fetcher("ChatMessage")
-async def fetch_messages(context: Context, pks: Sequence[int]) -> list[ChatMessage | None]:
-    """A message is visible to the members of its chat, and a reported one also to the
-    moderators of its building (CHAT_MODERATE)."""
-    context.require_viewer()
-    rows = await context.db.fetch(MESSAGES_BY_ID, keys=list(pks))
-    messages = [ChatMessage.from_row(row) for row in rows]
-    chat_pks = list({m.chat_pk for m in messages})
-    chats = {chat.pk: chat for chat in await fetch_chats(context, chat_pks) if chat is not None}
-    found = {message.pk: message for message in messages if message.chat_pk in chats}
-    unseen = [message for message in messages if message.pk not in found]
-    if unseen:
-        reported = {row[0] for row in await context.db.fetch(REPORTED, keys=[m.pk for m in unseen])}
-        for message in unseen:
-            if message.pk in reported:
-                chat = await context.loaders.chat.load(message.chat_pk)
-                if chat is not None and await context.can(
-                    Capability.CHAT_MODERATE, building_id=chat.ref.building_pk
-                ):
-                    found[message.pk] = message
-    return [found.get(pk) for pk in pks]
+        member = chat.participant(viewer_id)
+    else:
+        live = context.services.live
+        author = message.author
+        other_author = author if author is not None and author.pk != viewer_id else None
+        # asked in the same turn, so that one statement reads them for every subscriber
+        asked = [live.standing(viewer_id, chat.building_pk)]
+        if other_author is not None:
+            asked.append(live.standing(other_author.pk, chat.building_pk))
+        standings = await asyncio.gather(*asked)
+        profile, organisation_id = standings[0]
+        member = organisation_id is not None and may_read(
+            profile, chat, organisation_id=organisation_id
+        )
+        context.use_profile(profile)
+        if organisation_id is not None:
+            context.organisations[chat.building_pk] = organisation_id
+        if member and other_author is not None:
+            author_profile, _ = standings[1]
+            if chat.building_pk in author_profile.building_tiers:
+                other_author.member_of = chat.building_pk
+    remember_membership(context, chat.pk, member)
+    return member

@@ -15,7 +15,12 @@ from sqlalchemy.types import BigInteger
 
 from edom_graphql.buildings.models import Building as BuildingRow
 from edom_graphql.buildings.types import Building, Premise
-from edom_graphql.chats.access import ChatRef, can_read, can_write
+from edom_graphql.chats.access import (
+    ChatRef,
+    can_write,
+    chat_visible,
+    message_visible,
+)
 from edom_graphql.chats.models import Chat as ChatRow
 from edom_graphql.chats.models import ChatEvent as ChatEventRow
 from edom_graphql.chats.models import ChatEventKind, ChatKind
@@ -35,7 +40,7 @@ from edom_graphql.core.loaders import (
     RowByKeyLoader,
     keys_param,
 )
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     After,
     AnySelect,
@@ -102,8 +107,9 @@ graphql_enum(
 class ChatMessage(Node):
     pk: strawberry.Private[int]
     chat_pk: strawberry.Private[int]
-    author: User = strawberry.field(
-        description="Who wrote it (only the display name is visible to neighbours)."
+    author: User | None = strawberry.field(
+        description="Who wrote it (only the display name is visible to neighbours); null "
+        "when you no longer see them (they left the building, say)."
     )
     body: str | None = strawberry.field(description="The text; null once deleted or removed.")
     status: ChatMessageStatus = strawberry.field(
@@ -148,15 +154,24 @@ class ChatMessage(Node):
     def sort_key(message: ChatMessage) -> tuple[int]:
         return (message.pk,)
 
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[ChatMessage | None]:
+        return await context.loaders.chat_message.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: ChatMessage) -> Verdict:
+        return message_visible(context, node.pk, node.chat_pk)
+
     @strawberry.field(description="The viewer wrote this message.")
     def viewer_is_author(self, info: AppInfo) -> bool:
-        return self.author.pk == info.context.viewer_id
+        return self.author is not None and self.author.pk == info.context.viewer_id
 
-    @strawberry.field(description="The chat it belongs to.")
-    async def chat(self, info: AppInfo) -> Chat:
-        chat = await info.context.loaders.chat.load(self.chat_pk)
-        assert chat is not None
-        return chat
+    @strawberry.field(
+        description="The chat it belongs to; null for a moderator who sees only this "
+        "reported message, not the chat."
+    )
+    async def chat(self, info: AppInfo) -> Chat | None:
+        return await info.context.loaders.chat.load(self.chat_pk)
 
 
 @strawberry.type(description="A page of messages, newest first.")
@@ -212,14 +227,20 @@ class Chat(Node):
     def sort_key(chat: Chat) -> tuple[int, int]:
         return (chat.last_message_pk or 0, chat.pk)
 
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Chat | None]:
+        return await context.loaders.chat.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Chat) -> Verdict:
+        return chat_visible(context, node.pk, node.ref)
+
     @strawberry.field(
-        description="The building the chat belongs to (for a direct chat: "
-        "the building its two members shared when it was opened)."
+        description="The building the chat belongs to (for a direct chat: the building "
+        "its two members shared when it was opened; null once you no longer see it)."
     )
-    async def building(self, info: AppInfo) -> Building:
-        building = await info.context.loaders.building.load(self.ref.building_pk)
-        assert building is not None
-        return building
+    async def building(self, info: AppInfo) -> Building | None:
+        return await info.context.loaders.building.load(self.ref.building_pk)
 
     @strawberry.field(description="For a management chat, its premise; otherwise null.")
     async def premise(self, info: AppInfo) -> Premise | None:
@@ -227,7 +248,10 @@ class Chat(Node):
             return None
         return await info.context.loaders.premise.load(self.ref.premise_pk)
 
-    @strawberry.field(description="For a direct chat, the other member; otherwise null.")
+    @strawberry.field(
+        description="For a direct chat, the other member (null once you no longer share a "
+        "building); otherwise null."
+    )
     async def other_participant(self, info: AppInfo) -> User | None:
         other = self.ref.other_participant(info.context.require_viewer())
         if other is None:
@@ -355,6 +379,18 @@ def chat_messages_page_loader(db: Database) -> PageByParentLoader[ChatMessage]:
     return PageByParentLoader(db, MESSAGES_OF_CHAT)
 
 
+class ReportedLoader(DataLoader[int, bool]):
+    """Whether each message has been reported to the building's moderators."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(max_batch_size=1000)
+        self._db = db
+
+    async def batch_load_fn(self, keys: list[int]) -> list[bool]:
+        reported = {row[0] for row in await self._db.fetch(REPORTED, keys=keys)}
+        return [key in reported for key in keys]
+
+
 class LatestEventLoader(DataLoader[int, int]):
     """The id of each chat's latest log entry (0 for a chat without one)."""
 
@@ -475,12 +511,9 @@ async def building_chat(context: Context, building_id: int) -> Chat | None:
 
 
 async def management_chat(context: Context, premise_id: int) -> Chat | None:
-    """The premise's management chat, if the viewer is one of its members."""
+    """The premise's management chat (shown to its members only, by its gatekeeper)."""
     row = await context.db.fetch_one(_MANAGEMENT_CHAT, key=premise_id)
-    if row is None:
-        return None
-    chat = Chat.from_row(row)
-    return chat if await can_read(context, chat.ref) else None
+    return Chat.from_row(row) if row is not None else None
 
 
 __all__ = [

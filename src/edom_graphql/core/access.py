@@ -11,10 +11,11 @@ from typing import Any
 from aiodataloader import DataLoader
 from sqlalchemy import (
     BigInteger,
+    CompoundSelect,
     String,
-    and_,
     any_,
     bindparam,
+    case,
     cast,
     literal,
     null,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.buildings.models import StaffMembership
 from edom_graphql.core.capabilities import MATRIX, Capability, Rule, StaffRole, Tier
@@ -47,6 +49,8 @@ class AccessProfile:
     """Everything access decisions need about one viewer, read in one statement."""
 
     user_id: int
+    exists: bool = False
+    """The user is in the database (a profile of an unknown id is empty)."""
     is_admin: bool = False
     premise_tiers: dict[int, Tier] = field(default_factory=dict)
     premise_buildings: dict[int, int] = field(default_factory=dict)
@@ -120,6 +124,12 @@ def allows_in_organisation(
     )
 
 
+def premises_allowing(profile: AccessProfile, capability: Capability) -> list[int]:
+    """The premises where the viewer's tier alone grants ``capability``."""
+    tiers = MATRIX[capability].tiers
+    return sorted(premise for premise, tier in profile.premise_tiers.items() if tier in tiers)
+
+
 def _tier_relations(where: Callable[[Any, Any], Any]) -> list[Any]:
     """Current ownerships, registrations, confirmed residencies and guest grants as rows
     (user, kind, building, premise, no organisation); ``where(table, user_column)``
@@ -153,7 +163,7 @@ def _tier_relations(where: Callable[[Any, Any], Any]) -> list[Any]:
     ]
 
 
-def _profile_statement(many: bool) -> Prepared:
+def _profile_query(many: bool) -> CompoundSelect[Any]:
     """The relations of one user (``user_id``) or of several (``user_ids``), each row
     naming its user."""
 
@@ -162,24 +172,22 @@ def _profile_statement(many: bool) -> Prepared:
             return column == any_(bindparam("user_ids", type_=ARRAY(BigInteger)))
         return column == bindparam("user_id")
 
-    return Prepared(
-        union_all(
-            *_tier_relations(lambda table, user: of_user(user)),
-            select(
-                StaffMembership.user_id,
-                literal("STAFF:", String) + cast(StaffMembership.role, String),
-                cast(null(), BigInteger),
-                cast(null(), BigInteger),
-                StaffMembership.organisation_id,
-            ).where(of_user(StaffMembership.user_id), StaffMembership.ended_at.is_(None)),
-            select(
-                User.id,
-                literal("ADMIN", String),
-                cast(null(), BigInteger),
-                cast(null(), BigInteger),
-                cast(null(), BigInteger),
-            ).where(and_(of_user(User.id), User.is_admin.is_(True))),
-        )
+    return union_all(
+        *_tier_relations(lambda table, user: of_user(user)),
+        select(
+            StaffMembership.user_id,
+            literal("STAFF:", String) + cast(StaffMembership.role, String),
+            cast(null(), BigInteger),
+            cast(null(), BigInteger),
+            StaffMembership.organisation_id,
+        ).where(of_user(StaffMembership.user_id), StaffMembership.ended_at.is_(None)),
+        select(
+            User.id,
+            case((User.is_admin.is_(True), literal("ADMIN", String)), else_=literal("USER")),
+            cast(null(), BigInteger),
+            cast(null(), BigInteger),
+            cast(null(), BigInteger),
+        ).where(of_user(User.id)),
     )
 
 
@@ -188,8 +196,9 @@ _OCCUPANTS_STATEMENT = Prepared(
 )
 """Everyone with a tier at one premise (``premise_id``)."""
 
-_PROFILE_STATEMENT = _profile_statement(many=False)
-_PROFILES_STATEMENT = _profile_statement(many=True)
+_PROFILE_STATEMENT = Prepared(_profile_query(many=False))
+_PROFILES_QUERY = _profile_query(many=True)
+_PROFILES_STATEMENT = Prepared(_PROFILES_QUERY)
 
 _TIER_BY_KIND: dict[str, Tier] = {
     "OWNER": Tier.OWNER,
@@ -204,8 +213,10 @@ def _profiles(user_ids: Sequence[int], rows: Sequence[Any]) -> dict[int, AccessP
     staff: dict[int, dict[int, set[StaffRole]]] = {}
     for user_id, kind, building_id, premise_id, organisation_id in rows:
         profile = profiles[user_id]
-        if kind == "ADMIN":
-            profile.is_admin = True
+        if kind == "USER":
+            profile.exists = True
+        elif kind == "ADMIN":
+            profile.exists = profile.is_admin = True
         elif kind.startswith("STAFF:"):
             roles = staff.setdefault(user_id, {}).setdefault(int(organisation_id), set())
             roles.add(StaffRole(kind[6:]))
@@ -243,6 +254,14 @@ async def load_profiles(
     return _profiles(user_ids, rows)
 
 
+async def load_profiles_in(
+    session: AsyncSession, *, user_ids: Sequence[int], now: datetime
+) -> dict[int, AccessProfile]:
+    """Like :func:`load_profiles`, inside a transaction (as its snapshot sees them)."""
+    rows = (await session.execute(_PROFILES_QUERY, {"user_ids": list(user_ids), "now": now})).all()
+    return _profiles(user_ids, rows)
+
+
 class AccessProfileLoader(DataLoader[int, AccessProfile]):
     """Other users' profiles, for rules about two people (one statement per batch)."""
 
@@ -264,6 +283,8 @@ __all__ = [
     "allows_in_organisation",
     "load_profile",
     "load_profiles",
+    "load_profiles_in",
     "premise_occupants",
+    "premises_allowing",
     "rule_allows",
 ]

@@ -51,6 +51,7 @@ from jwt.exceptions import (
     PyJWTError,
 )
 
+from edom_graphql.core.text import strip_invisible, unstorable
 from edom_graphql.settings import ASYMMETRIC_ALGORITHMS, Settings
 
 __all__ = [
@@ -72,6 +73,7 @@ VERIFIED_CACHE_SIZE: Final = 10_000
 
 MAX_SUBJECT_LENGTH: Final = 255
 MAX_NAME_LENGTH: Final = 200
+MAX_DISPLAY_NAME_LENGTH: Final = 100
 
 DEV_ALGORITHM: Final = "EdDSA"
 """Signature algorithm of the development issuer (Ed25519)."""
@@ -115,9 +117,12 @@ class Claims:
     """The verified identity carried by a token."""
 
     subject: str
-    """The ``sub`` claim, 1 to 255 characters."""
-    name: str | None
-    """Display name from ``name`` or ``preferred_username``, trimmed to 200 characters."""
+    """The ``sub`` claim, 1 to 255 printable characters."""
+    full_name: str | None
+    """The person's full name (``name``): personal data, never shown to neighbours."""
+    display_name: str
+    """What neighbours see by default: the given name and the initial of the family name
+    (``given_name``, ``family_name``), never the full name; "Resident" without them."""
     expires_at: datetime
     """Expiry (``exp``) as an aware UTC datetime."""
 
@@ -309,7 +314,12 @@ class TokenVerifier:
         nbf = _numeric_date(payload, "nbf") if payload.get("nbf") is not None else None
 
         subject = payload["sub"]
-        if not isinstance(subject, str) or not 1 <= len(subject) <= MAX_SUBJECT_LENGTH:
+        if (
+            not isinstance(subject, str)
+            or not 1 <= len(subject) <= MAX_SUBJECT_LENGTH
+            or not subject.isprintable()
+            or unstorable(subject) is not None
+        ):
             raise AuthenticationError("invalid claim: sub")
         issuer = payload["iss"]
         if not isinstance(issuer, str):
@@ -338,7 +348,14 @@ class TokenVerifier:
         if self._audience not in audiences:
             raise AuthenticationError("wrong audience")
 
-        return Claims(subject=subject, name=_display_name(payload), expires_at=expires_at)
+        return Claims(
+            subject=subject,
+            full_name=_name_claim(payload, "name"),
+            display_name=default_display_name(
+                _name_claim(payload, "given_name"), _name_claim(payload, "family_name")
+            ),
+            expires_at=expires_at,
+        )
 
 
 def _read_header(token: object) -> dict[str, Any]:
@@ -401,14 +418,24 @@ def _numeric_date(payload: dict[str, Any], claim: str) -> float:
     return value
 
 
-def _display_name(payload: dict[str, Any]) -> str | None:
-    for claim in ("name", "preferred_username"):
-        value = payload.get(claim)
-        if isinstance(value, str):
-            value = value.strip()
-            if value:
-                return value[:MAX_NAME_LENGTH].rstrip()
-    return None
+def _name_claim(payload: dict[str, Any], claim: str) -> str | None:
+    """A name claim as text fit to show: invisible characters (controls, bidi overrides,
+    zero-width marks) and what PostgreSQL cannot store dropped; None when nothing is left."""
+    value = payload.get(claim)
+    if not isinstance(value, str):
+        return None
+    return strip_invisible(value, max_length=MAX_NAME_LENGTH) or None
+
+
+ANONYMOUS_DISPLAY_NAME: Final = "Resident"
+
+
+def default_display_name(given_name: str | None, family_name: str | None) -> str:
+    """A name that does not identify: "Ana K." of "Ana" and "Kowalska"."""
+    if not given_name:
+        return ANONYMOUS_DISPLAY_NAME
+    first = given_name.split(" ")[0][: MAX_DISPLAY_NAME_LENGTH - 3]
+    return f"{first} {family_name[0]}." if family_name else first
 
 
 def _key_fits(key: object, alg: str) -> bool:
@@ -544,7 +571,8 @@ def issue_dev_token(
     """Sign a token with the development key for ``subject``.
 
     The token carries ``iss``/``aud`` from the settings and is valid from ``now`` (default:
-    the current time) for ``ttl_seconds`` (default: ``dev_token_ttl_seconds``).
+    the current time) for ``ttl_seconds`` (default: ``dev_token_ttl_seconds``). ``name`` is
+    the full name; its first word is the ``given_name``, the rest the ``family_name``.
     """
     if not 1 <= len(subject) <= MAX_SUBJECT_LENGTH:
         raise ValueError(f"subject must be 1 to {MAX_SUBJECT_LENGTH} characters")
@@ -557,11 +585,14 @@ def issue_dev_token(
         raise ValueError("now must be timezone-aware")
     issued_at = int(now.timestamp())
     key = load_or_create_dev_key(settings.dev_key_path)
+    given_name, _, family_name = name.strip().partition(" ")
     payload = {
         "iss": settings.oidc_issuer,
         "aud": settings.oidc_audience,
         "sub": subject,
         "name": name,
+        "given_name": given_name,
+        "family_name": family_name.strip(),
         "iat": issued_at,
         "nbf": issued_at,
         "exp": issued_at + ttl,

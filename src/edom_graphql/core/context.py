@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -31,6 +32,29 @@ if TYPE_CHECKING:
     from edom_graphql.settings import Settings
 
 
+class SubjectCache:
+    """The user id of recently seen token subjects (least recently used go first), so
+    that a request does not look its user up by subject."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[str, int] = OrderedDict()
+
+    def get(self, subject: str) -> int | None:
+        user_id = self._ids.get(subject)
+        if user_id is not None:
+            self._ids.move_to_end(subject)
+        return user_id
+
+    def put(self, subject: str, user_id: int) -> None:
+        self._ids[subject] = user_id
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+
+    def forget(self, subject: str) -> None:
+        self._ids.pop(subject, None)
+
+
 @dataclass(slots=True)
 class Services:
     """Process-wide collaborators, created once at start-up."""
@@ -41,6 +65,7 @@ class Services:
     verifier: TokenVerifier
     clock: Callable[[], datetime]
     live: LiveReads = field(init=False)
+    subjects: SubjectCache = field(default_factory=SubjectCache)
 
     def __post_init__(self) -> None:
         from edom_graphql.core.live import LiveReads
@@ -83,16 +108,24 @@ class Context:
         self._decisions: dict[
             tuple[Capability, int | None, int | None, int | None, int | None], bool
         ] = {}
+        self.organisations: dict[int, int] = {}
+        """The managing organisation of buildings read with another statement in this
+        operation (a live stream reads them for all its subscribers at once), by building."""
+        self.memo: dict[Hashable, Any] = {}
+        """Per-operation answers of gatekeepers (e.g. whether a chat is readable), so that
+        the objects of one page are decided once, not once each."""
 
     def for_operation(self) -> Context:
         """A fresh context for the next operation or event of the same connection."""
-        return Context(
+        fresh = Context(
             self.services,
             viewer_id=self.viewer_id,
             claims=self.claims,
             request_id=self.request_id,
             request=self.request,
         )
+        fresh.connection_params = self.connection_params
+        return fresh
 
     def renew(self) -> None:
         """Start over for the next event of a long-lived subscription: fresh loaders, access
@@ -102,6 +135,15 @@ class Context:
         self._profile = None
         self._profile_task = None
         self._decisions.clear()
+        self.organisations.clear()
+        self.memo.clear()
+
+    def after_write(self) -> Context:
+        """This context, renewed after a mutation has committed: the payload is read and
+        decided on as things are now (a residency just confirmed gives its tier), never
+        with a profile or decision made before the change."""
+        self.renew()
+        return self
 
     @property
     def db(self) -> Database:
@@ -111,7 +153,12 @@ class Context:
     def loaders(self) -> Loaders:
         from edom_graphql.loaders import Loaders
 
-        return Loaders(self.services.db, now=self.now)
+        return Loaders(self, self.services.db, now=self.now)
+
+    def token_expired(self) -> bool:
+        """The viewer's access token has expired by the server's clock."""
+        claims = self.claims
+        return claims is not None and claims.expires_at <= self.services.clock()
 
     def require_viewer(self) -> int:
         if self.viewer_id is None:
@@ -132,7 +179,19 @@ class Context:
             self.require_viewer()
             self.prefetch_profile()
             assert self._profile_task is not None
-            self._profile = await self._profile_task
+            profile = await self._profile_task
+            if not profile.exists:
+                # The user was deleted while their id was remembered for the token's
+                # subject: forget it, so the next request signs them up afresh.
+                if self.claims is not None:
+                    self.services.subjects.forget(self.claims.subject)
+                raise Unauthenticated("This account no longer exists; sign in again.")
+            self._profile = profile
+        return self._profile
+
+    @property
+    def loaded_profile(self) -> AccessProfile | None:
+        """The viewer's access profile if it has been read already (no I/O)."""
         return self._profile
 
     def use_profile(self, profile: AccessProfile) -> None:
@@ -149,24 +208,29 @@ class Context:
 
     # -- the permission mechanism: every access decision goes through these ----------
 
-    async def can_in_building(self, capability: Capability, building_id: int) -> bool:
+    async def organisation_of(self, building_id: int) -> int | None:
+        """The organisation managing the building; None for no such building."""
+        known = self.organisations.get(building_id)
+        if known is not None:
+            return known
         building = await self.loaders.building.load(building_id)
-        if building is None:
+        return building.organisation_id if building is not None else None
+
+    async def can_in_building(self, capability: Capability, building_id: int) -> bool:
+        organisation_id = await self.organisation_of(building_id)
+        if organisation_id is None:
             return False
         profile = await self.profile()
         return allows_in_building(
-            profile,
-            capability,
-            building_id=building_id,
-            organisation_id=building.organisation_id,
+            profile, capability, building_id=building_id, organisation_id=organisation_id
         )
 
     async def can_at_premise(self, capability: Capability, premise_id: int) -> bool:
         premise = await self.loaders.premise.load(premise_id)
         if premise is None:
             return False
-        building = await self.loaders.building.load(premise.building_pk)
-        if building is None:
+        organisation_id = await self.organisation_of(premise.building_pk)
+        if organisation_id is None:
             return False
         profile = await self.profile()
         return allows_at_premise(
@@ -174,7 +238,7 @@ class Context:
             capability,
             premise_id=premise_id,
             building_id=premise.building_pk,
-            organisation_id=building.organisation_id,
+            organisation_id=organisation_id,
         )
 
     async def can_on_user(self, capability: Capability, user_id: int) -> bool:
@@ -219,6 +283,30 @@ class Context:
     ) -> None:
         """Record a decision a parent made for its children (see :func:`requires`)."""
         self._decisions[(capability, building_id, premise_id, user_id, organisation_id)] = allowed
+
+    def allows(
+        self,
+        capability: Capability,
+        *,
+        building_id: int | None = None,
+        premise_id: int | None = None,
+        user_id: int | None = None,
+        organisation_id: int | None = None,
+    ) -> bool | Awaitable[bool]:
+        """Like :meth:`can`, but answers at once (without awaiting) when the decision is
+        already made in this operation: gatekeepers stay synchronous on a page of objects."""
+        decided = self._decisions.get(
+            (capability, building_id, premise_id, user_id, organisation_id)
+        )
+        if decided is not None:
+            return decided
+        return self.can(
+            capability,
+            building_id=building_id,
+            premise_id=premise_id,
+            user_id=user_id,
+            organisation_id=organisation_id,
+        )
 
     async def can(
         self,

@@ -1,4 +1,10 @@
-"""Execution with a fast path for plain leaf fields.
+"""Execution with a fast path for plain leaf fields, and the gatekeeper of every object.
+
+Every object of a node type that a field returns passes its type's gatekeeper
+(:meth:`edom_graphql.core.nodes.Node.is_visible`) before its fields are executed: one
+the viewer may not see is completed as null (a FORBIDDEN error where the field is
+non-null), through whatever path it came (``node``, lists, connections, nested fields,
+mutation payloads, subscription events).
 
 Most fields of a response are read straight off an object: scalars (``number``,
 ``area``, ``id``) and nested objects (an edge's ``node``, an ownership's ``share``).
@@ -12,16 +18,19 @@ middleware, resolvers, lists, abstract types) to graphql-core unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLError,
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     Undefined,
     is_leaf_type,
@@ -30,7 +39,29 @@ from graphql.execution.executor import to_nodes
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from edom_graphql.core.errors import Forbidden
+from edom_graphql.core.nodes import Gate, NodeTypes
 from edom_graphql.core.permissions import Prefetched
+
+NODE_TYPES_KEY = "edom_graphql.node_types"
+"""Where the schema keeps its :class:`NodeTypes` (``GraphQLSchema.extensions``)."""
+
+
+def install_node_types(schema: GraphQLSchema, node_types: NodeTypes) -> None:
+    schema.extensions = {**(schema.extensions or {}), NODE_TYPES_KEY: node_types}
+
+
+_NO_NODE_TYPES = NodeTypes(())
+
+
+def node_types_of(schema: GraphQLSchema) -> NodeTypes:
+    """The node types installed in ``schema`` (none in a schema built without them)."""
+    node_types: NodeTypes = (schema.extensions or {}).get(NODE_TYPES_KEY, _NO_NODE_TYPES)
+    return node_types
+
+
+def _not_visible(type_name: str) -> GraphQLError:
+    return Forbidden(f"This {type_name} is not visible to you.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +166,68 @@ def _plain_object_value(plain: PlainObject, source: Any) -> Any:
 
 
 class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, completing plain attribute fields in one step."""
+    """Strawberry's executor, completing plain attribute fields in one step and passing
+    every object of a node type through its gatekeeper."""
+
+    _gates: dict[type, Gate] | None = None
+
+    @property
+    def gates(self) -> dict[type, Gate]:
+        gates = self._gates
+        if gates is None:
+            gates = self._gates = node_types_of(self.schema).gates
+        return gates
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        gate = self.gates.get(result.__class__)
+        if gate is None:
+            return super().complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        nullable = not isinstance(return_type, GraphQLNonNull)
+        inner: GraphQLOutputType = (
+            return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        )
+        verdict = gate(self.context_value, result)
+        if verdict is True:
+            return super().complete_value(
+                inner, field_details_list, info, path, result, position_context
+            )
+        if verdict is False:
+            if nullable:
+                return None
+            raise _not_visible(result.__class__.__name__)
+        return self._complete_once_visible(
+            verdict, nullable, inner, field_details_list, info, path, result, position_context
+        )
+
+    async def _complete_once_visible(
+        self,
+        verdict: Awaitable[bool],
+        nullable: bool,
+        inner: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if not await verdict:
+            if nullable:
+                return None
+            raise _not_visible(result.__class__.__name__)
+        completed = super().complete_value(
+            inner, field_details_list, info, path, result, position_context
+        )
+        return await completed if self.is_awaitable(completed) else completed
 
     def execute_fields(
         self,
@@ -206,9 +298,27 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
                 if value is None:
                     return None
                 if value is not _SLOW:
-                    return self.collect_and_execute_subfields(
-                        plain.type, field_details_list, path, value, position_context
-                    )
+                    gate = self.gates.get(value.__class__)
+                    verdict = True if gate is None else gate(self.context_value, value)
+                    if verdict is True:
+                        return self.collect_and_execute_subfields(
+                            plain.type, field_details_list, path, value, position_context
+                        )
+                    if verdict is False:
+                        if plain.nullable:
+                            return None
+                        # else graphql-core reports it (FORBIDDEN, through the gatekeeper)
+                    else:
+                        assert field is not None
+                        return self._subfields_once_visible(
+                            verdict,
+                            plain,
+                            field,
+                            field_details_list,
+                            path,
+                            value,
+                            position_context,
+                        )
             prefetched: Prefetched | None = (
                 getattr(field.resolve, "prefetched", None) if field is not None else None
             )
@@ -223,6 +333,30 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    async def _subfields_once_visible(
+        self,
+        verdict: Awaitable[bool],
+        plain: PlainObject,
+        field: GraphQLField,
+        field_details_list: Any,
+        path: Any,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """The plain object's sub-selection once its gatekeeper has let it through."""
+        try:
+            if not await verdict:
+                if plain.nullable:
+                    return None
+                raise _not_visible(value.__class__.__name__)
+            completed = self.collect_and_execute_subfields(
+                plain.type, field_details_list, path, value, position_context
+            )
+            return await completed if self.is_awaitable(completed) else completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.type, field_details_list, path)
+            return None
 
     def _complete_prefetched(
         self,

@@ -14,7 +14,6 @@ import json
 import logging
 import re
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import timedelta
@@ -30,16 +29,20 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from edom_graphql.core.auth import AuthenticationError, Claims, parse_authorization_header
 from edom_graphql.core.context import Context, Services
-from edom_graphql.core.errors import ErrorCode
+from edom_graphql.core.errors import ErrorCode, RateLimited
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.observability import classify, hides_suggestions
 from edom_graphql.core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
+from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.residents.service import provision_user
 from edom_graphql.schema import Schema
 
@@ -48,13 +51,14 @@ log = logging.getLogger("edom_graphql.http")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = "GET, POST"
-SUBJECT_CACHE_SIZE = 10_000
 MAX_BODY_BYTES = 1_048_576
 """Largest accepted request body: a query is at most a few thousand tokens."""
 MULTIPART = "multipart/form-data"
 MAX_MULTIPART_BYTES = MAX_BODY_BYTES + MAX_PHOTOS * MAX_PHOTO_BYTES + 65_536
 """Largest accepted multipart (file upload) body: the operation and its photos, with room
 for the parts' headers."""
+UPLOADS = (Window(60, timedelta(hours=1)), Window(200, timedelta(days=1)))
+"""Files a user may upload, over all mutations that take them."""
 MAX_FILES = MAX_PHOTOS + 1
 """File parts a multipart request may carry (one more than a listing takes, so the
 mutation, not the parser, reports too many photos)."""
@@ -153,6 +157,29 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return receive_limited
 
 
+def _limited_messages(receive: Receive, send: Send, limit: int) -> Receive:
+    """``receive`` of a WebSocket that closes it (1009, "message too big") on a message
+    longer than ``limit`` bytes, which the application then sees as a disconnect."""
+
+    async def receive_limited() -> Message:
+        message = await receive()
+        if message["type"] == "websocket.receive":
+            text, data = message.get("text"), message.get("bytes")
+            size = len(data) if data is not None else len(text.encode()) if text else 0
+            if size > limit:
+                await send(
+                    {
+                        "type": "websocket.close",
+                        "code": 1009,
+                        "reason": f"A message is at most {limit} bytes.",
+                    }
+                )
+                return {"type": "websocket.disconnect", "code": 1009}
+        return message
+
+    return receive_limited
+
+
 def is_multipart(content_type: str | None) -> bool:
     return (content_type or "").split(";", 1)[0].strip().lower() == MULTIPART
 
@@ -195,9 +222,63 @@ def _step(target: Any, key: str, path: str) -> Any:
     raise HttpError(400, f"`map` path `{path}` does not exist in `operations`.")
 
 
+MAX_MESSAGE_BYTES = MAX_BODY_BYTES
+"""Largest WebSocket message accepted: the same as an HTTP request body."""
+_OPTIONAL_OBJECTS = ("variables", "extensions")
+
+
+def malformed_message(message: object, *, subscribe: str) -> str | None:
+    """Why a message of a WebSocket protocol is malformed (None when it is not): it must
+    be a JSON object with a string ``type``; an operation (``subscribe``, or the legacy
+    ``start``) a string ``id`` and a ``payload`` object with a string ``query``, optional
+    ``variables`` and ``extensions`` objects and an optional string ``operationName``."""
+    if not isinstance(message, dict):
+        return "A message must be a JSON object."
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return "A message must have a string `type`."
+    if kind in (subscribe, "complete", "stop") and not isinstance(message.get("id"), str):
+        return f"A `{kind}` message must have a string `id`."
+    if kind != subscribe:
+        return None
+    payload = message.get("payload")
+    if not isinstance(payload, dict):
+        return f"The payload of `{subscribe}` must be an object."
+    if not isinstance(payload.get("query"), str):
+        return f"The payload of `{subscribe}` must have a string `query`."
+    for key in _OPTIONAL_OBJECTS:
+        if payload.get(key) is not None and not isinstance(payload[key], dict):
+            return f"`{key}` must be an object."
+    name = payload.get("operationName")
+    if name is not None and not isinstance(name, str):
+        return "`operationName` must be a string."
+    return None
+
+
+class TransportWebSocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, closing the socket with 4400 on a malformed message (the
+    protocol's answer to anything it cannot read) instead of failing on it."""
+
+    async def handle_message(self, message: Any) -> None:
+        problem = malformed_message(message, subscribe="subscribe")
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+
 class LegacyWebSocketHandler(BaseGraphQLWSHandler[Context, None]):
     """The legacy ``graphql-ws`` protocol, closing (4408) a socket that does not send
-    ``connection_init`` in time, like graphql-transport-ws does."""
+    ``connection_init`` in time, like graphql-transport-ws does, and (4400) one that
+    sends a malformed message."""
+
+    async def handle_message(self, message: Any) -> None:
+        problem = malformed_message(message, subscribe="start")
+        if problem is not None:
+            with suppress(Exception):
+                await self.websocket.close(4400, problem)
+            return
+        await super().handle_message(message)
 
     async def handle(self) -> None:
         timeout = self.view.connection_init_wait_timeout.total_seconds()
@@ -239,6 +320,7 @@ def _encodable(value: object) -> bool:
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWebSocketHandler
     graphql_ws_handler_class = LegacyWebSocketHandler
 
     def __init__(self, schema: Schema, services: Services) -> None:
@@ -256,7 +338,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
         self.services = services
         self.hide_suggestions = hides_suggestions(settings)
-        self._subjects: OrderedDict[str, int] = OrderedDict()
 
     # -- authentication ---------------------------------------------------------------
 
@@ -266,16 +347,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if token is None:
             return None, None
         claims = await self.services.verifier.verify(token)
-        user_id = self._subjects.get(claims.subject)
+        subjects = self.services.subjects
+        user_id = subjects.get(claims.subject)
         if user_id is None:
             user_id = await provision_user(
-                self.services.db, subject=claims.subject, name=claims.name
+                self.services.db,
+                subject=claims.subject,
+                display_name=claims.display_name,
+                full_name=claims.full_name,
             )
-            self._subjects[claims.subject] = user_id
-            if len(self._subjects) > SUBJECT_CACHE_SIZE:
-                self._subjects.popitem(last=False)
-        else:
-            self._subjects.move_to_end(claims.subject)
+            subjects.put(claims.subject, user_id)
         return user_id, claims
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -309,6 +390,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if scope["type"] == "websocket":
                 # The connection context must exist before connection_init arrives.
                 scope.setdefault("state", {})
+                receive = _limited_messages(receive, send, MAX_MESSAGE_BYTES)
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, _limited(receive, body_limit(scope)))
@@ -488,10 +570,37 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         files = {name: form.get(name) for name in mapping}
         if any(isinstance(file, str) or file is None for file in files.values()):
             raise HttpError(400, "A file named in `map` is missing from the request.")
+        await self._count_uploads(raw, len(files))
         for name, paths in mapping.items():
             for path in paths:
                 _put_file(data, path, files[name])
         return data
+
+    async def _count_uploads(self, request: Request, files: int) -> None:
+        """Uploads are limited per user (:data:`UPLOADS`), counted in files: one place for
+        every mutation that takes them."""
+        viewer_id = request.scope.get("state", {}).get("viewer_id")
+        if viewer_id is None or files == 0:
+            return  # the operation itself refuses anonymous viewers
+        try:
+            async with self.services.db.transaction() as (session, _):
+                await check_and_count(
+                    session,
+                    bucket="upload",
+                    key=str(viewer_id),
+                    user_id=viewer_id,
+                    windows=UPLOADS,
+                    now=self.services.clock(),
+                    hits=files,
+                )
+        except RateLimited as limited:
+            raise HttpError(
+                429,
+                limited.message,
+                ErrorCode.RATE_LIMITED,
+                headers={"Retry-After": str(limited.retry_after_seconds)},
+                retryAfter=limited.retry_after_seconds,
+            ) from limited
 
     def request_data(self, data: Mapping[str, object]) -> GraphQLRequestData:
         query = data.get("query")

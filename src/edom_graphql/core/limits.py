@@ -1,5 +1,6 @@
-"""Query limits: tokens, depth, aliases and a GitHub-style cost (the number of nodes a
-query may return: the product of nested ``first`` values, summed).
+"""What is checked before an operation runs: every string it carries can be stored (no
+NUL, no lone surrogate), and the limits: tokens, depth, aliases and a GitHub-style cost
+(the number of nodes a query may return: the product of nested ``first`` values, summed).
 
 Introspection is measured by its own rules: the type-reference chains of the standard
 introspection query (``ofType { ofType { … } }``) do not count as depth, and the lists
@@ -22,17 +23,21 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValueNode,
     VariableNode,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.execution.values import get_variable_values
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from edom_graphql.core.context import Context
 from edom_graphql.core.errors import ApiError, BadUserInput, QueryTooComplex
+from edom_graphql.core.text import unstorable, unstorable_path
 
 SIZE_ARGUMENTS = ("first", "last")
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
@@ -229,6 +234,38 @@ def _sizes(variables: Mapping[str, Any]) -> tuple[tuple[str, int | None], ...]:
     )
 
 
+_LITERALS: OrderedDict[str, str | None] = OrderedDict()
+
+
+def _literal_problem(query: str | None, definitions: Sequence[DefinitionNode]) -> str | None:
+    """Why a string literal of the document could not be stored, or None (per text)."""
+    if query is not None and query in _LITERALS:
+        _LITERALS.move_to_end(query)
+        return _LITERALS[query]
+    found: str | None = None
+    stack: list[Any] = list(definitions)
+    while stack and found is None:
+        node = stack.pop()
+        if isinstance(node, StringValueNode):
+            problem = unstorable(node.value)
+            if problem is not None:
+                found = f"a string in the document {problem}"
+            continue
+        for key in node.keys:
+            if key == "loc":
+                continue
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple | list):
+                stack.extend(item for item in child if isinstance(item, Node))
+    if query is not None:
+        _LITERALS[query] = found
+        if len(_LITERALS) > MEASURE_CACHE_SIZE:
+            _LITERALS.popitem(last=False)
+    return found
+
+
 class QueryLimits(SchemaExtension):
     """Refuses over-limit operations with ``QUERY_TOO_COMPLEX`` before any resolver runs."""
 
@@ -270,6 +307,20 @@ class QueryLimits(SchemaExtension):
                     "The document has several operations: name the one to run in `operationName`."
                 )
             return None
+        problem = unstorable_path(dict(variables), "variables") or _literal_problem(
+            context.query, definitions
+        )
+        if problem is not None:
+            return BadUserInput(f"{problem[0].upper()}{problem[1:]}; no text may hold one.")
+        # Sizes count as the operation will see them: graphql-core coerces a variable
+        # `first: 100.0` to the Int 100, so the raw JSON value is not what runs. Variables
+        # that do not coerce are refused by execution itself.
+        coerced = get_variable_values(
+            context.schema._schema, operation.variable_definitions or (), dict(variables)
+        )
+        if isinstance(coerced, list):
+            return None
+        variables = coerced.coerced
         key = (context.query, requested, _sizes(variables)) if context.query else None
         found = _MEASURES.get(key) if key is not None else None
         if found is None:

@@ -29,6 +29,14 @@ def keys_param(name: str = "keys", *, text: bool = False) -> Any:
     return any_(bindparam(name, type_=ARRAY(Text if text else BigInteger)))
 
 
+async def fetch_by_keys(db: Database, query: KeyedQuery[V], keys: Sequence[int]) -> list[V | None]:
+    """The value of each key, in order (None where there is none): one statement."""
+    rows = await db.fetch(query.prepared, keys=list(keys))
+    convert = query.convert
+    found = {row[-1]: convert(row) for row in rows}
+    return [found.get(key) for key in keys]
+
+
 class RowByKeyLoader(DataLoader[int, V | None], Generic[V]):
     """Loads one value per key with one prepared ``… where key = any($keys)``."""
 
@@ -38,11 +46,7 @@ class RowByKeyLoader(DataLoader[int, V | None], Generic[V]):
         self._query = query
 
     async def batch_load_fn(self, keys: list[int]) -> list[V | None]:
-        query = self._query
-        rows = await self._db.fetch(query.prepared, keys=keys)
-        convert = query.convert
-        found = {row[-1]: convert(row) for row in rows}
-        return [found.get(key) for key in keys]
+        return await fetch_by_keys(self._db, self._query, keys)
 
 
 class RowsByKeyLoader(DataLoader[int, list[V]], Generic[V]):

@@ -6,15 +6,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from edom_graphql.core.context import Context
-from edom_graphql.core.errors import ApiError, ErrorCode
+from edom_graphql.core.errors import ApiError, ErrorCode, Unauthenticated
 from edom_graphql.core.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -142,6 +144,32 @@ class OperationObserver(SchemaExtension):
         except RuntimeError:
             kind = "unknown"
         self.metrics.observe(execution.operation_name, kind, outcome, time.perf_counter() - started)
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if isinstance(context, Context) and execution.result is None:
+            error = await self._refusal(context, execution.operation_type)
+            if error is not None:
+                if execution.operation_type is OperationType.SUBSCRIPTION:
+                    raise error  # streams ignore a preset result; a raised error is theirs
+                execution.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+    @staticmethod
+    async def _refusal(context: Context, operation_type: OperationType) -> ApiError | None:
+        if context.connection_params is not None and context.token_expired():
+            # A socket outlives its token: every operation over it checks the expiry (over
+            # HTTP, the request itself is refused with 401). Clients renew by reconnecting.
+            return Unauthenticated("The access token has expired; reconnect with a fresh token.")
+        if operation_type is OperationType.MUTATION and context.viewer_id is not None:
+            # A change is made for a user who exists: read the viewer's standing first
+            # (every mutation decides with it anyway).
+            try:
+                await context.profile()
+            except Unauthenticated as refused:
+                return refused
+        return None
 
     def on_operation(self) -> Iterator[None]:
         execution = self.execution_context

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 from edom_graphql.core.errors import BadUserInput
+from edom_graphql.core.text import unstorable
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -65,7 +66,40 @@ def encode_cursor(key: CursorKey) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(key)).decode("ascii")
 
 
-def decode_cursor(cursor: str, *, types: Sequence[type]) -> CursorKey:
+@dataclass(frozen=True, slots=True)
+class IntColumn:
+    """A cursor value stored in an integer column of this range."""
+
+    minimum: int
+    maximum: int
+
+
+INT32 = IntColumn(-(2**31), 2**31 - 1)
+INT64 = IntColumn(-(2**63), 2**63 - 1)
+CursorType = type | IntColumn
+"""What a cursor value must be: ``int`` (a BIGINT column), ``str``, or an :class:`IntColumn`."""
+
+
+def _cursor_value(value: Any, kind: CursorType) -> Any:
+    """``value`` if it can stand for ``kind`` in SQL; ValueError otherwise. A cursor is
+    client input: a forged one may hold numbers past any column's range, NUL characters
+    or lone surrogates, none of which may reach PostgreSQL."""
+    if kind is int:
+        kind = INT64
+    if isinstance(kind, IntColumn):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError
+        if not kind.minimum <= value <= kind.maximum:
+            raise ValueError
+        return value
+    if kind is str:
+        if not isinstance(value, str) or unstorable(value) is not None:
+            raise ValueError
+        return value
+    raise TypeError(f"no cursor values of type {kind!r}")
+
+
+def decode_cursor(cursor: str, *, types: Sequence[CursorType]) -> CursorKey:
     """The key a cursor encodes, checked against the expected column types."""
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
@@ -73,15 +107,8 @@ def decode_cursor(cursor: str, *, types: Sequence[type]) -> CursorKey:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError
-        key = []
-        for value, kind in zip(values, types, strict=True):
-            if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ValueError
-            if kind is str and not isinstance(value, str):
-                raise ValueError
-            key.append(value)
-        return tuple(key)
-    except (ValueError, binascii.Error, UnicodeError, json.JSONDecodeError) as exc:
+        return tuple(_cursor_value(value, kind) for value, kind in zip(values, types, strict=True))
+    except (ValueError, binascii.Error, UnicodeError, RecursionError) as exc:
         raise BadUserInput("`after` is not a valid cursor for this list.", field="after") from exc
 
 
@@ -91,7 +118,7 @@ class PageRequest:
     after: CursorKey | None
 
 
-def page_request(first: int, after: str | None, *, types: Sequence[type]) -> PageRequest:
+def page_request(first: int, after: str | None, *, types: Sequence[CursorType]) -> PageRequest:
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}.", field="first")
     return PageRequest(first, decode_cursor(after, types=types) if after is not None else None)

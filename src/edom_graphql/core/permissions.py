@@ -22,6 +22,7 @@ from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import Forbidden, Unauthenticated
+from edom_graphql.core.ratelimit import RateLimit
 
 CapabilityEnum = graphql_enum(
     Capability,
@@ -177,19 +178,23 @@ def requires(
     *,
     mutation: bool = False,
     prefetched: Callable[[Any], Any] | None = None,
+    rate_limit: RateLimit | None = None,
     **options: Any,
 ) -> Callable[[Callable[..., Any]], Any]:
     """A field (or mutation) guarded by ``capability``; the SDL prints ``@requires``.
 
     ``prefetched`` reads the value a parent may have attached to the object (see
-    :class:`Prefetched`).
+    :class:`Prefetched`); ``rate_limit`` limits calls per user once the capability is
+    decided (the SDL prints ``@rateLimit``).
     """
     make = strawberry.mutation if mutation else strawberry.field
+    directives: list[object] = [RequiresDirective(capability=capability)]
+    if rate_limit is not None:
+        directives.extend(rate_limit.directives)
 
     def decorate(resolver: Callable[..., Any]) -> Any:
-        return make(directives=[RequiresDirective(capability=capability)], **options)(
-            guard(capability, scope, prefetched)(resolver)
-        )
+        inner = rate_limit(resolver) if rate_limit is not None else resolver
+        return make(directives=directives, **options)(guard(capability, scope, prefetched)(inner))
 
     return decorate
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Prepared
-from edom_graphql.core.loaders import keys_param
-from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.context import AppInfo
 from edom_graphql.core.pagination import build_connection, page_request
 from edom_graphql.events import service
-from edom_graphql.events.models import Event as EventRow
 from edom_graphql.events.types import Event, EventNearbyConnection, EventNearbyEdge
 
 
@@ -61,15 +56,3 @@ async def events_nearby(
         ],
         page_info=connection.page_info,
     )
-
-
-_EVENTS_BY_ID = Prepared(service.EVENT_COLUMNS.where(EventRow.id == keys_param()))
-
-
-@node_fetcher("Event")
-async def fetch_events(context: Context, pks: Sequence[int]) -> list[Event | None]:
-    """Events are city-wide: any signed-in viewer may refetch one."""
-    context.require_viewer()
-    rows = await context.db.fetch(_EVENTS_BY_ID, keys=list(pks))
-    found = {row[0]: Event.from_row(row) for row in rows}
-    return [found.get(pk) for pk in pks]

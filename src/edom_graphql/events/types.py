@@ -9,9 +9,15 @@ from typing import Any
 import strawberry
 
 from edom_graphql.buildings.types import GeoPoint
+from edom_graphql.core.context import Context
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.loaders import KeyedQuery, fetch_by_keys
+from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import PageInfo
+from edom_graphql.events.models import Event as EventRow
+from edom_graphql.events.service import EVENT_COLUMNS
+
+EVENTS_BY_ID = KeyedQuery(EVENT_COLUMNS, EventRow.id, lambda row: Event.from_row(row))
 
 
 @strawberry.type(description="A city event with a place and a time (public to signed-in users).")
@@ -36,6 +42,15 @@ class Event(Node):
             starts_at=row[6],
             ends_at=row[7],
         )
+
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Event | None]:
+        return await fetch_by_keys(context.db, EVENTS_BY_ID, pks)
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Event) -> Verdict:
+        """Events are city-wide: every signed-in viewer sees them."""
+        return context.viewer_id is not None
 
 
 @strawberry.type(description="An event near a building, with its distance and cursor.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import strawberry
@@ -14,7 +14,7 @@ from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import expect_id
-from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.nodes import visible
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.photos import (
     MAX_PHOTOS,
@@ -24,6 +24,7 @@ from edom_graphql.core.photos import (
     read_photos,
     with_stored_photos,
 )
+from edom_graphql.core.ratelimit import RateLimit, Window
 from edom_graphql.core.user_errors import (
     MutationInput,
     UserError,
@@ -38,14 +39,11 @@ from edom_graphql.listings.models import (
     MAX_REASON_LENGTH,
     MAX_TITLE_LENGTH,
     ListingCategory,
-    ListingStatus,
 )
 from edom_graphql.listings.types import (
     LISTINGS_BY_ID,
     Kopecks,
     Listing,
-    is_staff_of,
-    listings_from_rows,
 )
 
 _TEXT_CODES = {
@@ -209,8 +207,13 @@ async def _input_listing_building(
 
 
 async def _one_listing(context: Context, listing_id: int) -> Listing | None:
-    (listing,) = await fetch_listings(context, [listing_id])
-    return listing
+    (listing,) = await Listing.load_nodes(context, [listing_id])
+    return await visible(context, listing)
+
+
+CREATE_LIMIT = RateLimit(
+    "listing_create", (Window(10, timedelta(hours=1)), Window(30, timedelta(days=1)))
+)
 
 
 @strawberry.type
@@ -219,6 +222,7 @@ class ListingMutations:
         Capability.LISTING_POST,
         _input_building,
         mutation=True,
+        rate_limit=CREATE_LIMIT,
         description="Post a listing on a building's board.",
     )
     async def listing_create(
@@ -267,7 +271,7 @@ class ListingMutations:
                 user_errors=user_errors(ListingCreateError, ListingCreateErrorCode, result),
             )
         return ListingCreatePayload(
-            listing=await _one_listing(context.for_operation(), result), user_errors=[]
+            listing=await _one_listing(context.after_write(), result), user_errors=[]
         )
 
     @requires(
@@ -320,7 +324,7 @@ class ListingMutations:
         if not isinstance(result, ServiceError):
             for key in result:  # committed: the dropped files are no longer referenced
                 await storage.delete(key)
-        listing = await _one_listing(context.for_operation(), listing_id)
+        listing = await _one_listing(context.after_write(), listing_id)
         return ListingUpdatePayload(
             listing=listing,
             user_errors=errors_of(result, ListingUpdateError, ListingUpdateErrorCode),
@@ -345,7 +349,7 @@ class ListingMutations:
             )
 
         result = await run_in_transaction(context.db, work)
-        listing = await _one_listing(context.for_operation(), listing_id)
+        listing = await _one_listing(context.after_write(), listing_id)
         return ListingClosePayload(
             listing=listing,
             user_errors=errors_of(result, ListingCloseError, ListingCloseErrorCode),
@@ -374,33 +378,8 @@ class ListingMutations:
             )
 
         result = await run_in_transaction(context.db, work)
-        listing = await _one_listing(context.for_operation(), listing_id)
+        listing = await _one_listing(context.after_write(), listing_id)
         return ListingRemovePayload(
             listing=listing,
             user_errors=errors_of(result, ListingRemoveError, ListingRemoveErrorCode),
         )
-
-
-# -- node fetcher: load by pk and keep only what the viewer may see --------------------
-
-
-async def _visible(context: Context, viewer_id: int, row: Any) -> bool:
-    building_id, author_id, status = row[1], row[2], ListingStatus(row[7])
-    if not await context.can(Capability.LISTINGS_VIEW, building_id=building_id):
-        return False
-    return (
-        status is not ListingStatus.REMOVED
-        or author_id == viewer_id
-        or await is_staff_of(context, building_id)
-    )
-
-
-@node_fetcher("Listing")
-async def fetch_listings(context: Context, pks: Sequence[int]) -> list[Listing | None]:
-    """Visible to whoever reads the building's board; a removed one only to the building's
-    staff and its author."""
-    viewer_id = context.require_viewer()
-    rows = await context.db.fetch(LISTINGS_BY_ID, keys=list(pks))
-    visible = [row for row in rows if await _visible(context, viewer_id, row)]
-    found = {listing.pk: listing for listing in await listings_from_rows(context, visible)}
-    return [found.get(pk) for pk in pks]

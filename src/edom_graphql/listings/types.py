@@ -14,7 +14,7 @@ from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import keys_param
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     Connection,
     build_connection,
@@ -22,6 +22,7 @@ from edom_graphql.core.pagination import (
     page_params,
     page_request,
 )
+from edom_graphql.listings.access import listing_visible
 from edom_graphql.listings.models import Listing as ListingRow
 from edom_graphql.listings.models import ListingCategory, ListingStatus
 from edom_graphql.listings.models import ListingPhoto as PhotoRow
@@ -99,6 +100,16 @@ class Listing(Node):
         return (listing.pk,)
 
     @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Listing | None]:
+        rows = await context.db.fetch(LISTINGS_BY_ID, keys=list(pks))
+        found = {listing.pk: listing for listing in await listings_from_rows(context, rows)}
+        return [found.get(pk) for pk in pks]
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Listing) -> Verdict:
+        return listing_visible(context, node)
+
+    @classmethod
     def from_row(cls, row: Sequence[Any], photos: list[ListingPhoto]) -> Listing:
         return cls(
             id=strawberry.ID(encode_id("Listing", row[0])),
@@ -122,11 +133,12 @@ class Listing(Node):
         assert building is not None
         return building
 
-    @strawberry.field(description="Who posted it (only the display name is visible to you).")
-    async def author(self, info: AppInfo) -> User:
-        user = await info.context.loaders.user.load(self.author_pk)
-        assert user is not None
-        return user
+    @strawberry.field(
+        description="Who posted it (only the display name is visible to you); null when you "
+        "no longer see them (they left the building, say)."
+    )
+    async def author(self, info: AppInfo) -> User | None:
+        return await info.context.loaders.user.load(self.author_pk)
 
     @strawberry.field(description="The viewer posted this listing.")
     def viewer_is_author(self, info: AppInfo) -> bool:

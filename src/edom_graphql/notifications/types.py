@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, select
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import keys_param
-from edom_graphql.core.nodes import Node, node_fetcher
+from edom_graphql.core.loaders import KeyedQuery, fetch_by_keys
+from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     Connection,
     build_connection,
@@ -33,6 +33,9 @@ NOTIFICATION_COLUMNS = select(
     NotificationRow.subject_id,
     NotificationRow.created_at,
     NotificationRow.read_at,
+)
+NOTIFICATIONS_BY_ID = KeyedQuery(
+    NOTIFICATION_COLUMNS, NotificationRow.id, lambda row: Notification.from_row(row)
 )
 
 
@@ -82,6 +85,17 @@ class Notification(Node):
     def sort_key(notification: Notification) -> tuple[int]:
         return (notification.pk,)
 
+    @classmethod
+    async def load_nodes(
+        cls, context: Context, pks: Sequence[int]
+    ) -> Sequence[Notification | None]:
+        return await fetch_by_keys(context.db, NOTIFICATIONS_BY_ID, pks)
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Notification) -> Verdict:
+        """Notifications are visible to their recipient only."""
+        return node.user_pk == context.viewer_id
+
 
 @strawberry.type(description="A page of notifications, newest first.")
 class NotificationConnection(Connection[Notification]):
@@ -113,20 +127,3 @@ async def notifications_of(
         [Notification.from_row(r) for r in rows], page, Notification.sort_key
     )
     return NotificationConnection(edges=connection.edges, page_info=connection.page_info)
-
-
-_OWN_NOTIFICATIONS = Prepared(
-    NOTIFICATION_COLUMNS.where(
-        NotificationRow.user_id == bindparam("user_id"), NotificationRow.id == keys_param()
-    )
-)
-
-
-@node_fetcher("Notification")
-async def fetch_notifications(context: Context, pks: Sequence[int]) -> list[Notification | None]:
-    """Notifications are visible to their recipient only."""
-    rows = await context.db.fetch(
-        _OWN_NOTIFICATIONS, user_id=context.require_viewer(), keys=list(pks)
-    )
-    found = {row[0]: Notification.from_row(row) for row in rows}
-    return [found.get(pk) for pk in pks]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Sequence
-from datetime import datetime
+from collections.abc import AsyncGenerator
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -16,8 +16,9 @@ from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import Forbidden, ServiceError, Unauthenticated
 from edom_graphql.core.ids import expect_id, pk_of
-from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.nodes import visible
 from edom_graphql.core.permissions import Target, requires
+from edom_graphql.core.ratelimit import RateLimit, Window
 from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
 from edom_graphql.polls import service
 from edom_graphql.polls.models import MAX_OPTION_LENGTH, MAX_QUESTION_LENGTH, PollResultsVisibility
@@ -25,7 +26,6 @@ from edom_graphql.polls.types import (
     POLLS_BY_ID,
     Poll,
     PollResults,
-    polls_from_rows,
     results_from,
     results_visible,
 )
@@ -131,8 +131,13 @@ async def _input_poll_building(source: Any, info: AppInfo, kwargs: dict[str, Any
 
 
 async def _one_poll(context: Context, poll_id: int) -> Poll | None:
-    (poll,) = await fetch_polls(context, [poll_id])
-    return poll
+    (poll,) = await Poll.load_nodes(context, [poll_id])
+    return await visible(context, poll)
+
+
+CREATE_LIMIT = RateLimit(
+    "poll_create", (Window(10, timedelta(hours=1)), Window(30, timedelta(days=1)))
+)
 
 
 @strawberry.type
@@ -141,6 +146,7 @@ class PollMutations:
         Capability.POLL_CREATE,
         _input_building,
         mutation=True,
+        rate_limit=CREATE_LIMIT,
         description=f"Ask the residents of a building a question with "
         f"{service.MIN_OPTIONS}–{service.MAX_OPTIONS} answers (non-binding).",
     )
@@ -170,7 +176,7 @@ class PollMutations:
                 poll=None, user_errors=user_errors(PollCreateError, PollCreateErrorCode, result)
             )
         return PollCreatePayload(
-            poll=await _one_poll(context.for_operation(), result), user_errors=[]
+            poll=await _one_poll(context.after_write(), result), user_errors=[]
         )
 
     @requires(
@@ -200,7 +206,7 @@ class PollMutations:
 
         result = await run_in_transaction(context.db, work)
         context.loaders.poll_totals.clear(poll_id)  # counts read earlier in this operation
-        poll = await _one_poll(context.for_operation(), poll_id)
+        poll = await _one_poll(context.after_write(), poll_id)
         if isinstance(result, ServiceError):
             return PollVotePayload(
                 poll=poll, user_errors=user_errors(PollVoteError, PollVoteErrorCode, result)
@@ -245,18 +251,3 @@ class PollSubscriptions:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(events.get(), timeout=wait)
                 events.drain()  # coalesce a burst: the totals are read once per wake-up
-
-
-# -- node fetchers: load by pk and keep only what the viewer may see -----------------
-
-
-@node_fetcher("Poll")
-async def fetch_polls(context: Context, pks: Sequence[int]) -> list[Poll | None]:
-    """A poll is visible to whoever sees its building."""
-    context.require_viewer()
-    rows = await context.db.fetch(POLLS_BY_ID, keys=list(pks))
-    visible = [
-        row for row in rows if await context.can(Capability.BUILDING_VIEW, building_id=row[1])
-    ]
-    found = {poll.pk: poll for poll in await polls_from_rows(context, visible)}
-    return [found.get(pk) for pk in pks]

@@ -16,7 +16,7 @@ from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import keys_param
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     Connection,
     build_connection,
@@ -96,6 +96,17 @@ class Poll(Node):
     @staticmethod
     def sort_key(poll: Poll) -> tuple[int]:
         return (poll.pk,)
+
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Poll | None]:
+        rows = await context.db.fetch(POLLS_BY_ID, keys=list(pks))
+        found = {poll.pk: poll for poll in await polls_from_rows(context, rows)}
+        return [found.get(pk) for pk in pks]
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Poll) -> Verdict:
+        """A poll is visible to whoever sees its building."""
+        return context.allows(Capability.BUILDING_VIEW, building_id=node.building_pk)
 
     @strawberry.field(description="The building the poll is in.")
     async def building(self, info: AppInfo) -> Building:

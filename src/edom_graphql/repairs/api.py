@@ -4,6 +4,7 @@ history and boards."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
+from datetime import timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -18,7 +19,7 @@ from edom_graphql.core.db import Outbox, Prepared, run_in_transaction
 from edom_graphql.core.errors import BadUserInput, Forbidden, ServiceError, Unauthenticated
 from edom_graphql.core.ids import expect_id
 from edom_graphql.core.loaders import keys_param
-from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.nodes import visible, visible_only
 from edom_graphql.core.pagination import (
     After,
     First,
@@ -37,6 +38,7 @@ from edom_graphql.core.photos import (
     read_photos,
     with_stored_photos,
 )
+from edom_graphql.core.ratelimit import RateLimit, Window
 from edom_graphql.core.streams import follow
 from edom_graphql.core.user_errors import (
     MutationInput,
@@ -59,13 +61,11 @@ from edom_graphql.repairs.models import RepairRequestEvent as EventRow
 from edom_graphql.repairs.service import Action
 from edom_graphql.repairs.types import (
     EVENT_COLUMNS,
-    EVENTS_BY_ID,
     REQUEST_COLUMNS,
     REQUESTS_BY_ID,
     RepairRequest,
     RepairRequestConnection,
     RepairRequestEvent,
-    fetch_visible_requests,
     similar_open_requests,
 )
 
@@ -584,8 +584,8 @@ def _argument_organisation(source: Any, kwargs: dict[str, Any]) -> Target | None
 
 
 async def _one_request(context: Context, request_id: int) -> RepairRequest | None:
-    (request,) = await fetch_visible_requests(context, [request_id])
-    return request
+    (request,) = await RepairRequest.load_nodes(context, [request_id])
+    return await visible(context, request)
 
 
 async def _visible_request_id(context: Context, global_id: str) -> int:
@@ -632,12 +632,20 @@ async def _act(
         )
 
     result = await run_in_transaction(context.db, work)
-    request = await _one_request(context.for_operation(), request_id)
+    request = await _one_request(context.after_write(), request_id)
     return request, errors_of(result, error_type, code_enum)
 
 
 _HANDLE = Capability.REPAIR_REQUEST_HANDLE
 _AUTHOR = Capability.REPAIR_REQUEST_CREATE
+
+
+CREATE_LIMIT = RateLimit(
+    "repair_request_create", (Window(10, timedelta(hours=1)), Window(30, timedelta(days=1)))
+)
+COMMENT_LIMIT = RateLimit(
+    "repair_request_comment", (Window(30, timedelta(hours=1)), Window(200, timedelta(days=1)))
+)
 
 
 @strawberry.type
@@ -646,6 +654,7 @@ class RepairRequestMutations:
         Capability.REPAIR_REQUEST_CREATE,
         _input_building,
         mutation=True,
+        rate_limit=CREATE_LIMIT,
         description="File a repair request for the viewer's apartment, their building or its "
         "yard. Emergencies (LEAK, BLOCKAGE, EMERGENCY_DAMAGE) get their legal `dueAt`.",
     )
@@ -694,7 +703,7 @@ class RepairRequestMutations:
             result = error
         else:
             result = await with_stored_photos(context.services.storage, photos, work)
-        fresh = context.for_operation()
+        fresh = context.after_write()
         similar = await similar_open_requests(
             fresh,
             building_id=building_id,
@@ -738,14 +747,16 @@ class RepairRequestMutations:
 
         result = await run_in_transaction(context.db, work)
         return RepairRequestJoinPayload(
-            repair_request=await _one_request(context.for_operation(), request_id),
+            repair_request=await _one_request(context.after_write(), request_id),
             user_errors=errors_of(result, RepairRequestJoinError, RepairRequestJoinErrorCode),
         )
 
     @strawberry.mutation(
         description="Write in a request's thread: its author, its followers and the staff "
-        "of its organisation, until it is finished."
+        "of its organisation, until it is finished.",
+        directives=COMMENT_LIMIT.directives,
     )
+    @COMMENT_LIMIT
     async def repair_request_comment(
         self, info: AppInfo, input: MutationInput[RepairRequestCommentInput]
     ) -> RepairRequestCommentPayload:
@@ -1029,8 +1040,11 @@ async def repair_request_desk(
         filter.assignee_id is not None,
     )
     rows = await context.db.fetch(_desk(shape), **params)
-    requests = [RepairRequest.from_row(row) for row in rows]
-    connection = build_connection(requests, page, RepairRequest.sort_key)
+    # requests of a building that has changed hands since are no longer this desk's
+    requests = await visible_only(context, [RepairRequest.from_row(row) for row in rows])
+    connection = build_connection(
+        [request for request in requests if request is not None], page, RepairRequest.sort_key
+    )
     return RepairRequestConnection(edges=connection.edges, page_info=connection.page_info)
 
 
@@ -1190,30 +1204,8 @@ class RepairRequestSubscriptions:
         async for row in _stream(info, channel, stream, key, after):
             if not await allowed():  # access decided again per event
                 raise Forbidden("This requires the REPAIR_REQUEST_HANDLE capability here.")
-            yield RepairRequestEvent.from_row(row)
-
-
-# -- node fetchers: load by pk and keep only what the viewer may see -----------------------
-
-
-@node_fetcher("RepairRequest")
-async def fetch_repair_requests(context: Context, pks: Sequence[int]) -> list[RepairRequest | None]:
-    """Staff of the building's organisation; the author and followers; other residents
-    who may file requests there, for building and yard requests."""
-    context.require_viewer()
-    return await fetch_visible_requests(context, pks)
-
-
-@node_fetcher("RepairRequestEvent")
-async def fetch_repair_request_events(
-    context: Context, pks: Sequence[int]
-) -> list[RepairRequestEvent | None]:
-    """An event is visible to whoever sees its request."""
-    context.require_viewer()
-    rows = await context.db.fetch(EVENTS_BY_ID, keys=list(pks))
-    requests = await fetch_visible_requests(context, [row["request_id"] for row in rows])
-    visible = {request.pk for request in requests if request is not None}
-    found = {
-        row["id"]: RepairRequestEvent.from_row(row) for row in rows if row["request_id"] in visible
-    }
-    return [found.get(pk) for pk in pks]
+            # an event of a request whose building has changed hands since is no longer
+            # this board's to show
+            event = await visible(context, RepairRequestEvent.from_row(row))
+            if event is not None:
+                yield event

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.buildings.models import Building, Premise, StaffMembership
+from edom_graphql.core.access import load_profiles_in
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database, Outbox
 from edom_graphql.core.errors import ServiceError
@@ -34,6 +35,7 @@ from edom_graphql.core.periodic import repeat, running
 from edom_graphql.core.photos import StoredPhoto
 from edom_graphql.core.streams import serialise_writers
 from edom_graphql.notifications.service import notify
+from edom_graphql.repairs.access import may_see_request
 from edom_graphql.repairs.models import (
     AUTO_CLOSE_AFTER,
     LEGAL_DEADLINES,
@@ -377,6 +379,7 @@ class Locked:
     number: int
     building_id: int
     organisation_id: int
+    premise_id: int | None
     author_id: int
     scope: RepairRequestScope
     status: RepairRequestStatus
@@ -390,6 +393,7 @@ _LOCKED_COLUMNS = (
     RepairRequest.number,
     RepairRequest.building_id,
     RepairRequest.organisation_id,
+    RepairRequest.premise_id,
     RepairRequest.author_id,
     RepairRequest.scope,
     RepairRequest.status,
@@ -556,7 +560,7 @@ async def _apply(
         assignee_id=assignee_id if action is Action.ASSIGN else None,
         rating=rating if action is Action.RATE else None,
     )
-    recipients = await _residents(session, request)
+    recipients = await _residents(session, request, now)
     message = _message(request.number, action, rule.target)
     for user_id in sorted(recipients - {actor_id}):  # sorted: lock order across writers
         await notify(
@@ -591,16 +595,33 @@ def _message(number: int, action: Action, target: RepairRequestStatus | None) ->
     return f"Repair request No. {number} was rated."
 
 
-async def _residents(session: AsyncSession, request: Locked) -> set[int]:
-    """The author and the followers: the residents told about every change."""
-    followers = (
-        await session.execute(
-            select(RepairRequestFollower.user_id).where(
-                RepairRequestFollower.request_id == request.id
+async def _residents(session: AsyncSession, request: Locked, now: datetime) -> set[int]:
+    """The author and the followers who may still see the request: the residents told
+    about every change (a guest whose grant ended, a resident who moved out, are not)."""
+    followers = set(
+        (
+            await session.execute(
+                select(RepairRequestFollower.user_id).where(
+                    RepairRequestFollower.request_id == request.id
+                )
             )
+        ).scalars()
+    )
+    people = {request.author_id, *followers}
+    profiles = await load_profiles_in(session, user_ids=sorted(people), now=now)
+    return {
+        user_id
+        for user_id in people
+        if may_see_request(
+            profiles[user_id],
+            building_id=request.building_id,
+            organisation_id=request.organisation_id,
+            scope=request.scope,
+            premise_id=request.premise_id,
+            author_id=request.author_id,
+            follower=user_id in followers,
         )
-    ).scalars()
-    return {request.author_id, *followers}
+    }
 
 
 async def _record(

@@ -1,11 +1,5 @@
-"""GraphQL types of repair requests, and who may see which request.
-
-:func:`visible_rows` is the one gatekeeper of a request's visibility: the staff of the
-building's organisation (REPAIR_REQUEST_HANDLE) see every request; its author and
-followers see it; other residents who may file requests in the building
-(REPAIR_REQUEST_CREATE) see its building and yard requests, never someone else's
-apartment. Lists apply the same rule in SQL.
-"""
+"""GraphQL types of repair requests, and the lists of them a viewer may see (by the
+rule of :mod:`edom_graphql.repairs.access`, in SQL)."""
 
 from __future__ import annotations
 
@@ -14,15 +8,16 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 
 from edom_graphql.buildings.types import Building, Premise
+from edom_graphql.core.access import premises_allowing
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import keys_param
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.nodes import Node, Verdict, visible_only
 from edom_graphql.core.pagination import (
     After,
     Connection,
@@ -34,6 +29,7 @@ from edom_graphql.core.pagination import (
     page_params,
     page_request,
 )
+from edom_graphql.repairs import access
 from edom_graphql.repairs.models import (
     RepairCategory,
     RepairRequestEventKind,
@@ -82,11 +78,6 @@ EVENT_COLUMNS = select(
 )
 REQUESTS_BY_ID = Prepared(REQUEST_COLUMNS.where(RequestRow.id == keys_param()))
 EVENTS_BY_ID = Prepared(EVENT_COLUMNS.where(EventRow.id == keys_param()))
-_FOLLOWED = Prepared(
-    select(FollowerRow.request_id).where(
-        FollowerRow.user_id == bindparam("user_id"), FollowerRow.request_id == keys_param()
-    )
-)
 
 
 @strawberry.type(description="A photo of a repair request.")
@@ -139,6 +130,16 @@ class RepairRequest(Node):
         return (request.pk,)
 
     @classmethod
+    async def load_nodes(
+        cls, context: Context, pks: Sequence[int]
+    ) -> Sequence[RepairRequest | None]:
+        return await context.loaders.repair_request.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: RepairRequest) -> Verdict:
+        return access.request_visible(context, node)
+
+    @classmethod
     def from_row(cls, row: Any) -> RepairRequest:
         return cls(
             id=strawberry.ID(encode_id("RepairRequest", row["id"])),
@@ -177,11 +178,12 @@ class RepairRequest(Node):
             return None
         return await info.context.loaders.premise.load(self.premise_pk)
 
-    @strawberry.field(description="Who filed it (only the display name is visible to you).")
-    async def author(self, info: AppInfo) -> User:
-        user = await info.context.loaders.user.load(self.author_pk)
-        assert user is not None
-        return user
+    @strawberry.field(
+        description="Who filed it (only the display name is visible to you); null when you "
+        "no longer see them (they left the building, say)."
+    )
+    async def author(self, info: AppInfo) -> User | None:
+        return await info.context.loaders.user.load(self.author_pk)
 
     @strawberry.field(description="The engineer assigned; null until one is.")
     async def assignee(self, info: AppInfo) -> User | None:
@@ -248,6 +250,18 @@ class RepairRequestEvent(Node):
     @staticmethod
     def sort_key(event: RepairRequestEvent) -> tuple[int]:
         return (event.pk,)
+
+    @classmethod
+    async def load_nodes(
+        cls, context: Context, pks: Sequence[int]
+    ) -> Sequence[RepairRequestEvent | None]:
+        rows = await context.db.fetch(EVENTS_BY_ID, keys=list(pks))
+        found = {row["id"]: RepairRequestEvent.from_row(row) for row in rows}
+        return [found.get(pk) for pk in pks]
+
+    @classmethod
+    def is_visible(cls, context: Context, node: RepairRequestEvent) -> Verdict:
+        return access.event_visible(context, node.request_pk)
 
     @classmethod
     def from_row(cls, row: Any) -> RepairRequestEvent:
@@ -317,45 +331,6 @@ def photo_from_row(row: Sequence[Any]) -> RepairRequestPhoto:
     return RepairRequestPhoto(key=row[0], content_type=row[1], size_bytes=row[2])
 
 
-# -- visibility: the one gatekeeper ----------------------------------------------------------
-
-
-async def visible_rows(context: Context, rows: Sequence[Any]) -> list[Any]:
-    """The rows of requests the viewer may see (see the module's docstring)."""
-    viewer_id = context.require_viewer()
-    undecided: list[Any] = []
-    visible: set[int] = set()
-    for row in rows:
-        building_id = row["building_id"]
-        if (
-            row["author_id"] == viewer_id
-            or await context.can(Capability.REPAIR_REQUEST_HANDLE, building_id=building_id)
-            or (
-                RepairRequestScope(row["scope"]) is not RepairRequestScope.APARTMENT
-                and (await context.can(Capability.REPAIR_REQUEST_CREATE, building_id=building_id))
-            )
-        ):
-            visible.add(row["id"])
-        else:
-            undecided.append(row)
-    if undecided:  # followers see what they joined
-        followed = await context.db.fetch(
-            _FOLLOWED, user_id=viewer_id, keys=[row["id"] for row in undecided]
-        )
-        visible.update(row[0] for row in followed)
-    return [row for row in rows if row["id"] in visible]
-
-
-async def fetch_visible_requests(
-    context: Context, pks: Sequence[int]
-) -> list[RepairRequest | None]:
-    rows = await context.db.fetch(REQUESTS_BY_ID, keys=list(pks))
-    found = {row["id"]: RepairRequest.from_row(row) for row in await visible_rows(context, rows)}
-    for request in found.values():
-        context.loaders.repair_request.prime(request.pk, request)
-    return [found.get(pk) for pk in pks]
-
-
 # -- history ---------------------------------------------------------------------------------
 
 
@@ -391,25 +366,29 @@ async def events_of(
 # -- a building's requests, as its residents and staff see them ------------------------------
 
 
-def _building_requests(has_after: bool, everything: bool, shared: bool) -> Prepared:
+def _building_requests(has_after: bool, everything: bool) -> Prepared:
     statement = REQUEST_COLUMNS.where(RequestRow.building_id == bindparam("building_id"))
     if not everything:
         followed = exists().where(
             FollowerRow.request_id == RequestRow.id,
             FollowerRow.user_id == bindparam("viewer_id"),
         )
-        mine = or_(RequestRow.author_id == bindparam("viewer_id"), followed)
-        if shared:
-            mine = or_(RequestRow.scope != RepairRequestScope.APARTMENT, mine)
-        statement = statement.where(mine)
+        statement = statement.where(
+            or_(
+                RequestRow.scope != RepairRequestScope.APARTMENT,
+                and_(
+                    RequestRow.premise_id == keys_param("own_premises"),
+                    or_(RequestRow.author_id == bindparam("viewer_id"), followed),
+                ),
+            )
+        )
     return Prepared(keyset_desc(statement, (RequestRow.id,), has_after=has_after))
 
 
 _BUILDING_REQUESTS = {
-    (has_after, everything, shared): _building_requests(has_after, everything, shared)
+    (has_after, everything): _building_requests(has_after, everything)
     for has_after in (False, True)
     for everything in (False, True)
-    for shared in (False, True)
 }
 
 
@@ -420,13 +399,16 @@ async def repair_requests_of(
     context = info.context
     page = page_request(first, after, types=(int,))
     everything = await context.can(Capability.REPAIR_REQUEST_HANDLE, building_id=building_id)
-    shared = await context.can(Capability.REPAIR_REQUEST_CREATE, building_id=building_id)
-    params: dict[str, Any] = {"building_id": building_id, **page_params(page)}
-    if not everything:
-        params["viewer_id"] = context.require_viewer()
-    rows = await context.db.fetch(
-        _BUILDING_REQUESTS[(page.after is not None, everything, shared)], **params
-    )
+    rows: Sequence[Any] = []
+    if everything or await context.can(Capability.REPAIR_REQUEST_CREATE, building_id=building_id):
+        params: dict[str, Any] = {"building_id": building_id, **page_params(page)}
+        if not everything:
+            profile = await context.profile()
+            params["viewer_id"] = profile.user_id
+            params["own_premises"] = premises_allowing(profile, Capability.REPAIR_REQUEST_CREATE)
+        rows = await context.db.fetch(
+            _BUILDING_REQUESTS[(page.after is not None, everything)], **params
+        )
     connection = build_connection(
         [RepairRequest.from_row(row) for row in rows], page, RepairRequest.sort_key
     )
@@ -467,4 +449,5 @@ async def similar_open_requests(
         exclude_id=exclude_id,
         limit=limit,
     )
-    return [RepairRequest.from_row(row) for row in await visible_rows(context, rows)]
+    requests = [RepairRequest.from_row(row) for row in rows]
+    return [request for request in await visible_only(context, requests) if request is not None]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,14 +9,14 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.buildings.types import Premise
-from edom_graphql.core.capabilities import Capability, Tier
-from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.access import premise_occupants
+from edom_graphql.core.capabilities import MATRIX, Capability, Tier
+from edom_graphql.core.context import AppInfo
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.core.ids import expect_id, pk_of
-from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.ids import expect_id
 from edom_graphql.core.permissions import Target, requires
-from edom_graphql.core.ratelimit import Window, check_and_count
+from edom_graphql.core.ratelimit import RateLimit, Window, check_and_count
 from edom_graphql.core.user_errors import (
     MutationInput,
     UserError,
@@ -27,9 +26,16 @@ from edom_graphql.core.user_errors import (
 )
 from edom_graphql.residents import service
 from edom_graphql.residents.models import GuestLevel
-from edom_graphql.residents.types import GuestGrant, Ownership, User, Viewer
+from edom_graphql.residents.types import GuestGrant, GuestInvitation, User, Viewer
 
 RESIDENCY_ATTEMPTS = (Window(5, timedelta(minutes=15)), Window(20, timedelta(days=1)))
+INVITATION_LIMIT = RateLimit(
+    "guest_invitation_create", (Window(30, timedelta(hours=1)), Window(100, timedelta(days=1)))
+)
+ACCEPT_LIMIT = RateLimit(
+    "guest_invitation_accept", (Window(10, timedelta(minutes=15)), Window(30, timedelta(days=1)))
+)
+"""Codes are 120 random bits; the limit keeps guessing pointless as well as hopeless."""
 
 
 ResidencyConfirmErrorCode = error_codes(
@@ -41,17 +47,36 @@ ResidencyConfirmErrorCode = error_codes(
         "ALREADY_CONFIRMED": "The viewer already lives at that premise.",
     },
 )
-GuestAccessGrantErrorCode = error_codes(
-    "GuestAccessGrantErrorCode",
-    "Why guest access could not be granted.",
+_SPAN_CODES = {
+    "INVALID_TIME": "The time span is empty, in the past or has no UTC offset.",
+    "SPAN_TOO_LONG": "Guest access lasts at most 365 days.",
+}
+GuestInvitationCreateErrorCode = error_codes(
+    "GuestInvitationCreateErrorCode",
+    "Why an invitation could not be made.",
     {
-        "INVALID_TIME": "The time span is empty, in the past or has no UTC offset.",
-        "SPAN_TOO_LONG": "Guest access lasts at most 365 days.",
+        **_SPAN_CODES,
+        "TOO_MANY_INVITATIONS": "The premise has the most open invitations allowed.",
+    },
+)
+GuestInvitationAcceptErrorCode = error_codes(
+    "GuestInvitationAcceptErrorCode",
+    "Why an invitation could not be accepted.",
+    {
+        "INVALID_CODE": "No invitation has this code, or it can no longer be accepted (used, "
+        "cancelled, past its time, or its grantor may no longer give guest access).",
         "SELF_GRANT": "A user cannot be their own guest.",
-        "GRANTEE_NOT_FOUND": "No such user.",
-        "ALREADY_HAS_ACCESS": "The user already lives at the premise.",
-        "GRANT_ALREADY_ACTIVE": "The user already has overlapping guest access to the premise.",
+        "ALREADY_HAS_ACCESS": "The viewer already lives at the premise.",
+        "GRANT_ALREADY_ACTIVE": "The viewer already has overlapping guest access there.",
         "TOO_MANY_GUESTS": "The premise has the most active guest grants allowed.",
+    },
+)
+GuestInvitationCancelErrorCode = error_codes(
+    "GuestInvitationCancelErrorCode",
+    "Why an invitation could not be cancelled.",
+    {
+        "ALREADY_ACCEPTED": "A guest has accepted it (revoke the grant instead).",
+        "ALREADY_CANCELLED": "It was cancelled before.",
     },
 )
 GuestAccessRevokeErrorCode = error_codes(
@@ -80,9 +105,19 @@ class ResidencyConfirmError(UserError):
     code: ResidencyConfirmErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
 
 
-@strawberry.type(description="A reason `guestAccessGrant` refused.")
-class GuestAccessGrantError(UserError):
-    code: GuestAccessGrantErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+@strawberry.type(description="A reason `guestInvitationCreate` refused.")
+class GuestInvitationCreateError(UserError):
+    code: GuestInvitationCreateErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `guestInvitationAccept` refused.")
+class GuestInvitationAcceptError(UserError):
+    code: GuestInvitationAcceptErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A reason `guestInvitationCancel` refused.")
+class GuestInvitationCancelError(UserError):
+    code: GuestInvitationCancelErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="A reason `guestAccessRevoke` refused.")
@@ -111,21 +146,60 @@ class ResidencyConfirmPayload:
     )
 
 
-@strawberry.input(description="Give a user temporary access to a premise.")
-class GuestAccessGrantInput:
+@strawberry.input(
+    description="Invite a guest to a premise: give the code of the result to them (in a "
+    "message, as a link); whoever accepts it becomes the guest."
+)
+class GuestInvitationCreateInput:
     premise_id: strawberry.ID = strawberry.field(description="The premise (yours).")
-    grantee_id: strawberry.ID = strawberry.field(description="The guest's user id.")
     level: GuestLevel = strawberry.field(description="What the guest may do.")
     expires_at: datetime = strawberry.field(description="When access ends (at most 365 days).")
     starts_at: datetime | None = strawberry.field(
-        default=None, description="When access begins; now if omitted."
+        default=None, description="When access begins; when the guest accepts if omitted."
+    )
+    accept_by: datetime | None = strawberry.field(
+        default=None,
+        description="Until when the code may be accepted (at most 14 days, not after "
+        "`expiresAt`); 7 days if omitted.",
     )
 
 
-@strawberry.type(description="Result of `guestAccessGrant`.")
-class GuestAccessGrantPayload:
-    grant: GuestGrant | None = strawberry.field(description="The new grant.")
-    user_errors: list[GuestAccessGrantError] = strawberry.field(
+@strawberry.type(description="Result of `guestInvitationCreate`.")
+class GuestInvitationCreatePayload:
+    invitation: GuestInvitation | None = strawberry.field(description="The new invitation.")
+    code: str | None = strawberry.field(
+        description="The code to give the guest, e.g. `7KQ2-M9XD-…`. Shown only here: the "
+        "platform keeps only its hash."
+    )
+    user_errors: list[GuestInvitationCreateError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.input(description="Accept an invitation by its code.")
+class GuestInvitationAcceptInput:
+    code: str = strawberry.field(
+        description="The code the grantor gave you (case, spaces and dashes do not matter)."
+    )
+
+
+@strawberry.type(description="Result of `guestInvitationAccept`.")
+class GuestInvitationAcceptPayload:
+    grant: GuestGrant | None = strawberry.field(description="The viewer's new guest grant.")
+    user_errors: list[GuestInvitationAcceptError] = strawberry.field(
+        description="Business errors; empty on success."
+    )
+
+
+@strawberry.input(description="Withdraw an invitation nobody has accepted.")
+class GuestInvitationCancelInput:
+    invitation_id: strawberry.ID = strawberry.field(description="The invitation.")
+
+
+@strawberry.type(description="Result of `guestInvitationCancel`.")
+class GuestInvitationCancelPayload:
+    invitation: GuestInvitation | None = strawberry.field(description="The invitation.")
+    user_errors: list[GuestInvitationCancelError] = strawberry.field(
         description="Business errors; empty on success."
     )
 
@@ -169,6 +243,14 @@ class ProfileUpdatePayload:
 
 async def _input_premise(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
     return Target(premise_id=expect_id(kwargs["input"].premise_id, "Premise", field="premiseId"))
+
+
+async def _input_invitation_premise(
+    source: Any, info: AppInfo, kwargs: dict[str, Any]
+) -> Target | None:
+    pk = expect_id(kwargs["input"].invitation_id, "GuestInvitation", field="invitationId")
+    invitation = await info.context.loaders.guest_invitation.load(pk)
+    return Target(premise_id=invitation.premise_pk) if invitation is not None else None
 
 
 async def _input_grant_premise(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
@@ -217,7 +299,7 @@ class ResidentMutations:
                 tier=None,
                 user_errors=user_errors(ResidencyConfirmError, ResidencyConfirmErrorCode, result),
             )
-        fresh = context.for_operation()
+        fresh = context.after_write()
         premise = await fresh.loaders.premise.load(result.premise_id)
         tier = (await fresh.profile()).premise_tiers.get(result.premise_id)
         return ResidencyConfirmPayload(premise=premise, tier=tier, user_errors=[])
@@ -226,44 +308,105 @@ class ResidentMutations:
         Capability.GUEST_ACCESS_MANAGE,
         _input_premise,
         mutation=True,
-        description="Give a user temporary guest access to the viewer's premise. The guest is "
-        "notified.",
+        rate_limit=INVITATION_LIMIT,
+        description="Invite a guest to the viewer's premise. Nobody is named: the result's "
+        "code, given to the guest, makes whoever accepts it the guest.",
     )
-    async def guest_access_grant(
-        self, info: AppInfo, input: MutationInput[GuestAccessGrantInput]
-    ) -> GuestAccessGrantPayload | None:
+    async def guest_invitation_create(
+        self, info: AppInfo, input: MutationInput[GuestInvitationCreateInput]
+    ) -> GuestInvitationCreatePayload | None:
         context = info.context
         grantor_id = context.require_viewer()
         premise_id = expect_id(input.premise_id, "Premise", field="premiseId")
-        grantee_id = pk_of(input.grantee_id, "User")
-        if grantee_id is None:
-            error = ServiceError("GRANTEE_NOT_FOUND", "No such user.", ["granteeId"])
-            return GuestAccessGrantPayload(
-                grant=None,
-                user_errors=user_errors(GuestAccessGrantError, GuestAccessGrantErrorCode, error),
-            )
 
-        async def work(session: AsyncSession, outbox: Outbox) -> int:
-            return await service.grant_guest_access(
+        async def work(session: AsyncSession, outbox: Outbox) -> service.InvitationCreated:
+            return await service.create_invitation(
                 session,
-                outbox,
                 grantor_id=grantor_id,
                 premise_id=premise_id,
-                grantee_id=grantee_id,
                 level=input.level,
                 starts_at=input.starts_at,
                 expires_at=input.expires_at,
+                accept_by=input.accept_by,
                 now=context.now,
             )
 
         result = await run_in_transaction(context.db, work)
         if isinstance(result, ServiceError):
-            return GuestAccessGrantPayload(
-                grant=None,
-                user_errors=user_errors(GuestAccessGrantError, GuestAccessGrantErrorCode, result),
+            return GuestInvitationCreatePayload(
+                invitation=None,
+                code=None,
+                user_errors=user_errors(
+                    GuestInvitationCreateError, GuestInvitationCreateErrorCode, result
+                ),
             )
-        grant = await context.for_operation().loaders.guest_grant.load(result)
-        return GuestAccessGrantPayload(grant=grant, user_errors=[])
+        invitation = await context.after_write().loaders.guest_invitation.load(result.invitation_id)
+        return GuestInvitationCreatePayload(invitation=invitation, code=result.code, user_errors=[])
+
+    @strawberry.mutation(
+        description="Become a guest by the code of an invitation: the grant it promises is "
+        "made for the viewer, who and whose host are told once each.",
+        directives=ACCEPT_LIMIT.directives,
+    )
+    @ACCEPT_LIMIT
+    async def guest_invitation_accept(
+        self, info: AppInfo, input: MutationInput[GuestInvitationAcceptInput]
+    ) -> GuestInvitationAcceptPayload:
+        context = info.context
+        guest_id = context.require_viewer()
+        profile = await context.profile()
+        now = context.now
+
+        async def grantor_may_grant(grantor_id: int, premise_id: int) -> bool:
+            occupants = await premise_occupants(context.db, premise_id=premise_id, now=now)
+            return occupants.get(grantor_id) in MATRIX[Capability.GUEST_ACCESS_MANAGE].tiers
+
+        async def work(session: AsyncSession, outbox: Outbox) -> int:
+            return await service.accept_invitation(
+                session,
+                outbox,
+                guest_id=guest_id,
+                code=input.code,
+                guest_tiers=profile.premise_tiers,
+                grantor_may_grant=grantor_may_grant,
+                now=now,
+            )
+
+        result = await run_in_transaction(context.db, work)
+        if isinstance(result, ServiceError):
+            return GuestInvitationAcceptPayload(
+                grant=None,
+                user_errors=user_errors(
+                    GuestInvitationAcceptError, GuestInvitationAcceptErrorCode, result
+                ),
+            )
+        grant = await context.after_write().loaders.guest_grant.load(result)
+        return GuestInvitationAcceptPayload(grant=grant, user_errors=[])
+
+    @requires(
+        Capability.GUEST_ACCESS_MANAGE,
+        _input_invitation_premise,
+        mutation=True,
+        description="Withdraw an invitation of the viewer's premise that nobody has accepted: "
+        "its code stops working at once.",
+    )
+    async def guest_invitation_cancel(
+        self, info: AppInfo, input: MutationInput[GuestInvitationCancelInput]
+    ) -> GuestInvitationCancelPayload | None:
+        context = info.context
+        invitation_id = expect_id(input.invitation_id, "GuestInvitation", field="invitationId")
+
+        async def work(session: AsyncSession, outbox: Outbox) -> None:
+            await service.cancel_invitation(session, invitation_id=invitation_id, now=context.now)
+
+        result = await run_in_transaction(context.db, work)
+        invitation = await context.after_write().loaders.guest_invitation.load(invitation_id)
+        return GuestInvitationCancelPayload(
+            invitation=invitation,
+            user_errors=errors_of(
+                result, GuestInvitationCancelError, GuestInvitationCancelErrorCode
+            ),
+        )
 
     @requires(
         Capability.GUEST_ACCESS_MANAGE,
@@ -285,7 +428,7 @@ class ResidentMutations:
             )
 
         result = await run_in_transaction(context.db, work)
-        grant = await context.for_operation().loaders.guest_grant.load(grant_id)
+        grant = await context.after_write().loaders.guest_grant.load(grant_id)
         return GuestAccessRevokePayload(
             grant=grant,
             user_errors=errors_of(result, GuestAccessRevokeError, GuestAccessRevokeErrorCode),
@@ -307,46 +450,8 @@ class ResidentMutations:
             await service.update_profile(session, user_id=user_id, changes=changes, now=context.now)
 
         result = await run_in_transaction(context.db, work)
-        user = await context.for_operation().loaders.user.load(user_id)
+        user = await context.after_write().loaders.user.load(user_id)
         return ProfileUpdatePayload(
             user=user,
             user_errors=errors_of(result, ProfileUpdateError, ProfileUpdateErrorCode),
         )
-
-
-# -- node fetchers: load by pk and keep only what the viewer may see -----------------
-
-
-@node_fetcher("User")
-async def fetch_users(context: Context, pks: Sequence[int]) -> list[User | None]:
-    from edom_graphql.residents.visibility import visible_user_ids
-
-    visible = await visible_user_ids(context, pks)
-    users = await context.loaders.user.load_many(list(pks))
-    return [user if user is not None and user.pk in visible else None for user in users]
-
-
-@node_fetcher("GuestGrant")
-async def fetch_guest_grants(context: Context, pks: Sequence[int]) -> list[GuestGrant | None]:
-    viewer = context.require_viewer()
-    grants = await context.loaders.guest_grant.load_many(list(pks))
-    result: list[GuestGrant | None] = []
-    for grant in grants:
-        visible = grant is not None and (
-            viewer in (grant.grantor_pk, grant.grantee_pk)
-            or await context.can_at_premise(Capability.GUEST_ACCESS_MANAGE, grant.premise_pk)
-        )
-        result.append(grant if visible else None)
-    return result
-
-
-@node_fetcher("Ownership")
-async def fetch_ownerships(context: Context, pks: Sequence[int]) -> list[Ownership | None]:
-    ownerships = await context.loaders.ownership.load_many(list(pks))
-    return [
-        ownership
-        if ownership is not None
-        and await context.can_in_building(Capability.OWNERS_REGISTER, ownership.building_pk)
-        else None
-        for ownership in ownerships
-    ]

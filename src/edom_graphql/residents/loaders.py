@@ -21,7 +21,7 @@ from edom_graphql.core.loaders import (
 )
 from edom_graphql.core.pagination import AnySelect, keyset_desc
 from edom_graphql.residents import models
-from edom_graphql.residents.types import GuestGrant, Ownership, User
+from edom_graphql.residents.types import GuestGrant, GuestInvitation, Ownership, User
 
 USER_COLUMNS = select(
     models.User.id,
@@ -58,6 +58,21 @@ GUEST_GRANT_COLUMNS = select(
     models.GuestGrant.created_at,
 )
 
+GUEST_INVITATION_COLUMNS = select(
+    models.GuestInvitation.id,
+    models.GuestInvitation.premise_id,
+    models.GuestInvitation.building_id,
+    models.GuestInvitation.grantor_id,
+    models.GuestInvitation.level,
+    models.GuestInvitation.starts_at,
+    models.GuestInvitation.expires_at,
+    models.GuestInvitation.accept_by,
+    models.GuestInvitation.accepted_at,
+    models.GuestInvitation.grant_id,
+    models.GuestInvitation.cancelled_at,
+    models.GuestInvitation.created_at,
+)
+
 
 USER_BY_ID = KeyedQuery(USER_COLUMNS, models.User.id, User.from_row)
 OWNERSHIP_BY_ID = KeyedQuery(OWNERSHIP_COLUMNS, models.Ownership.id, Ownership.from_row)
@@ -65,6 +80,9 @@ OWNERSHIPS_BY_PREMISE = KeyedQuery(
     OWNERSHIP_COLUMNS.order_by(models.Ownership.id), models.Ownership.premise_id, Ownership.from_row
 )
 GUEST_GRANT_BY_ID = KeyedQuery(GUEST_GRANT_COLUMNS, models.GuestGrant.id, GuestGrant.from_row)
+GUEST_INVITATION_BY_ID = KeyedQuery(
+    GUEST_INVITATION_COLUMNS, models.GuestInvitation.id, GuestInvitation.from_row
+)
 
 
 def user_loader(db: Database) -> RowByKeyLoader[User]:
@@ -81,6 +99,31 @@ def ownership_loader(db: Database) -> RowByKeyLoader[Ownership]:
 
 def guest_grant_loader(db: Database) -> RowByKeyLoader[GuestGrant]:
     return RowByKeyLoader(db, GUEST_GRANT_BY_ID)
+
+
+def guest_invitation_loader(db: Database) -> RowByKeyLoader[GuestInvitation]:
+    return RowByKeyLoader(db, GUEST_INVITATION_BY_ID)
+
+
+def _invitations_page(
+    user_id: ColumnElement[int], has_after: bool, present: tuple[bool, ...]
+) -> AnySelect:
+    invitation = models.GuestInvitation
+    statement = GUEST_INVITATION_COLUMNS.where(invitation.grantor_id == user_id)
+    if present[0]:
+        statement = statement.where(
+            invitation.accepted_at.is_(None),
+            invitation.cancelled_at.is_(None),
+            invitation.accept_by > bindparam("pending_at", type_=DateTime(timezone=True)),
+        )
+    return keyset_desc(statement, (invitation.id,), has_after=has_after)
+
+
+INVITATIONS_GIVEN = PagedChildren(_invitations_page, GuestInvitation.from_row, ("pending_at",))
+
+
+def invitations_given_loader(db: Database) -> PageByParentLoader[GuestInvitation]:
+    return PageByParentLoader(db, INVITATIONS_GIVEN)
 
 
 UTC_DATETIME = DateTime(timezone=True)
@@ -157,6 +200,7 @@ class OrganisationsOfUserLoader(DataLoader[int, set[int]]):
 
 __all__ = [
     "GuestGrant",
+    "GuestInvitation",
     "OrganisationsOfUserLoader",
     "Ownership",
     "PageByParentLoader",

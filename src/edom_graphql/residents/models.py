@@ -118,3 +118,36 @@ class GuestGrant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
     created_at: Mapped[CreatedAt]
+
+
+class GuestInvitation(Base):
+    """An invitation to be a guest at a premise: its code goes to the guest by a way the
+    grantor chooses (a message, a link); the guest's acceptance makes the grant. Only a
+    hash of the code is kept."""
+
+    __tablename__ = "guest_invitations"
+    __table_args__ = (
+        CheckConstraint("expires_at > COALESCE(starts_at, created_at)", name="span_positive"),
+        Index(
+            "ix_guest_invitations_premise_pending",
+            "premise_id",
+            postgresql_where=text("accepted_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[BigId]
+    premise_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("premises.id"))
+    building_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("buildings.id"), index=True)
+    grantor_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    level: Mapped[GuestLevel] = mapped_column(guest_level)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When access begins; None: when the guest accepts."""
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accept_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    grant_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("guest_grants.id"), unique=True
+    )
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[CreatedAt]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,12 +12,14 @@ from sqlalchemy import bindparam, select, union
 
 from edom_graphql.buildings import models as building_models
 from edom_graphql.core.capabilities import Capability, StaffRole, Tier
-from edom_graphql.core.context import AppInfo
+from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
+from edom_graphql.core.errors import Unauthenticated
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
+    INT32,
     After,
     Connection,
     First,
@@ -26,7 +29,7 @@ from edom_graphql.core.pagination import (
     page_request,
 )
 from edom_graphql.core.permissions import requires, source_user
-from edom_graphql.residents import models
+from edom_graphql.residents import access, models
 from edom_graphql.residents.models import GuestLevel
 
 if TYPE_CHECKING:
@@ -62,9 +65,12 @@ class User(Node):
     full_name_value: strawberry.Private[str | None]
     phone_value: strawberry.Private[str | None]
     email_value: strawberry.Private[str | None]
+    member_of: strawberry.Private[int | None] = None
+    """A building the user belongs to now, when the statement that read them says so
+    (their current ownership, say): lets the gatekeeper decide without a read."""
 
     @classmethod
-    def from_row(cls, row: Sequence[Any]) -> User:
+    def from_row(cls, row: Sequence[Any], *, member_of: int | None = None) -> User:
         return cls(
             id=strawberry.ID(encode_id("User", row[0])),
             pk=row[0],
@@ -72,7 +78,16 @@ class User(Node):
             full_name_value=row[2],
             phone_value=row[3],
             email_value=row[4],
+            member_of=member_of,
         )
+
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[User | None]:
+        return await context.loaders.user.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: User) -> Verdict:
+        return access.user_visible(context, node)
 
     @requires(Capability.PERSONAL_DATA, source_user, description="Full name (personal data).")
     def full_name(self, info: AppInfo) -> str | None:
@@ -118,8 +133,16 @@ class Ownership(Node):
             user_pk=row[3],
             share=Fraction(numerator=row[4], denominator=row[5]),
             since=row[6],
-            user=User.from_row(row[7:12]),
+            user=User.from_row(row[7:12], member_of=row[2]),
         )
+
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Ownership | None]:
+        return await context.loaders.ownership.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Ownership) -> Verdict:
+        return access.ownership_visible(context, node)
 
     @strawberry.field(description="The premise owned.")
     async def premise(self, info: AppInfo) -> PremiseRef:
@@ -157,31 +180,39 @@ class GuestGrant(Node):
             created_at=row[9],
         )
 
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[GuestGrant | None]:
+        return await context.loaders.guest_grant.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: GuestGrant) -> Verdict:
+        return access.guest_grant_visible(context, node)
+
     @strawberry.field(description="The grant gives access now.")
     def is_active(self, info: AppInfo) -> bool:
         now = info.context.now
         return self.revoked_at is None and self.starts_at <= now < self.expires_at
 
     @strawberry.field(
-        description="The premise the guest may use; null while the grant does not (yet, or "
-        "any longer) let you see the building: a guest sees it from `startsAt` to `expiresAt`."
+        description="The premise the guest may use; null while you may not see its "
+        "building (a guest sees it from `startsAt` to `expiresAt`)."
     )
     async def premise(self, info: AppInfo) -> PremiseRef | None:
-        if not await info.context.can(Capability.BUILDING_VIEW, building_id=self.building_pk):
-            return None
         return await info.context.loaders.premise.load(self.premise_pk)
 
-    @strawberry.field(description="Who granted access.")
-    async def grantor(self, info: AppInfo) -> User:
-        user = await info.context.loaders.user.load(self.grantor_pk)
-        assert user is not None
-        return user
+    @strawberry.field(
+        description="Who granted access; null once the grant has ended, unless you see "
+        "them otherwise (as a neighbour, say)."
+    )
+    async def grantor(self, info: AppInfo) -> User | None:
+        return await info.context.loaders.user.load(self.grantor_pk)
 
-    @strawberry.field(description="The guest.")
-    async def grantee(self, info: AppInfo) -> User:
-        user = await info.context.loaders.user.load(self.grantee_pk)
-        assert user is not None
-        return user
+    @strawberry.field(
+        description="The guest; null once the grant has ended, unless you see them "
+        "otherwise (as a neighbour, say)."
+    )
+    async def grantee(self, info: AppInfo) -> User | None:
+        return await info.context.loaders.user.load(self.grantee_pk)
 
     @staticmethod
     def sort_key(grant: GuestGrant) -> tuple[int]:
@@ -190,6 +221,103 @@ class GuestGrant(Node):
 
 @strawberry.type(description="A page of guest grants, newest first.")
 class GuestGrantConnection(Connection[GuestGrant]):
+    pass
+
+
+class GuestInvitationStatus(enum.Enum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    CANCELLED = "CANCELLED"
+    LAPSED = "LAPSED"
+
+
+graphql_enum(
+    GuestInvitationStatus,
+    "Where an invitation stands.",
+    {
+        GuestInvitationStatus.PENDING: "Its code may be accepted (until `acceptBy`).",
+        GuestInvitationStatus.ACCEPTED: "A guest accepted it: see `grant`.",
+        GuestInvitationStatus.CANCELLED: "Its grantor withdrew it.",
+        GuestInvitationStatus.LAPSED: "Nobody accepted it in time.",
+    },
+)
+
+
+@strawberry.type(
+    description="An invitation to be a guest at a premise: whoever its code is given to "
+    "becomes the guest by accepting it (`guestInvitationAccept`)."
+)
+class GuestInvitation(Node):
+    pk: strawberry.Private[int]
+    premise_pk: strawberry.Private[int]
+    building_pk: strawberry.Private[int]
+    grantor_pk: strawberry.Private[int]
+    grant_pk: strawberry.Private[int | None]
+    level: GuestLevel = strawberry.field(description="What the guest will be able to do.")
+    starts_at: datetime | None = strawberry.field(
+        description="When access begins; null: when the guest accepts."
+    )
+    expires_at: datetime = strawberry.field(description="When access ends.")
+    accept_by: datetime = strawberry.field(description="The code works until then.")
+    accepted_at: datetime | None = strawberry.field(description="When a guest accepted it.")
+    cancelled_at: datetime | None = strawberry.field(description="When it was withdrawn.")
+    created_at: datetime = strawberry.field(description="When it was made.")
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> GuestInvitation:
+        return cls(
+            id=strawberry.ID(encode_id("GuestInvitation", row[0])),
+            pk=row[0],
+            premise_pk=row[1],
+            building_pk=row[2],
+            grantor_pk=row[3],
+            level=GuestLevel(row[4]),
+            starts_at=row[5],
+            expires_at=row[6],
+            accept_by=row[7],
+            accepted_at=row[8],
+            grant_pk=row[9],
+            cancelled_at=row[10],
+            created_at=row[11],
+        )
+
+    @classmethod
+    async def load_nodes(
+        cls, context: Context, pks: Sequence[int]
+    ) -> Sequence[GuestInvitation | None]:
+        return await context.loaders.guest_invitation.load_many(list(pks))
+
+    @classmethod
+    def is_visible(cls, context: Context, node: GuestInvitation) -> Verdict:
+        return access.guest_invitation_visible(context, node)
+
+    @staticmethod
+    def sort_key(invitation: GuestInvitation) -> tuple[int]:
+        return (invitation.pk,)
+
+    @strawberry.field(description="Where it stands now.")
+    def status(self, info: AppInfo) -> GuestInvitationStatus:
+        if self.accepted_at is not None:
+            return GuestInvitationStatus.ACCEPTED
+        if self.cancelled_at is not None:
+            return GuestInvitationStatus.CANCELLED
+        if self.accept_by <= info.context.now or self.expires_at <= info.context.now:
+            return GuestInvitationStatus.LAPSED
+        return GuestInvitationStatus.PENDING
+
+    @strawberry.field(description="The premise it opens.")
+    async def premise(self, info: AppInfo) -> PremiseRef | None:
+        return await info.context.loaders.premise.load(self.premise_pk)
+
+    @strawberry.field(description="The grant its acceptance made; null until accepted.")
+    async def grant(self, info: AppInfo) -> GuestGrant | None:
+        if self.grant_pk is None:
+            return None
+        return await info.context.loaders.guest_grant.load(self.grant_pk)
+
+
+@strawberry.type(description="A page of guest invitations, newest first.")
+class GuestInvitationConnection(Connection[GuestInvitation]):
     pass
 
 
@@ -259,7 +387,7 @@ _NEIGHBOURS = {has_after: _neighbours(has_after) for has_after in (False, True)}
 async def neighbours_of(
     info: AppInfo, building_id: int, *, first: int, after: str | None
 ) -> NeighbourConnection:
-    page = page_request(first, after, types=(int, str, int, int))
+    page = page_request(first, after, types=(INT32, str, int, int))
     rows = await info.context.db.fetch(
         _NEIGHBOURS[page.after is not None], building_id=building_id, **page_params(page)
     )
@@ -304,7 +432,9 @@ class Viewer:
     @strawberry.field(description="The signed-in user.")
     async def user(self, info: AppInfo) -> User:
         user = await info.context.loaders.user.load(self.user_pk)
-        assert user is not None
+        if user is None:  # deleted while their token still works: sign in again
+            await info.context.profile()  # refuses, and forgets the token's subject
+            raise Unauthenticated("This account no longer exists; sign in again.")
         return user
 
     @strawberry.field(description="Premises the viewer relates to, with the tier at each.")
@@ -363,6 +493,24 @@ class Viewer:
         return await _grants(
             info, info.context.loaders.grants_given, self.user_pk, first, after, active_only
         )
+
+    @strawberry.field(description="Invitations the viewer has made, newest first.")
+    async def guest_invitations(
+        self,
+        info: AppInfo,
+        first: First,
+        after: After = None,
+        pending_only: Annotated[
+            bool, strawberry.argument(description="Only those whose code may still be accepted.")
+        ] = False,
+    ) -> GuestInvitationConnection:
+        page = page_request(first, after, types=(int,))
+        pending_at = info.context.now if pending_only else None
+        items = await info.context.loaders.invitations_given.load(
+            (self.user_pk, page, (pending_at,))
+        )
+        connection = build_connection(items, page, GuestInvitation.sort_key)
+        return GuestInvitationConnection(edges=connection.edges, page_info=connection.page_info)
 
     @strawberry.field(description="Guest grants the viewer has received, newest first.")
     async def guest_grants_received(

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo
 from edom_graphql.core.db import Outbox, run_in_transaction
 from edom_graphql.core.errors import RateLimited, ServiceError
-from edom_graphql.core.ids import pk_of
-from edom_graphql.core.nodes import node_fetcher
+from edom_graphql.core.ids import expect_id, pk_of
+from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
 from edom_graphql.vehicles import service
 from edom_graphql.vehicles.service import VehicleContactTemplate
-from edom_graphql.vehicles.types import OWN_VEHICLES_BY_ID, VEHICLES_OF_USER, Vehicle
+from edom_graphql.vehicles.types import VEHICLES_OF_USER, Vehicle
 
 CONTACTS_PER_PLATE = (Window(1, timedelta(minutes=15)),)
 CONTACTS_PER_SENDER = (Window(10, timedelta(days=1)),)
@@ -111,6 +112,10 @@ class VehicleOwnerContactPayload:
     )
 
 
+def _argument_owner(source: Any, kwargs: dict[str, Any]) -> Target | None:
+    return Target(user_id=expect_id(kwargs["owner_id"], "User", field="ownerId"))
+
+
 @strawberry.type
 class VehicleQueries:
     @strawberry.field(
@@ -120,6 +125,22 @@ class VehicleQueries:
     async def my_vehicles(self, info: AppInfo) -> list[Vehicle]:
         context = info.context
         rows = await context.db.fetch(VEHICLES_OF_USER, user_id=context.require_viewer())
+        return [Vehicle.from_row(row) for row in rows]
+
+    @requires(
+        Capability.PERSONAL_DATA,
+        _argument_owner,
+        description=f"A person's vehicles, newest first (at most "
+        f"{service.MAX_VEHICLES_PER_USER}): plates are personal data, for the person and "
+        "the staff of the organisation of a building they belong to.",
+    )
+    async def vehicles(
+        self,
+        info: AppInfo,
+        owner_id: Annotated[strawberry.ID, strawberry.argument(description="The person.")],
+    ) -> list[Vehicle] | None:
+        owner = expect_id(owner_id, "User", field="ownerId")
+        rows = await info.context.db.fetch(VEHICLES_OF_USER, user_id=owner)
         return [Vehicle.from_row(row) for row in rows]
 
 
@@ -145,7 +166,7 @@ class VehicleMutations:
                 vehicle=None,
                 user_errors=user_errors(VehicleAddError, VehicleAddErrorCode, result),
             )
-        (vehicle,) = await fetch_vehicles(context, [result])
+        (vehicle,) = await Vehicle.load_nodes(context, [result])
         return VehicleAddPayload(vehicle=vehicle, user_errors=[])
 
     @strawberry.mutation(description="Remove one of the viewer's cars.")
@@ -220,16 +241,3 @@ class VehicleMutations:
 
         await run_in_transaction(context.db, work)
         return VehicleOwnerContactPayload(sent=True, user_errors=[])
-
-
-# -- node fetchers: load by pk and keep only what the viewer may see -----------------
-
-
-@node_fetcher("Vehicle")
-async def fetch_vehicles(context: Context, pks: Sequence[int]) -> list[Vehicle | None]:
-    """A vehicle's plate is personal data: visible to its owner only."""
-    rows = await context.db.fetch(
-        OWN_VEHICLES_BY_ID, user_id=context.require_viewer(), keys=list(pks)
-    )
-    found = {row[0]: Vehicle.from_row(row) for row in rows}
-    return [found.get(pk) for pk in pks]

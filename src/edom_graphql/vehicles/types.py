@@ -9,11 +9,13 @@ from typing import Any
 import strawberry
 from sqlalchemy import bindparam, select
 
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import Context
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import keys_param
-from edom_graphql.core.nodes import Node
+from edom_graphql.core.loaders import KeyedQuery, fetch_by_keys
+from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.vehicles import models
 from edom_graphql.vehicles.service import (
     MAX_VEHICLES_PER_USER,
@@ -57,6 +59,16 @@ class Vehicle(Node):
             created_at=row[3],
         )
 
+    @classmethod
+    async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Vehicle | None]:
+        return await fetch_by_keys(context.db, VEHICLES_BY_ID, pks)
+
+    @classmethod
+    def is_visible(cls, context: Context, node: Vehicle) -> Verdict:
+        """A plate is personal data: its owner and the staff of the organisation of a
+        building the owner belongs to see it (PERSONAL_DATA), nobody else."""
+        return context.allows(Capability.PERSONAL_DATA, user_id=node.user_pk)
+
 
 VEHICLES_OF_USER = Prepared(
     VEHICLE_COLUMNS.where(models.Vehicle.user_id == bindparam("user_id"))
@@ -65,9 +77,4 @@ VEHICLES_OF_USER = Prepared(
 )
 """A user's vehicles, newest first (a user has at most ``MAX_VEHICLES_PER_USER``)."""
 
-OWN_VEHICLES_BY_ID = Prepared(
-    VEHICLE_COLUMNS.where(
-        models.Vehicle.user_id == bindparam("user_id"), models.Vehicle.id == keys_param()
-    )
-)
-"""Vehicles by id, only those of the given user."""
+VEHICLES_BY_ID = KeyedQuery(VEHICLE_COLUMNS, models.Vehicle.id, Vehicle.from_row)

@@ -1,0 +1,63 @@
+"""Scalars of the schema that check what they are given.
+
+``DateTime`` takes an ISO 8601 instant with a UTC offset and hands resolvers an aware
+UTC datetime. An instant without an offset, or outside the years 1900 to 2999 (the
+platform has nothing to say about others, and date arithmetic near the ends of the
+calendar overflows: ``9999-12-31T23:59:59-23:59`` is in the year 10000 in UTC) is
+refused as malformed input, before any resolver runs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.types.scalar import ScalarDefinition
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise StrawberryInputCoercionError(
+            f"DateTime cannot represent {value!r}: give an ISO 8601 string."
+        )
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        raise StrawberryInputCoercionError(
+            f'DateTime cannot represent "{value[:64]}": not an ISO 8601 date and time.'
+        ) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise StrawberryInputCoercionError(
+            f'DateTime "{value[:64]}" has no UTC offset: add one, e.g. "Z" or "+03:00".'
+        )
+    try:
+        instant = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        instant = None
+    if instant is None or not EARLIEST <= instant < LATEST:
+        raise StrawberryInputCoercionError(
+            f'DateTime "{value[:64]}" is outside the years 1900 to 2999 (UTC).'
+        )
+    return instant
+
+
+def serialize_datetime(value: datetime) -> str:
+    return value.isoformat()
+
+
+DATETIME = ScalarDefinition(
+    name="DateTime",
+    description="An instant: an ISO 8601 date and time with a UTC offset "
+    '(e.g. "2026-03-01T09:00:00+03:00"), in the years 1900 to 2999; answers are in UTC.',
+    specified_by_url=None,
+    serialize=serialize_datetime,
+    parse_value=parse_datetime,
+    parse_literal=None,
+    origin=datetime,
+)
+
+
+__all__ = ["DATETIME", "parse_datetime"]

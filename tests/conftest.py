@@ -11,12 +11,12 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import delete
 
 from edom_graphql.app import create_app
@@ -24,7 +24,7 @@ from edom_graphql.core.db import plain_url, with_database
 from edom_graphql.core.migrations import upgrade
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.settings import Settings
-from tests.factories import Api, Clock
+from tests.factories import Api, Clock, serving
 
 EMBEDDED_DIR = Path(tempfile.gettempdir()) / "edom-test-pg"
 
@@ -142,28 +142,8 @@ def _reset_clock(clock: Clock) -> Iterator[None]:
 async def server(settings: Settings, database_url: str, clock: Clock) -> AsyncIterator[Any]:
     """The app served by uvicorn on a free local port, in this event loop."""
     app = create_app(settings, database_url=database_url, clock=clock)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        loop="none",
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        ws="websockets-sansio",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    server.app = app  # type: ignore[attr-defined]
-    server.base_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
-    yield server
-    server.should_exit = True
-    await task
+    async with serving(app) as base_url:
+        yield SimpleNamespace(app=app, base_url=base_url)
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,19 @@ test worlds (buildings with people of every tier, inserted straight into Postgre
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import uvicorn
 from sqlalchemy import event, insert
 from starlette.applications import Starlette
 
@@ -40,6 +42,33 @@ from edom_graphql.residents.models import (
 )
 from edom_graphql.schema import build_schema
 from edom_graphql.settings import Settings
+
+
+@asynccontextmanager
+async def serving(app: Starlette) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on a free local port in this event loop: its base URL."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        loop="none",
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 class Clock:

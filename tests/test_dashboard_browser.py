@@ -7,7 +7,6 @@ drop is a real one: both the browser and the server see the connection die."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from sqlalchemy import delete, update
 from edom_graphql.buildings.models import Building, StaffMembership
 from edom_graphql.core.ids import encode_id
 from tests.factories import Api, Clock, Person, World, make_world
+from tests.network import Cable
 
 CHROMIUM = Path(os.environ.get("EDOM_CHROMIUM", "/usr/bin/chromium"))
 HAVE_CHROMIUM = CHROMIUM.exists()
@@ -34,79 +34,9 @@ RECONNECT_TIMEOUT_MS = 20_000
 # -- the network between the browser and the app ------------------------------------------
 
 
-class Cable:
-    """A TCP proxy in front of the app. ``unplug()`` cuts every open connection (both
-    ends see a reset) and refuses new ones until ``plug()``. ``freeze()`` silently stops
-    carrying bytes, connections left open (a dead NAT or Wi-Fi), until ``thaw()``."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.plugged = True
-        self.flowing = asyncio.Event()
-        self.flowing.set()
-        self.links: set[asyncio.StreamWriter] = set()
-        self.server: asyncio.Server | None = None
-        self.port = 0
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._connect, "127.0.0.1", 0)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        self.thaw()
-        self.unplug()
-        assert self.server is not None
-        self.server.close()
-        await self.server.wait_closed()
-
-    def unplug(self) -> None:
-        self.plugged = False
-        for writer in list(self.links):
-            writer.transport.abort()
-        self.links.clear()
-
-    def plug(self) -> None:
-        self.plugged = True
-
-    def freeze(self) -> None:
-        self.flowing.clear()
-
-    def thaw(self) -> None:
-        self.flowing.set()
-
-    async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self.plugged:
-            writer.transport.abort()
-            return
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(
-                "127.0.0.1", self.target_port
-            )
-        except OSError:
-            writer.transport.abort()
-            return
-        self.links.update((writer, upstream_writer))
-        try:
-            await asyncio.gather(
-                self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
-            )
-        finally:
-            for end in (writer, upstream_writer):
-                self.links.discard(end)
-                end.transport.abort()
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-            while data := await reader.read(65536):
-                await self.flowing.wait()
-                writer.write(data)
-                await writer.drain()
-        writer.transport.abort()
-
-
 @pytest.fixture
 async def cable(server: Any) -> AsyncIterator[Cable]:
-    cable = Cable(int(server.base_url.rsplit(":", 1)[1]))
+    cable = Cable(port=int(server.base_url.rsplit(":", 1)[1]))
     await cable.start()
     yield cable
     await cable.stop()

@@ -349,17 +349,18 @@ async def test_unreachable_database(settings: Settings) -> None:
         assert body["status"] == "unavailable"
         assert body["checks"]["database"].startswith("unreachable")
 
-        # A signed-in request needs the database: a coded, masked 500, never a bare one.
+        # A signed-in request needs the database: a coded 503 to retry, never a bare 500.
         token = issue_dev_token(settings, subject=f"test|{uuid.uuid4().hex}|down", name="Down")
         response = await client.post(
             "/graphql",
             json={"query": VIEWER},
             headers={"Authorization": f"Bearer {token}"},
         )
-        assert response.status_code == 500
-        assert codes(response) == ["INTERNAL_SERVER_ERROR"]
+        assert response.status_code == 503
+        assert response.headers["retry-after"].isdigit()
+        assert codes(response) == ["SERVICE_UNAVAILABLE"]
         error = response.json()["errors"][0]
-        assert error["message"] == "Internal server error."
+        assert error["message"].startswith("The database cannot be reached")
         assert error["extensions"]["requestId"] == response.headers["x-request-id"]
         assert "127.0.0.1" not in response.text
 

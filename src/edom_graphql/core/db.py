@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+import sqlalchemy.event
+import sqlalchemy.exc
 from sqlalchemy import MetaData
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -122,6 +124,46 @@ def _plain(value: Any) -> Any:
 
 StatementListener = Callable[[str], None]
 
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""How long opening a connection may take: a database that is down is reported at once,
+not after a minute."""
+ACQUIRE_TIMEOUT_SECONDS = 10.0
+"""How long a request waits for a free pooled connection."""
+
+_UNAVAILABLE = (
+    OSError,  # refused, reset, unreachable
+    TimeoutError,
+    asyncpg.PostgresConnectionError,  # and CannotConnectNowError while starting up
+    asyncpg.InterfaceError,  # "connection is closed"
+    asyncpg.exceptions.AdminShutdownError,  # terminating connection: a restart
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    sqlalchemy.exc.DisconnectionError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection in time
+)
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database cannot be reached now, as
+    opposed to a statement failing: the request may be retried once it is back."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, _UNAVAILABLE):
+            return True
+        if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """On checkout: a connection the server dropped (a restart) is replaced at once by the
+    pool, without a round trip, instead of failing the request that gets it."""
+    driver = getattr(dbapi_connection, "_connection", None)
+    if driver is not None and driver.is_closed():
+        raise sqlalchemy.exc.DisconnectionError("the server closed the connection")
+
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
     """Return read connections to the pool as they are.
@@ -163,8 +205,13 @@ class Database:
             max_overflow=max_overflow,
             pool_pre_ping=False,
             pool_reset_on_return=None,
-            connect_args={"server_settings": self._server_settings},
+            pool_timeout=ACQUIRE_TIMEOUT_SECONDS,
+            connect_args={
+                "server_settings": self._server_settings,
+                "timeout": CONNECT_TIMEOUT_SECONDS,
+            },
         )
+        sqlalchemy.event.listen(self.engine.sync_engine.pool, "checkout", _refuse_closed)
         self._read_pool_size = pool_size + max_overflow
         self._read_pool: asyncpg.Pool | None = None
         self._read_pool_lock = asyncio.Lock()
@@ -181,6 +228,7 @@ class Database:
                         max_size=self._read_pool_size,
                         server_settings=self._server_settings,
                         reset=_keep_session,
+                        timeout=CONNECT_TIMEOUT_SECONDS,
                     )
         return self._read_pool
 
@@ -193,7 +241,7 @@ class Database:
         for listener in self.statement_listeners:
             listener(sql)
         pool = self._read_pool or await self.read_pool()
-        async with pool.acquire() as conn:
+        async with pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as conn:
             rows: Sequence[asyncpg.Record] = await conn.fetch(sql, *args)
             return rows
 

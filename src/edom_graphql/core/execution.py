@@ -171,6 +171,19 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
 
     _gates: dict[type, Gate] | None = None
 
+    def build_per_event_executor(self, payload: Any) -> Any:
+        """graphql-core's per-event copy, with memos of its own.
+
+        graphql-core shares the memo of collected sub-fields (keyed by the identity of
+        each event's fresh field lists, which it keeps alive) between a subscription and
+        all its events: a stream would hold on to a little of every event it delivered,
+        for as long as it is open. Each event starts from empty memos instead.
+        """
+        executor = super().build_per_event_executor(payload)
+        executor._relevant_sub_fields = {}
+        executor._stream_usages = type(self._stream_usages)()
+        return executor
+
     @property
     def gates(self) -> dict[type, Gate]:
         gates = self._gates

@@ -38,9 +38,15 @@ from strawberry.types.graphql import OperationType
 
 from edom_graphql.core.auth import AuthenticationError, Claims, parse_authorization_header
 from edom_graphql.core.context import Context, Services
+from edom_graphql.core.db import is_unavailable
 from edom_graphql.core.errors import ErrorCode, RateLimited
 from edom_graphql.core.logs import request_id_var
-from edom_graphql.core.observability import classify, hides_suggestions
+from edom_graphql.core.observability import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    classify,
+    hides_suggestions,
+)
 from edom_graphql.core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.residents.service import provision_user
@@ -410,8 +416,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return self.error_response(HttpError(error.status_code, error.reason), media_type)
         except ClientDisconnect:
             return Response(status_code=400)
-        except Exception:
+        except Exception as error:
             request_id = request_id_var.get()
+            if is_unavailable(error):
+                log.warning("database unavailable serving %s: %r", request.url.path, error)
+                return self.error_response(
+                    HttpError(
+                        503,
+                        UNAVAILABLE_MESSAGE,
+                        ErrorCode.SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                        requestId=request_id,
+                        retryAfter=RETRY_AFTER_SECONDS,
+                    ),
+                    media_type,
+                )
             log.exception("unexpected error serving %s %s", request.method, request.url.path)
             return self.error_response(
                 HttpError(
@@ -486,6 +505,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         error_status = request.scope["state"].get("error_status")
         if media_type == GRAPHQL_RESPONSE and error_status is not None:
             response.status_code = error_status
+        if request.scope["state"].get("unavailable"):
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     def decode_json(self, data: str | bytes) -> object:
@@ -679,16 +700,23 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 classify(error, request_id, hide_suggestions=self.hide_suggestions)
                 for error in result.errors
             ]
+        if any(
+            (e.extensions or {}).get("code") == ErrorCode.SERVICE_UNAVAILABLE.value
+            for e in result.errors or ()
+        ):
+            request.scope.setdefault("state", {})["unavailable"] = True
         response = await super().process_result(request, result)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Failed before execution: a request error (parse, validation, limits), or a
             # server failure outside the resolvers. No data entry, and with the
             # graphql-response media type a 4xx or 5xx status.
-            internal = any(
-                (e.extensions or {}).get("code") == ErrorCode.INTERNAL_SERVER_ERROR.value
-                for e in result.errors
-            )
-            request.scope.setdefault("state", {})["error_status"] = 500 if internal else 400
+            codes = {(e.extensions or {}).get("code") for e in result.errors}
+            status = 400
+            if ErrorCode.INTERNAL_SERVER_ERROR.value in codes:
+                status = 500
+            elif ErrorCode.SERVICE_UNAVAILABLE.value in codes:
+                status = 503
+            request.scope.setdefault("state", {})["error_status"] = status
             if wants_graphql_response(request.headers.get("accept")):
                 response.pop("data", None)
         return response

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from edom_graphql.core.context import Context
+from edom_graphql.core.db import is_unavailable
 from edom_graphql.core.errors import ApiError, ErrorCode, Unauthenticated
 from edom_graphql.core.metrics import Metrics
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("edom_graphql.graphql")
 
 INTERNAL_MESSAGE = "Internal server error."
+UNAVAILABLE_MESSAGE = "The database cannot be reached just now; try again shortly."
+RETRY_AFTER_SECONDS = 2
 SUGGESTION = re.compile(r"\s*Did you mean\b.*\Z", re.DOTALL)
 # Syntax errors that are about the size of the document, not its grammar.
 TOO_COMPLEX_SYNTAX = ("tokens", "nested too deeply")
@@ -83,6 +86,17 @@ def classify(
     if error.extensions and "code" in error.extensions:
         # Coded already (by this function, or deliberately where it was raised).
         return error
+    if is_internal(error) and is_unavailable(original):
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={
+                "code": ErrorCode.SERVICE_UNAVAILABLE.value,
+                "requestId": request_id,
+                "retryAfter": RETRY_AFTER_SECONDS,
+            },
+        )
     if is_internal(error):
         return GraphQLError(
             INTERNAL_MESSAGE,
@@ -210,7 +224,13 @@ class OperationObserver(SchemaExtension):
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
-        if is_unexpected(error):
+        if is_unexpected(error) and is_unavailable(error.original_error):
+            log.warning(
+                "database unavailable in %s: %r",
+                ".".join(str(p) for p in error.path or ()) or "the operation",
+                error.original_error,
+            )
+        elif is_unexpected(error):
             original = error.original_error
             log.error(
                 "unexpected error in %s",

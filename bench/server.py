@@ -1,4 +1,4 @@
-"""The server under test: ``python -m edom_graphql.cli serve`` in its own process."""
+"""The server under test: ``python -m edom_graphql.server.cli serve`` in its own process."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class Server:
             [
                 sys.executable,
                 "-m",
-                "edom_graphql.cli",
+                "edom_graphql.server.cli",
                 "serve",
                 "--host",
                 HOST,

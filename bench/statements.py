@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import event
 
 from bench.operations import NO_ERRORS, Request
-from edom_graphql.app import create_app
+from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
 
 REPETITIONS = 20

@@ -25,7 +25,7 @@ from playwright.async_api import async_playwright, expect
 
 OUTPUT = Path(__file__).with_name("dashboard.png")
 VIEWPORT = {"width": 1600, "height": 560}
-CLI = [sys.executable, "-m", "edom_graphql.cli"]
+CLI = [sys.executable, "-m", "edom_graphql.server.cli"]
 
 
 def free_port() -> int:

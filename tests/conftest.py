@@ -19,10 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import delete
 
-from edom_graphql.app import create_app
 from edom_graphql.core.db import plain_url, with_database
 from edom_graphql.core.migrations import upgrade
 from edom_graphql.core.ratelimit import RateLimitHit
+from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, serving
 

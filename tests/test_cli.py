@@ -27,7 +27,7 @@ def _free_port() -> int:
 
 def _serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "edom_graphql.cli", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "edom_graphql.server.cli", "serve", "--demo", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -143,7 +143,7 @@ def test_serve_demo_on_embedded_postgres() -> None:
 def test_no_tokens_in_production(tmp_path: Path, command: list[str]) -> None:
     """Neither command issues a token there, nor makes a development signing key."""
     production = subprocess.run(
-        [sys.executable, "-m", "edom_graphql.cli", *command],
+        [sys.executable, "-m", "edom_graphql.server.cli", *command],
         env=_env(EDOM_DATA_DIR=str(tmp_path), EDOM_ENVIRONMENT="production"),
         capture_output=True,
         text=True,
@@ -157,7 +157,7 @@ def test_no_tokens_in_production(tmp_path: Path, command: list[str]) -> None:
 def test_token_and_export_schema(tmp_path: Path) -> None:
     env = _env(EDOM_DATA_DIR=str(tmp_path))
     token = subprocess.run(
-        [sys.executable, "-m", "edom_graphql.cli", "token", "owner"],
+        [sys.executable, "-m", "edom_graphql.server.cli", "token", "owner"],
         env=env,
         capture_output=True,
         text=True,
@@ -165,7 +165,7 @@ def test_token_and_export_schema(tmp_path: Path) -> None:
     ).stdout.strip()
     assert token.count(".") == 2
     refused = subprocess.run(
-        [sys.executable, "-m", "edom_graphql.cli", "token", "nobody"],
+        [sys.executable, "-m", "edom_graphql.server.cli", "token", "nobody"],
         env=env,
         capture_output=True,
         text=True,
@@ -175,7 +175,7 @@ def test_token_and_export_schema(tmp_path: Path) -> None:
 
     output = tmp_path / "schema.graphql"
     subprocess.run(
-        [sys.executable, "-m", "edom_graphql.cli", "export-schema", "--output", str(output)],
+        [sys.executable, "-m", "edom_graphql.server.cli", "export-schema", "--output", str(output)],
         env=env,
         capture_output=True,
         check=True,

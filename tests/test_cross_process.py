@@ -95,7 +95,7 @@ def start_server(name: str, env: dict[str, str], log_dir: Path) -> ServerProcess
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "edom_graphql.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "edom_graphql.server.cli", "serve", "--port", str(port)],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -8,7 +8,7 @@ from importlib.resources import files
 
 import httpx
 
-from edom_graphql.app import create_app
+from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
 from tests.factories import Api
 
@@ -49,7 +49,7 @@ async def test_dashboard_page_is_served_with_a_strict_policy(api: Api) -> None:
 
 
 async def test_dashboard_files_are_served_from_the_package(api: Api) -> None:
-    package = files("edom_graphql.dashboard")
+    package = files("edom_graphql.server.dashboard")
     for name, media_type in (
         ("dashboard.js", "text/javascript; charset=utf-8"),
         ("dashboard.css", "text/css; charset=utf-8"),

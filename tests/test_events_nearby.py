@@ -22,7 +22,7 @@ from sqlalchemy import insert, update
 from edom_graphql.buildings.models import Building
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.pagination import PageRequest, page_params
-from edom_graphql.events import service
+from edom_graphql.events import reads, service
 from edom_graphql.events.models import Event
 from tests.factories import ANONYMOUS, Api, Clock, Person, World, make_world
 
@@ -389,7 +389,7 @@ async def test_bounding_box_uses_the_index_on_100k_events(api: Api, database_url
     page = PageRequest(20, None)
     box = service.bounding_box(latitude, longitude, radius_km)
     now = datetime.now(UTC)
-    app_sql, args = service.NEARBY[(False, False)].bind(
+    app_sql, args = reads.NEARBY[(False, False)].bind(
         {
             "origin_latitude": latitude,
             "origin_longitude": longitude,

@@ -22,12 +22,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from edom_graphql.app import create_app
 from edom_graphql.chats.models import ChatMessage
 from edom_graphql.chats.service import CHAT_LOCK_CLASS
 from edom_graphql.core.db import plain_url
 from edom_graphql.core.ids import decode_id
 from edom_graphql.core.loaders import keys_param
+from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, Person, make_world, serving
 from tests.network import Cable, cable_for, through

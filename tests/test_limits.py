@@ -13,8 +13,8 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
-from edom_graphql.app import create_app
 from edom_graphql.core.auth import dev_public_key_pem
+from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
 from tests.factories import Api, GraphQLResult, Person, make_user
 

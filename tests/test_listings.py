@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from edom_graphql.core.http import MAX_MULTIPART_BYTES
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.storage import LocalStorage, is_key
 from edom_graphql.listings.models import MAX_PHOTO_BYTES, Listing, ListingPhoto
+from edom_graphql.server.http import MAX_MULTIPART_BYTES
 from tests.factories import ANONYMOUS, Api, GraphQLResult, Person, World, make_world
 
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg body" * 10

@@ -4,12 +4,13 @@ an upload and committing the row that names it)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from pathlib import Path
 
 from edom_graphql.core.storage import PARTIAL_PREFIX, LocalStorage
-from edom_graphql.media import ORPHAN_GRACE, orphan_sweep_task, sweep_orphans
+from edom_graphql.server.media import ORPHAN_GRACE, orphan_sweep_task, sweep_orphans
 from tests.factories import Api, Clock, make_world
 from tests.test_listings import JPEG, PNG, listing_input, upload
 
@@ -52,13 +53,7 @@ async def test_the_sweep_runs_in_the_background(api: Api, clock: Clock) -> None:
     age(storage.root / orphan, ORPHAN_GRACE.total_seconds() + 60)
     services = api.app.state.services
     settings = services.settings.model_copy(update={"media_sweep_interval_seconds": 0.02})
-    background = type(services)(
-        settings=settings,
-        db=services.db,
-        pubsub=services.pubsub,
-        verifier=services.verifier,
-        clock=clock,
-    )
+    background = dataclasses.replace(services, settings=settings, clock=clock)
     async with orphan_sweep_task(background) as task:
         assert task is not None
         for _ in range(200):

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from edom_graphql.core.context import Context
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.photos import MAX_PHOTO_BYTES
-from edom_graphql.media import visible_photo_type
 from edom_graphql.repairs.models import RepairRequest, RepairRequestPhoto
+from edom_graphql.server.media import visible_photo_type
 from tests.factories import Api, Clock, GraphQLResult, Person, World, make_world
 from tests.repairs import CREATE, FIELDS, create, create_input, step
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import func, select, update
 
-from edom_graphql.core.access import load_profile, premise_occupants
+from edom_graphql.access.profiles import load_profile, premise_occupants
 from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.errors import RateLimited, ServiceError
 from edom_graphql.core.ratelimit import RateLimitHit, Window, check_and_count

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed
 
-from edom_graphql.core.http import MAX_MESSAGE_BYTES
+from edom_graphql.server.http import MAX_MESSAGE_BYTES
 from edom_graphql.vehicles.models import Vehicle
 from tests.factories import Api, Clock, make_user
 from tests.test_notifications import (

@@ -10,13 +10,12 @@ from graphql import GraphQLError
 from strawberry.extensions import ValidationCache
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-import edom_graphql.core.enum_types  # noqa: F401  (describes the Tier and StaffRole enums)
-from edom_graphql.buildings.queries import BuildingQueries
-from edom_graphql.chats.api import ChatMutations, ChatSubscriptions
+from edom_graphql.buildings.schema import DOMAIN as BUILDINGS
+from edom_graphql.chats.schema import DOMAIN as CHATS
+from edom_graphql.core.composition import READ_AHEAD_KEY, Domain, extend_type, read_ahead_of
 from edom_graphql.core.context import AppInfo
 from edom_graphql.core.errors import BadUserInput
 from edom_graphql.core.execution import (
@@ -31,19 +30,29 @@ from edom_graphql.core.nodes import Node, NodeTypes
 from edom_graphql.core.observability import OperationObserver, log_unexpected
 from edom_graphql.core.permissions import RequiresDirective
 from edom_graphql.core.ratelimit import RateLimitDirective
-from edom_graphql.core.scalars import DATETIME
-from edom_graphql.listings.api import ListingMutations
-from edom_graphql.listings.types import KOPECKS_SCALAR, Kopecks
-from edom_graphql.notifications.api import NotificationMutations, NotificationSubscriptions
-from edom_graphql.polls.api import PollMutations, PollSubscriptions
-from edom_graphql.repairs.api import (
-    RepairRequestMutations,
-    RepairRequestQueries,
-    RepairRequestSubscriptions,
-)
-from edom_graphql.residents.api import ResidentMutations, ResidentQueries
+from edom_graphql.core.scalars import DATETIME, KOPECKS_SCALAR, Kopecks
+from edom_graphql.events.schema import DOMAIN as EVENTS
+from edom_graphql.listings.schema import DOMAIN as LISTINGS
+from edom_graphql.notifications.schema import DOMAIN as NOTIFICATIONS
+from edom_graphql.polls.schema import DOMAIN as POLLS
+from edom_graphql.repairs.schema import DOMAIN as REPAIRS
+from edom_graphql.residents.schema import DOMAIN as RESIDENTS
 from edom_graphql.settings import Settings
-from edom_graphql.vehicles.api import VehicleMutations, VehicleQueries
+from edom_graphql.vehicles.schema import DOMAIN as VEHICLES
+
+DOMAINS: tuple[Domain, ...] = (
+    RESIDENTS,
+    BUILDINGS,
+    NOTIFICATIONS,
+    VEHICLES,
+    EVENTS,
+    POLLS,
+    LISTINGS,
+    CHATS,
+    REPAIRS,
+)
+"""The domains of the schema, in the order their root fields and the fields they add to
+each other's types are listed."""
 
 MAX_NODES = 100
 
@@ -75,43 +84,33 @@ class NodeQueries:
         return await node_types_of(info._raw_info.schema).fetch(info.context, ids)
 
 
-Query = merge_types(
+def _root(name: str, description: str, parts: list[type]) -> type:
+    root = merge_types(name, tuple(parts))
+    root.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return root
+
+
+for _domain in DOMAINS:
+    for _target, _additions in _domain.extends.items():
+        for _addition in _additions:
+            extend_type(_target, _addition)
+
+Query = _root(
     "Query",
-    (ResidentQueries, BuildingQueries, VehicleQueries, RepairRequestQueries, NodeQueries),
+    "Everything a signed-in user can read.",
+    [*(q for d in DOMAINS for q in d.queries), NodeQueries],
 )
-Mutation = merge_types(
+Mutation = _root(
     "Mutation",
-    (
-        ResidentMutations,
-        NotificationMutations,
-        VehicleMutations,
-        PollMutations,
-        ListingMutations,
-        ChatMutations,
-        RepairRequestMutations,
-    ),
+    "Everything a signed-in user can change; business failures come back as `userErrors`.",
+    [m for d in DOMAINS for m in d.mutations],
 )
-Subscription = merge_types(
+Subscription = _root(
     "Subscription",
-    (
-        NotificationSubscriptions,
-        PollSubscriptions,
-        ChatSubscriptions,
-        RepairRequestSubscriptions,
-    ),
+    "Live streams over graphql-transport-ws (token in the `connection_init` payload).",
+    [s for d in DOMAINS for s in d.subscriptions],
 )
-for root, text in (
-    (Query, "Everything a signed-in user can read."),
-    (
-        Mutation,
-        "Everything a signed-in user can change; business failures come back as `userErrors`.",
-    ),
-    (
-        Subscription,
-        "Live streams over graphql-transport-ws (token in the `connection_init` payload).",
-    ),
-):
-    root.__strawberry_definition__.description = text  # type: ignore[attr-defined]
+NODE_TYPES: tuple[type[Node], ...] = tuple(t for d in DOMAINS for t in d.node_types)
 
 
 class Schema(strawberry.Schema):
@@ -142,6 +141,7 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        types=NODE_TYPES,
         extensions=extensions,
         execution_context_class=PlainLeafExecutor,
         schema_directives=[RequiresDirective, RateLimitDirective],
@@ -154,19 +154,9 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
         ),
     )
     use_plain_attribute_resolvers(schema._schema)
-    install_node_types(schema._schema, NodeTypes(_node_types(schema)))
+    install_node_types(schema._schema, NodeTypes(list(NODE_TYPES)))
+    schema._schema.extensions[READ_AHEAD_KEY] = read_ahead_of(DOMAINS)
     return schema
 
 
-def _node_types(schema: Schema) -> list[type[Node]]:
-    """Every object type of the schema that implements ``Node``."""
-    found: list[type[Node]] = []
-    for graphql_type in schema._schema.type_map.values():
-        definition = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        origin = getattr(definition, "origin", None)
-        if isinstance(origin, type) and issubclass(origin, Node) and origin is not Node:
-            found.append(origin)
-    return found
-
-
-__all__ = ["Schema", "build_schema"]
+__all__ = ["DOMAINS", "NODE_TYPES", "Schema", "build_schema"]

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from typing import Any, cast
 
 from edom_graphql.core.live import LiveReads
 
 
 def reads() -> LiveReads:
-    return LiveReads(cast(Any, None), lambda: datetime.now(UTC))
+    return LiveReads()
 
 
 async def test_callers_woken_together_share_one_read() -> None:

@@ -1,8 +1,9 @@
-"""Who may see buildings, premises and management organisations: the gatekeepers of
-their node types."""
+"""Who may see buildings, premises and management organisations: the gatekeepers of their
+node types."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from edom_graphql.core.capabilities import Capability
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 def building_visible(context: Context, building: Building) -> Verdict:
     """Whoever holds BUILDING_VIEW there: every tier and guest level (while the grant
     runs), the organisation's staff, the platform's admins."""
-    context.loaders.building.prime(building.pk, building)
+    context.gate.organisations[building.pk] = building.organisation_id
     return context.allows(Capability.BUILDING_VIEW, building_id=building.pk)
 
 
@@ -38,8 +39,7 @@ async def _organisation_visible(context: Context, organisation_id: int) -> bool:
     profile = await context.profile()
     if profile.is_admin or organisation_id in profile.staff_roles:
         return True
-    buildings = await context.loaders.building.load_many(list(profile.building_tiers))
-    return any(
-        building is not None and building.organisation_id == organisation_id
-        for building in buildings
+    organisations = await asyncio.gather(
+        *(context.gate.organisation_of(building) for building in profile.building_tiers)
     )
+    return organisation_id in organisations

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 
-from edom_graphql.buildings import access
+from edom_graphql.buildings import access, reads
 from edom_graphql.buildings.models import PremiseKind
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
+from edom_graphql.core.composition import read_ahead
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import later
+from edom_graphql.core.loaders import ByIdLoader, PageLoader
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     INT32,
@@ -26,18 +26,7 @@ from edom_graphql.core.pagination import (
     build_connection,
     page_request,
 )
-from edom_graphql.core.permissions import requires, source_organisation
-from edom_graphql.core.selection import selects
-from edom_graphql.listings.models import ListingCategory, ListingStatus
-from edom_graphql.repairs.models import RepairCategory, RepairRequestScope
-
-if TYPE_CHECKING:
-    from edom_graphql.chats.types import Chat
-    from edom_graphql.events.types import EventNearbyConnection
-    from edom_graphql.listings.types import ListingConnection
-    from edom_graphql.polls.types import PollConnection
-    from edom_graphql.repairs.types import RepairRequest, RepairRequestConnection
-    from edom_graphql.residents.types import NeighbourConnection, Ownership
+from edom_graphql.core.profile import allows_in_building
 
 graphql_enum(
     PremiseKind,
@@ -77,29 +66,15 @@ class ManagementOrganisation(Node):
     async def load_nodes(
         cls, context: Context, pks: Sequence[int]
     ) -> Sequence[ManagementOrganisation | None]:
-        return await context.loaders.organisation.load_many(list(pks))
+        return await OrganisationByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: ManagementOrganisation) -> Verdict:
         return access.organisation_visible(context, node)
 
-    @requires(
-        Capability.REPAIR_REQUEST_HANDLE,
-        source_organisation,
-        description="Cursor of the organisation's latest repair request event (null before "
-        "the first): read it with `repairRequestDesk`, then subscribe to "
-        "`repairRequestBoard(organisationId:, after:)` to miss nothing in between.",
-    )
-    async def repair_board_cursor(self, info: AppInfo) -> str | None:
-        from edom_graphql.repairs.api import board_cursor
-
-        return await board_cursor(info.context, self.pk)
-
 
 async def _viewer_capabilities(info: AppInfo, building: Building) -> list[Capability]:
     profile = await info.context.profile()
-    from edom_graphql.core.access import allows_in_building
-
     return [
         capability
         for capability in Capability
@@ -140,7 +115,7 @@ class Building(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Building | None]:
-        return await context.loaders.building.load_many(list(pks))
+        return await BuildingByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Building) -> Verdict:
@@ -148,7 +123,7 @@ class Building(Node):
 
     @strawberry.field(description="The organisation that manages the building.")
     async def management_organisation(self, info: AppInfo) -> ManagementOrganisation:
-        organisation = await info.context.loaders.organisation.load(self.organisation_id)
+        organisation = await OrganisationByIdLoader.of(info.context).load(self.organisation_id)
         assert organisation is not None
         return organisation
 
@@ -163,157 +138,11 @@ class Building(Node):
         ] = None,
     ) -> PremiseConnection:
         page = page_request(first, after, types=(INT32, str, int))
-        items = await info.context.loaders.premises_page.load((self.pk, page, (kind,)))
-        if items and selects(info, ("edges", "node", "owners"), ("nodes", "owners")):
-            from edom_graphql.residents.owners import prefetch_owners
-
-            await prefetch_owners(info.context, self, items)
+        items = await PremisesOfBuildingLoader.of(info.context).load((self.pk, page, (kind,)))
+        await read_ahead(info, Premise, self, items)
         connection = build_connection(items, page, Premise.sort_key)
         return PremiseConnection(
             edges=connection.edges, page_info=connection.page_info, building_pk=self.pk, kind=kind
-        )
-
-    @requires(
-        Capability.NEIGHBOURS_DIRECTORY,
-        description="Who of the building is on the platform: display name and premise number.",
-    )
-    async def neighbours(
-        self,
-        info: AppInfo,
-        first: First,
-        after: After = None,
-    ) -> Annotated[NeighbourConnection, strawberry.lazy("edom_graphql.residents.types")] | None:
-        from edom_graphql.residents.types import neighbours_of
-
-        return await neighbours_of(info, self.pk, first=first, after=after)
-
-    @requires(
-        Capability.EVENTS_VIEW,
-        description="Events around the building, nearest first (then by id).",
-    )
-    async def events_nearby(
-        self,
-        info: AppInfo,
-        radius_km: Annotated[
-            float, strawberry.argument(description="Search radius, km: more than 0, at most 50.")
-        ],
-        first: First,
-        after: After = None,
-        from_: Annotated[
-            datetime | None,
-            strawberry.argument(
-                name="from",
-                description="Only events not ended by then (default: now).",
-            ),
-        ] = None,
-        to: Annotated[
-            datetime | None,
-            strawberry.argument(
-                description="Only events that start by then; at most 366 days after `from`."
-            ),
-        ] = None,
-    ) -> Annotated[EventNearbyConnection, strawberry.lazy("edom_graphql.events.types")] | None:
-        from edom_graphql.events.api import events_nearby
-
-        return await events_nearby(
-            info,
-            latitude=self.location.latitude,
-            longitude=self.location.longitude,
-            radius_km=radius_km,
-            start=from_,
-            end=to,
-            first=first,
-            after=after,
-        )
-
-    @requires(
-        Capability.NOTICES_VIEW,
-        description="The building's polls, newest first.",
-    )
-    async def polls(
-        self,
-        info: AppInfo,
-        first: First,
-        after: After = None,
-        open: Annotated[
-            bool | None,
-            strawberry.argument(
-                description="Only open polls (true) or only closed ones (false); all if omitted."
-            ),
-        ] = None,
-    ) -> Annotated[PollConnection, strawberry.lazy("edom_graphql.polls.types")] | None:
-        from edom_graphql.polls.types import polls_of
-
-        return await polls_of(info, self.pk, first=first, after=after, open_=open)
-
-    @requires(
-        Capability.LISTINGS_VIEW,
-        description="The building's listings board, newest first. Removed listings are "
-        "shown only to the building's staff and to their authors.",
-    )
-    async def listings(
-        self,
-        info: AppInfo,
-        first: First,
-        after: After = None,
-        category: Annotated[
-            ListingCategory | None,
-            strawberry.argument(description="Only listings of this category; all if omitted."),
-        ] = None,
-        status: Annotated[
-            ListingStatus,
-            strawberry.argument(description="Only listings in this status."),
-        ] = ListingStatus.ACTIVE,
-    ) -> Annotated[ListingConnection, strawberry.lazy("edom_graphql.listings.types")] | None:
-        from edom_graphql.listings.types import listings_of
-
-        return await listings_of(
-            info,
-            self.pk,
-            first=first,
-            after=after,
-            category=category,
-            status=status,
-        )
-
-    @requires(
-        Capability.BUILDING_CHAT,
-        description="The building's chat (residents down to basic guests; no staff).",
-    )
-    async def chat(
-        self, info: AppInfo
-    ) -> Annotated[Chat, strawberry.lazy("edom_graphql.chats.types")] | None:
-        from edom_graphql.chats.types import building_chat
-
-        return await building_chat(info.context, self.pk)
-
-    @strawberry.field(
-        description="The building's repair requests the viewer may see, newest first: all "
-        "of them for the organisation's staff; for residents the building and yard "
-        "requests, and their own and followed apartment requests."
-    )
-    async def repair_requests(
-        self, info: AppInfo, first: First, after: After = None
-    ) -> Annotated[RepairRequestConnection, strawberry.lazy("edom_graphql.repairs.types")]:
-        from edom_graphql.repairs.types import repair_requests_of
-
-        return await repair_requests_of(info, self.pk, first=first, after=after)
-
-    @strawberry.field(
-        description="Open building or yard requests of this scope and category, newest "
-        "first (at most 5): to join (`repairRequestJoin`) instead of filing a duplicate. "
-        "Empty for APARTMENT."
-    )
-    async def similar_repair_requests(
-        self,
-        info: AppInfo,
-        scope: Annotated[RepairRequestScope, strawberry.argument(description="BUILDING or YARD.")],
-        category: Annotated[RepairCategory, strawberry.argument(description="The category.")],
-    ) -> list[Annotated[RepairRequest, strawberry.lazy("edom_graphql.repairs.types")]]:
-        from edom_graphql.repairs.types import similar_open_requests
-
-        return await similar_open_requests(
-            info.context, building_id=self.pk, scope=scope, category=category
         )
 
     @strawberry.field(description="The viewer's tier here; null for staff and strangers.")
@@ -337,7 +166,9 @@ class Premise(Node):
     area: Decimal = strawberry.field(description="Area, m², as an exact decimal string.")
     entrance: int | None = strawberry.field(description="Entrance (подъезд) number.")
     floor: int | None = strawberry.field(description="Floor.")
-    owners_value: strawberry.Private[list[Ownership] | None] = None
+    read_ahead: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+    """Values other domains read for a whole page at once, by field (see
+    :func:`edom_graphql.core.composition.read_ahead`)."""
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Premise:
@@ -359,7 +190,7 @@ class Premise(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Premise | None]:
-        return await context.loaders.premise.load_many(list(pks))
+        return await PremiseByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Premise) -> Verdict:
@@ -367,33 +198,9 @@ class Premise(Node):
 
     @strawberry.field(description="The building the premise is in.")
     async def building(self, info: AppInfo) -> Building:
-        building = await info.context.loaders.building.load(self.building_pk)
+        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
         assert building is not None
         return building
-
-    @requires(
-        Capability.OWNERS_REGISTER,
-        description="Current owners with their shares (the register of owners).",
-        prefetched=attrgetter("owners_value"),
-    )
-    def owners(
-        self, info: AppInfo
-    ) -> list[Annotated[Ownership, strawberry.lazy("edom_graphql.residents.types")]] | None:
-        if self.owners_value is not None:
-            return self.owners_value
-        return later(info.context.loaders.ownerships_by_premise.load(self.pk))
-
-    @strawberry.field(
-        description="The premise's chat with the management organisation: its occupants "
-        "down to elevated guests and the organisation's staff are its members; null for "
-        "everyone else."
-    )
-    async def management_chat(
-        self, info: AppInfo
-    ) -> Annotated[Chat, strawberry.lazy("edom_graphql.chats.types")] | None:
-        from edom_graphql.chats.types import management_chat
-
-        return await management_chat(info.context, self.pk)
 
     @strawberry.field(description="The viewer's tier at this premise, if any.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:
@@ -407,10 +214,55 @@ class PremiseConnection(Connection[Premise]):
 
     @strawberry.field(description="How many premises match, over all pages.")
     async def total_count(self, info: AppInfo) -> int:
-        count: int = await info.context.loaders.premise_count.load((self.building_pk, self.kind))
+        count: int = await reads.PremiseCountLoader.of(info.context).load(
+            (self.building_pk, self.kind)
+        )
         return count
 
 
 @strawberry.type(description="A page of buildings.")
 class BuildingConnection(Connection[Building]):
     pass
+
+
+# -- loaders ----------------------------------------------------------------------------
+
+
+class BuildingByIdLoader(ByIdLoader[Building]):
+    query = reads.BUILDING_BY_ID
+    convert = Building.from_row
+
+
+class PremiseByIdLoader(ByIdLoader[Premise]):
+    query = reads.PREMISE_BY_ID
+    convert = Premise.from_row
+
+
+class OrganisationByIdLoader(ByIdLoader[ManagementOrganisation]):
+    query = reads.ORGANISATION_BY_ID
+    convert = ManagementOrganisation.from_row
+
+
+class PremisesOfBuildingLoader(PageLoader[Premise]):
+    """A page of a building's premises, in number order (optionally of one kind)."""
+
+    children = reads.PREMISES_OF_BUILDING
+    convert = Premise.from_row
+
+
+async def viewer_buildings(info: AppInfo, *, first: int, after: str | None) -> BuildingConnection:
+    """The buildings where the viewer has a tier or works for the organisation."""
+    page = page_request(first, after, types=(int,))
+    profile = await info.context.profile()
+    rows = await reads.buildings_of(
+        info.context.db,
+        tier_buildings=list(profile.building_tiers),
+        staff_organisations=list(profile.staff_roles),
+        page=page,
+    )
+    items = [Building.from_row(row) for row in rows]
+    loader = BuildingByIdLoader.of(info.context)
+    for building in items:
+        loader.prime(building.pk, building)
+    connection = build_connection(items, page, lambda building: (building.pk,))
+    return BuildingConnection(edges=connection.edges, page_info=connection.page_info)

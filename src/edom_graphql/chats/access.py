@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from edom_graphql.chats.models import ChatKind
-from edom_graphql.core.access import AccessProfile, allows_at_premise, allows_in_building
 from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import Context
 from edom_graphql.core.nodes import Verdict, either, remembered
+from edom_graphql.core.profile import AccessProfile, allows_at_premise, allows_in_building
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +101,10 @@ async def can_read(context: Context, chat: ChatRef) -> bool:
         return False
     if chat.kind is ChatKind.DIRECT:
         return chat.participant(context.viewer_id)
-    building = await context.loaders.building.load(chat.building_pk)
-    if building is None:
+    organisation_id = await context.gate.organisation_of(chat.building_pk)
+    if organisation_id is None:
         return False
-    return may_read(await context.profile(), chat, organisation_id=building.organisation_id)
+    return may_read(await context.profile(), chat, organisation_id=organisation_id)
 
 
 async def can_write(context: Context, chat: ChatRef) -> bool:
@@ -129,7 +129,7 @@ def chat_visible(context: Context, chat_pk: int, ref: ChatRef | None = None) -> 
 
 async def _chat_visible(context: Context, chat_pk: int, ref: ChatRef | None) -> bool:
     if ref is None:
-        chat = await context.loaders.chat.load(chat_pk)
+        chat = await _chat_loader(context).load(chat_pk)
         if chat is None:
             return False
         ref = chat.ref
@@ -147,12 +147,12 @@ def message_visible(context: Context, message_pk: int, chat_pk: int) -> Verdict:
 
 
 async def _reported_to_viewer(context: Context, message_pk: int, chat_pk: int) -> bool:
-    chat = await context.loaders.chat.load(chat_pk)
+    chat = await _chat_loader(context).load(chat_pk)
     if chat is None or chat.ref.kind is not ChatKind.BUILDING:
         return False
     if not await context.can(Capability.CHAT_MODERATE, building_id=chat.ref.building_pk):
         return False
-    reported: bool = await context.loaders.chat_message_reported.load(message_pk)
+    reported: bool = await _reported_loader(context).load(message_pk)
     return reported
 
 
@@ -160,3 +160,15 @@ def remember_membership(context: Context, chat_pk: int, member: bool) -> None:
     """Record a membership decided outside the gatekeeper by the same rule (the live
     stream decides it from profiles read for all its subscribers at once)."""
     context.memo[("Chat", chat_pk)] = member
+
+
+def _chat_loader(context: Context) -> Any:
+    from edom_graphql.chats.types import ChatByIdLoader
+
+    return ChatByIdLoader.of(context)
+
+
+def _reported_loader(context: Context) -> Any:
+    from edom_graphql.chats.types import ReportedLoader
+
+    return ReportedLoader.of(context)

@@ -25,12 +25,12 @@ from edom_graphql.chats.models import MAX_REASON_LENGTH as MAX_REMOVAL_REASON
 from edom_graphql.chats.types import (
     MESSAGES_BY_ID,
     Chat,
+    ChatByIdLoader,
     ChatMessage,
     ChatMessageEvent,
     events_after,
     latest_event_id,
 )
-from edom_graphql.core.access import premise_occupants
 from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, run_in_transaction
@@ -294,7 +294,7 @@ async def _message_in_writable_chat(
     if message is None:
         return _refusal("MESSAGE_NOT_FOUND", "No such message.", "messageId")
     if write:
-        chat = await context.loaders.chat.load(message.chat_pk)
+        chat = await ChatByIdLoader.of(context).load(message.chat_pk)
         assert chat is not None
         if not await can_write(context, chat.ref):
             return _refusal("NOT_ALLOWED", "You may not write in this chat now.", "messageId")
@@ -353,7 +353,7 @@ async def _to_notify(context: Context, chat: ChatRef, author_id: int) -> tuple[l
         return ([other] if other is not None else []), "Личное сообщение"
     if chat.kind is ChatKind.MANAGEMENT:
         assert chat.premise_pk is not None
-        occupants = await premise_occupants(context.db, premise_id=chat.premise_pk, now=context.now)
+        occupants = await context.gate.occupants(chat.premise_pk)
         if author_id in occupants:
             return [], ""
         members = MATRIX[Capability.MANAGEMENT_CHAT].tiers
@@ -369,7 +369,7 @@ async def _message_building(source: Any, info: AppInfo, kwargs: dict[str, Any]) 
     row = await info.context.db.fetch_one(MESSAGES_BY_ID, keys=[pk])
     if row is None:
         return None
-    chat = await info.context.loaders.chat.load(row[1])
+    chat = await ChatByIdLoader.of(info.context).load(row[1])
     return Target(building_id=chat.ref.building_pk) if chat is not None else None
 
 
@@ -472,7 +472,7 @@ class ChatMutations:
         message_id = expect_id(input.message_id, "ChatMessage", field="messageId")
         row = await context.db.fetch_one(MESSAGES_BY_ID, keys=[message_id])
         assert row is not None  # the guard found it
-        chat = await context.loaders.chat.load(row[1])
+        chat = await ChatByIdLoader.of(context).load(row[1])
         assert chat is not None
         result: ServiceError | None
         if chat.kind is not ChatKind.BUILDING:
@@ -513,7 +513,7 @@ class ChatMutations:
         if isinstance(found, ServiceError):
             result = found
         else:
-            chat = await context.loaders.chat.load(found.chat_pk)
+            chat = await ChatByIdLoader.of(context).load(found.chat_pk)
             assert chat is not None
             if chat.kind is not ChatKind.BUILDING:
                 result = _refusal("NOT_BUILDING_CHAT", "Not a building chat.", "messageId")
@@ -680,13 +680,12 @@ async def _still_member(
     if chat.kind is ChatKind.DIRECT:
         member = chat.participant(viewer_id)
     else:
-        live = context.services.live
         author = message.author
         other_author = author if author is not None and author.pk != viewer_id else None
         # asked in the same turn, so that one statement reads them for every subscriber
-        asked = [live.standing(viewer_id, chat.building_pk)]
+        asked = [context.gate.standing(viewer_id, chat.building_pk)]
         if other_author is not None:
-            asked.append(live.standing(other_author.pk, chat.building_pk))
+            asked.append(context.gate.standing(other_author.pk, chat.building_pk))
         standings = await asyncio.gather(*asked)
         profile, organisation_id = standings[0]
         member = organisation_id is not None and may_read(
@@ -694,7 +693,7 @@ async def _still_member(
         )
         context.use_profile(profile)
         if organisation_id is not None:
-            context.organisations[chat.building_pk] = organisation_id
+            context.gate.organisations[chat.building_pk] = organisation_id
         if member and other_author is not None:
             author_profile, _ = standings[1]
             if chat.building_pk in author_profile.building_tiers:

@@ -8,13 +8,12 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, and_, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import BigInteger
 
 from edom_graphql.buildings.models import Building as BuildingRow
-from edom_graphql.buildings.types import Building, Premise
+from edom_graphql.buildings.types import Building, BuildingByIdLoader, Premise, PremiseByIdLoader
 from edom_graphql.chats.access import (
     ChatRef,
     can_write,
@@ -27,17 +26,17 @@ from edom_graphql.chats.models import ChatEventKind, ChatKind
 from edom_graphql.chats.models import ChatMessage as MessageRow
 from edom_graphql.chats.models import ChatMessageReport as ReportRow
 from edom_graphql.chats.models import ChatRead as ReadRow
-from edom_graphql.core.access import AccessProfile
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import (
+    ByIdLoader,
     KeyedQuery,
-    PageByParentLoader,
+    Loader,
     PagedChildren,
-    RowByKeyLoader,
+    PageLoader,
     keys_param,
 )
 from edom_graphql.core.nodes import Node, Verdict
@@ -52,9 +51,11 @@ from edom_graphql.core.pagination import (
     page_params,
     page_request,
 )
-from edom_graphql.residents.loaders import USER_COLUMNS
+from edom_graphql.core.permissions import requires
+from edom_graphql.core.profile import AccessProfile
 from edom_graphql.residents.models import User as UserRow
-from edom_graphql.residents.types import User
+from edom_graphql.residents.reads import USER_COLUMNS
+from edom_graphql.residents.types import User, UserByIdLoader, Viewer
 
 CHAT_COLUMNS = select(
     ChatRow.id,
@@ -156,7 +157,7 @@ class ChatMessage(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[ChatMessage | None]:
-        return await context.loaders.chat_message.load_many(list(pks))
+        return await ChatMessageByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: ChatMessage) -> Verdict:
@@ -171,7 +172,7 @@ class ChatMessage(Node):
         "reported message, not the chat."
     )
     async def chat(self, info: AppInfo) -> Chat | None:
-        return await info.context.loaders.chat.load(self.chat_pk)
+        return await ChatByIdLoader.of(info.context).load(self.chat_pk)
 
 
 @strawberry.type(description="A page of messages, newest first.")
@@ -229,7 +230,7 @@ class Chat(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Chat | None]:
-        return await context.loaders.chat.load_many(list(pks))
+        return await ChatByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Chat) -> Verdict:
@@ -240,13 +241,13 @@ class Chat(Node):
         "its two members shared when it was opened; null once you no longer see it)."
     )
     async def building(self, info: AppInfo) -> Building | None:
-        return await info.context.loaders.building.load(self.ref.building_pk)
+        return await BuildingByIdLoader.of(info.context).load(self.ref.building_pk)
 
     @strawberry.field(description="For a management chat, its premise; otherwise null.")
     async def premise(self, info: AppInfo) -> Premise | None:
         if self.ref.premise_pk is None:
             return None
-        return await info.context.loaders.premise.load(self.ref.premise_pk)
+        return await PremiseByIdLoader.of(info.context).load(self.ref.premise_pk)
 
     @strawberry.field(
         description="For a direct chat, the other member (null once you no longer share a "
@@ -256,13 +257,13 @@ class Chat(Node):
         other = self.ref.other_participant(info.context.require_viewer())
         if other is None:
             return None
-        return await info.context.loaders.user.load(other)
+        return await UserByIdLoader.of(info.context).load(other)
 
     @strawberry.field(description="The latest message; null in a chat without messages.")
     async def last_message(self, info: AppInfo) -> ChatMessage | None:
         if self.last_message_pk is None:
             return None
-        return await info.context.loaders.chat_message.load(self.last_message_pk)
+        return await ChatMessageByIdLoader.of(info.context).load(self.last_message_pk)
 
     @strawberry.field(
         description="Messages of others the viewer has not read (deleted and removed ones "
@@ -270,7 +271,7 @@ class Chat(Node):
     )
     async def unread_count(self, info: AppInfo) -> int:
         context = info.context
-        return await context.loaders.chat_unread.load((self.pk, context.require_viewer()))
+        return await UnreadCountLoader.of(context).load((self.pk, context.require_viewer()))
 
     @strawberry.field(description="The viewer may send messages here now.")
     async def viewer_can_write(self, info: AppInfo) -> bool:
@@ -282,14 +283,14 @@ class Chat(Node):
         "from what you just read without a gap."
     )
     async def events_cursor(self, info: AppInfo) -> str:
-        return encode_cursor((await info.context.loaders.chat_latest_event.load(self.pk),))
+        return encode_cursor((await LatestEventLoader.of(info.context).load(self.pk),))
 
     @strawberry.field(description="Messages, newest first.")
     async def messages(
         self, info: AppInfo, first: First, after: After = None
     ) -> ChatMessageConnection:
         page = page_request(first, after, types=(int,))
-        items = await info.context.loaders.chat_messages_page.load((self.pk, page, ()))
+        items = await MessagesOfChatLoader.of(info.context).load((self.pk, page, ()))
         connection = build_connection(items, page, ChatMessage.sort_key)
         return ChatMessageConnection(edges=connection.edges, page_info=connection.page_info)
 
@@ -301,8 +302,8 @@ class ChatConnection(Connection[Chat]):
 
 # -- statements and loaders --------------------------------------------------------------
 
-CHAT_BY_ID = KeyedQuery(CHAT_COLUMNS, ChatRow.id, Chat.from_row)
-MESSAGE_BY_ID = KeyedQuery(MESSAGE_COLUMNS, MessageRow.id, ChatMessage.from_row)
+CHAT_BY_ID = KeyedQuery(CHAT_COLUMNS, ChatRow.id)
+MESSAGE_BY_ID = KeyedQuery(MESSAGE_COLUMNS, MessageRow.id)
 CHATS_BY_ID = Prepared(CHAT_COLUMNS.where(ChatRow.id == keys_param()))
 MESSAGES_BY_ID = Prepared(MESSAGE_COLUMNS.where(MessageRow.id == keys_param()))
 REPORTED = Prepared(
@@ -317,7 +318,7 @@ def _messages_page(chat_id: ColumnElement[int], has_after: bool, _: tuple[bool, 
     )
 
 
-MESSAGES_OF_CHAT = PagedChildren(_messages_page, ChatMessage.from_row)
+MESSAGES_OF_CHAT = PagedChildren(_messages_page)
 
 EVENTS_AFTER = Prepared(
     select(ChatEventRow.id, ChatEventRow.kind, ChatEventRow.at)
@@ -367,54 +368,45 @@ async def events_after(db: Database, chat_id: int, after: int, limit: int) -> li
     return list(await db.fetch(EVENTS_AFTER, chat_id=chat_id, after=after, limit=limit))
 
 
-def chat_loader(db: Database) -> RowByKeyLoader[Chat]:
-    return RowByKeyLoader(db, CHAT_BY_ID)
+class ChatByIdLoader(ByIdLoader[Chat]):
+    query = CHAT_BY_ID
+    convert = Chat.from_row
 
 
-def chat_message_loader(db: Database) -> RowByKeyLoader[ChatMessage]:
-    return RowByKeyLoader(db, MESSAGE_BY_ID)
+class ChatMessageByIdLoader(ByIdLoader[ChatMessage]):
+    query = MESSAGE_BY_ID
+    convert = ChatMessage.from_row
 
 
-def chat_messages_page_loader(db: Database) -> PageByParentLoader[ChatMessage]:
-    return PageByParentLoader(db, MESSAGES_OF_CHAT)
+class MessagesOfChatLoader(PageLoader[ChatMessage]):
+    children = MESSAGES_OF_CHAT
+    convert = ChatMessage.from_row
 
 
-class ReportedLoader(DataLoader[int, bool]):
+class ReportedLoader(Loader[int, bool]):
     """Whether each message has been reported to the building's moderators."""
 
-    def __init__(self, db: Database) -> None:
-        super().__init__(max_batch_size=1000)
-        self._db = db
-
     async def batch_load_fn(self, keys: list[int]) -> list[bool]:
-        reported = {row[0] for row in await self._db.fetch(REPORTED, keys=keys)}
+        reported = {row[0] for row in await self.db.fetch(REPORTED, keys=keys)}
         return [key in reported for key in keys]
 
 
-class LatestEventLoader(DataLoader[int, int]):
+class LatestEventLoader(Loader[int, int]):
     """The id of each chat's latest log entry (0 for a chat without one)."""
 
-    def __init__(self, db: Database) -> None:
-        super().__init__(max_batch_size=1000)
-        self._db = db
-
     async def batch_load_fn(self, keys: list[int]) -> list[int]:
-        latest = dict(await self._db.fetch(_LATEST_EVENTS, keys=keys))
+        latest = dict(await self.db.fetch(_LATEST_EVENTS, keys=keys))
         return [int(latest.get(key, 0)) for key in keys]
 
 
-class UnreadCountLoader(DataLoader[tuple[int, int], int]):
+class UnreadCountLoader(Loader[tuple[int, int], int]):
     """Unread messages per (chat, viewer)."""
-
-    def __init__(self, db: Database) -> None:
-        super().__init__(max_batch_size=1000)
-        self._db = db
 
     async def batch_load_fn(self, keys: list[tuple[int, int]]) -> list[int]:
         counts: dict[tuple[int, int], int] = {}
         for user_id in {user for _, user in keys}:
             chats = [chat for chat, user in keys if user == user_id]
-            for chat_id, count in await self._db.fetch(_UNREAD, keys=chats, user_id=user_id):
+            for chat_id, count in await self.db.fetch(_UNREAD, keys=chats, user_id=user_id):
                 counts[(chat_id, user_id)] = count
         return [counts.get(key, 0) for key in keys]
 
@@ -516,14 +508,59 @@ async def management_chat(context: Context, premise_id: int) -> Chat | None:
     return Chat.from_row(row) if row is not None else None
 
 
+# -- fields on other domains' types ------------------------------------------------------
+
+
+@strawberry.type
+class BuildingChat:
+    """``Building.chat``."""
+
+    @requires(
+        Capability.BUILDING_CHAT,
+        description="The building's chat (residents down to basic guests; no staff).",
+    )
+    async def chat(self: Building, info: AppInfo) -> Chat | None:
+        return await building_chat(info.context, self.pk)
+
+
+@strawberry.type
+class PremiseManagementChat:
+    """``Premise.managementChat``."""
+
+    @strawberry.field(
+        description="The premise's chat with the management organisation: its occupants "
+        "down to elevated guests and the organisation's staff are its members; null for "
+        "everyone else."
+    )
+    async def management_chat(self: Premise, info: AppInfo) -> Chat | None:
+        return await management_chat(info.context, self.pk)
+
+
+@strawberry.type
+class ViewerChats:
+    """``Viewer.chats``."""
+
+    @strawberry.field(
+        description="The chats the viewer is a member of now, most recently active first: "
+        "building chats, direct chats, management chats of their premises (for staff: those "
+        "of their organisation's premises that have messages)."
+    )
+    async def chats(
+        self: Viewer, info: AppInfo, first: First, after: After = None
+    ) -> ChatConnection:
+        return await viewer_chats(info.context, first=first, after=after)
+
+
 __all__ = [
     "Chat",
+    "ChatByIdLoader",
     "ChatConnection",
     "ChatMessage",
+    "ChatMessageByIdLoader",
     "ChatMessageEvent",
     "LatestEventLoader",
-    "PageByParentLoader",
-    "RowByKeyLoader",
+    "MessagesOfChatLoader",
+    "ReportedLoader",
     "UnreadCountLoader",
     "building_chat",
     "management_chat",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from edom_graphql.core.enums import graphql_enum
+
 
 class Tier(enum.IntEnum):
     """A user's relation to a premise, ordered: a higher value outranks a lower one."""
@@ -156,3 +158,33 @@ MATRIX: dict[Capability, Rule] = {
 }
 
 assert set(MATRIX) == set(Capability), "every capability needs a rule"
+
+
+# -- as GraphQL enums ------------------------------------------------------------------
+
+graphql_enum(
+    Tier,
+    "A user's relation to a premise; in a building, the highest over their premises there.",
+    {
+        Tier.OWNER: "Owns the premise or a share of it.",
+        Tier.REGISTERED: "Registered at the premise's address.",
+        Tier.RESIDENT: "Lives there without registration, confirmed by the payer code.",
+        Tier.GUEST_ELEVATED: "Temporary occupant with elevated guest access.",
+        Tier.GUEST_BASIC: "Temporary occupant with basic guest access.",
+        Tier.GUEST_INITIAL: "Temporary occupant with initial guest access.",
+    },
+)
+graphql_enum(
+    StaffRole,
+    "A role in the staff of a management organisation.",
+    {
+        StaffRole.DISPATCHER: "Takes in and routes repair requests.",
+        StaffRole.ENGINEER: "Carries out repair work.",
+        StaffRole.MANAGER: "Runs the organisation's side of polls and owners' meetings.",
+    },
+)
+graphql_enum(
+    Capability,
+    "Something a viewer may do in a building, as listed in the capability matrix.",
+    {capability: MATRIX[capability].description for capability in Capability},
+)

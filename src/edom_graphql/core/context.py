@@ -1,35 +1,99 @@
-"""The per-operation context: who is asking, their access profile, and fresh loaders."""
+"""The per-operation context: who is asking, the gate that decides what they may do, and
+the operation's loaders and memos.
+
+The floor knows what an access decision looks like (:class:`AccessGate`), not how one is
+made: the access layer (:mod:`edom_graphql.access`) makes them, and the composition root
+hands it in as :attr:`Services.access`.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from strawberry.types import Info
 
-from edom_graphql.core.access import (
-    AccessProfile,
-    allows_at_premise,
-    allows_in_building,
-    allows_in_organisation,
-    load_profile,
-)
-from edom_graphql.core.capabilities import MATRIX, Capability
+from edom_graphql.core.capabilities import Capability, Tier
 from edom_graphql.core.errors import Unauthenticated
+from edom_graphql.core.live import LiveReads
+from edom_graphql.core.profile import AccessProfile
 
 if TYPE_CHECKING:
     from edom_graphql.core.auth import Claims, TokenVerifier
     from edom_graphql.core.db import Database
-    from edom_graphql.core.live import LiveReads
     from edom_graphql.core.pubsub import PubSub
     from edom_graphql.core.storage import Storage
-    from edom_graphql.loaders import Loaders
     from edom_graphql.settings import Settings
+
+L = TypeVar("L")
+
+
+class AccessGate(Protocol):
+    """One operation's access decisions (see :mod:`edom_graphql.access.gate`)."""
+
+    organisations: dict[int, int]
+    """Organisations of buildings already known in this operation, by building."""
+
+    @property
+    def loaded_profile(self) -> AccessProfile | None: ...
+
+    def prefetch_profile(self) -> None: ...
+
+    async def profile(self) -> AccessProfile: ...
+
+    def use_profile(self, profile: AccessProfile) -> None: ...
+
+    async def profile_of(self, user_id: int) -> AccessProfile: ...
+
+    async def can(
+        self,
+        capability: Capability,
+        *,
+        building_id: int | None = None,
+        premise_id: int | None = None,
+        user_id: int | None = None,
+        organisation_id: int | None = None,
+    ) -> bool: ...
+
+    def allows(
+        self,
+        capability: Capability,
+        *,
+        building_id: int | None = None,
+        premise_id: int | None = None,
+        user_id: int | None = None,
+        organisation_id: int | None = None,
+    ) -> bool | Awaitable[bool]: ...
+
+    def decided(self, capability: Capability, target: Any) -> bool | None: ...
+
+    def remember(
+        self,
+        capability: Capability,
+        allowed: bool,
+        *,
+        building_id: int | None = None,
+        premise_id: int | None = None,
+        user_id: int | None = None,
+        organisation_id: int | None = None,
+    ) -> None: ...
+
+    async def organisation_of(self, building_id: int) -> int | None: ...
+
+    async def occupants(self, premise_id: int) -> dict[int, Tier]: ...
+
+    async def standing(
+        self, user_id: int, building_id: int
+    ) -> tuple[AccessProfile, int | None]: ...
+
+
+class AccessProvider(Protocol):
+    """Makes each operation's gate (one per process)."""
+
+    def gate(self, context: Context) -> AccessGate: ...
 
 
 class SubjectCache:
@@ -57,34 +121,28 @@ class SubjectCache:
 
 @dataclass(slots=True)
 class Services:
-    """Process-wide collaborators, created once at start-up."""
+    """Process-wide collaborators, created once at start-up by the composition root."""
 
     settings: Settings
     db: Database
     pubsub: PubSub
     verifier: TokenVerifier
     clock: Callable[[], datetime]
+    access: AccessProvider
+    storage: Storage
     live: LiveReads = field(init=False)
     subjects: SubjectCache = field(default_factory=SubjectCache)
 
     def __post_init__(self) -> None:
-        from edom_graphql.core.live import LiveReads
-
-        self.live = LiveReads(self.db, self.clock)
-
-    @property
-    def storage(self) -> Storage:
-        from edom_graphql.core.storage import LocalStorage
-
-        return LocalStorage(self.settings.uploads_path)
+        self.live = LiveReads()
 
 
 class Context:
     """What resolvers see as ``info.context``.
 
-    One instance serves one operation: its loaders and the viewer's access
-    profile are never reused by another operation, so a grant revoked between
-    two subscription events is seen by the second one.
+    One instance serves one operation: its loaders, memos and the viewer's access profile
+    are never reused by another operation, so a grant revoked between two subscription
+    events is seen by the second one (a stream renews its context for every event).
     """
 
     def __init__(
@@ -103,17 +161,12 @@ class Context:
         self.request = request
         self.connection_params: dict[str, Any] | None = None
         self.now = services.clock()
-        self._profile: AccessProfile | None = None
-        self._profile_task: asyncio.Future[AccessProfile] | None = None
-        self._decisions: dict[
-            tuple[Capability, int | None, int | None, int | None, int | None], bool
-        ] = {}
-        self.organisations: dict[int, int] = {}
-        """The managing organisation of buildings read with another statement in this
-        operation (a live stream reads them for all its subscribers at once), by building."""
+        self.loaders: dict[type, Any] = {}
+        """The operation's loaders, one per class (see :meth:`Loader.of`)."""
         self.memo: dict[Hashable, Any] = {}
         """Per-operation answers of gatekeepers (e.g. whether a chat is readable), so that
         the objects of one page are decided once, not once each."""
+        self.gate: AccessGate = services.access.gate(self)
 
     def for_operation(self) -> Context:
         """A fresh context for the next operation or event of the same connection."""
@@ -129,14 +182,11 @@ class Context:
 
     def renew(self) -> None:
         """Start over for the next event of a long-lived subscription: fresh loaders, access
-        profile, decisions and time (nothing read for an earlier event is reused)."""
-        self.__dict__.pop("loaders", None)
+        profile, decisions, memos and time (nothing read for an earlier event is reused)."""
         self.now = self.services.clock()
-        self._profile = None
-        self._profile_task = None
-        self._decisions.clear()
-        self.organisations.clear()
+        self.loaders.clear()
         self.memo.clear()
+        self.gate = self.services.access.gate(self)
 
     def after_write(self) -> Context:
         """This context, renewed after a mutation has committed: the payload is read and
@@ -149,12 +199,6 @@ class Context:
     def db(self) -> Database:
         return self.services.db
 
-    @cached_property
-    def loaders(self) -> Loaders:
-        from edom_graphql.loaders import Loaders
-
-        return Loaders(self, self.services.db, now=self.now)
-
     def token_expired(self) -> bool:
         """The viewer's access token has expired by the server's clock."""
         claims = self.claims
@@ -165,124 +209,45 @@ class Context:
             raise Unauthenticated()
         return self.viewer_id
 
-    def prefetch_profile(self) -> None:
-        """Start reading the viewer's access profile now, so that it travels alongside
-        the operation's first reads instead of after them."""
-        if self.viewer_id is not None and self._profile_task is None:
-            self._profile_task = asyncio.ensure_future(
-                load_profile(self.db, user_id=self.viewer_id, now=self.now)
-            )
-            self._profile_task.add_done_callback(_retrieve_exception)
-
-    async def profile(self) -> AccessProfile:
-        if self._profile is None:
-            self.require_viewer()
-            self.prefetch_profile()
-            assert self._profile_task is not None
-            profile = await self._profile_task
-            if not profile.exists:
-                # The user was deleted while their id was remembered for the token's
-                # subject: forget it, so the next request signs them up afresh.
-                if self.claims is not None:
-                    self.services.subjects.forget(self.claims.subject)
-                raise Unauthenticated("This account no longer exists; sign in again.")
-            self._profile = profile
-        return self._profile
+    # -- access decisions, made by the gate ---------------------------------------------
 
     @property
     def loaded_profile(self) -> AccessProfile | None:
         """The viewer's access profile if it has been read already (no I/O)."""
-        return self._profile
+        return self.gate.loaded_profile
+
+    def prefetch_profile(self) -> None:
+        """Start reading the viewer's access profile now, alongside the first reads."""
+        self.gate.prefetch_profile()
+
+    async def profile(self) -> AccessProfile:
+        return await self.gate.profile()
 
     def use_profile(self, profile: AccessProfile) -> None:
         """Decide with a profile read just now for this viewer (a live stream reads the
         profiles of all its subscribers woken by one event in one statement)."""
-        assert profile.user_id == self.viewer_id
-        self._profile = profile
+        self.gate.use_profile(profile)
 
     async def profile_of(self, user_id: int) -> AccessProfile:
         """Another user's access profile, for rules about two people (direct chats)."""
-        if user_id == self.viewer_id:
-            return await self.profile()
-        return await self.loaders.access_profile.load(user_id)
+        return await self.gate.profile_of(user_id)
 
-    # -- the permission mechanism: every access decision goes through these ----------
-
-    async def organisation_of(self, building_id: int) -> int | None:
-        """The organisation managing the building; None for no such building."""
-        known = self.organisations.get(building_id)
-        if known is not None:
-            return known
-        building = await self.loaders.building.load(building_id)
-        return building.organisation_id if building is not None else None
-
-    async def can_in_building(self, capability: Capability, building_id: int) -> bool:
-        organisation_id = await self.organisation_of(building_id)
-        if organisation_id is None:
-            return False
-        profile = await self.profile()
-        return allows_in_building(
-            profile, capability, building_id=building_id, organisation_id=organisation_id
-        )
-
-    async def can_at_premise(self, capability: Capability, premise_id: int) -> bool:
-        premise = await self.loaders.premise.load(premise_id)
-        if premise is None:
-            return False
-        organisation_id = await self.organisation_of(premise.building_pk)
-        if organisation_id is None:
-            return False
-        profile = await self.profile()
-        return allows_at_premise(
-            profile,
-            capability,
-            premise_id=premise_id,
-            building_id=premise.building_pk,
-            organisation_id=organisation_id,
-        )
-
-    async def can_on_user(self, capability: Capability, user_id: int) -> bool:
-        """Capabilities about a person (personal data): the user, their building's staff."""
-        profile = await self.profile()
-        if user_id == profile.user_id:
-            return True
-        rule = MATRIX[capability]
-        if rule.admin and profile.is_admin:
-            return True
-        if not profile.staff_roles:
-            return False
-        organisations = await self.loaders.organisations_of_user.load(user_id)
-        return any(profile.roles_in(org) & rule.staff for org in organisations)
-
-    async def can_in_organisation(self, capability: Capability, organisation_id: int) -> bool:
-        """Capabilities over all of an organisation's buildings (staff desks and boards)."""
-        profile = await self.profile()
-        return allows_in_organisation(profile, capability, organisation_id=organisation_id)
-
-    def decided(self, capability: Capability, target: Any) -> bool | None:
-        """A decision already made in this operation, or None."""
-        return self._decisions.get(
-            (
-                capability,
-                target.building_id,
-                target.premise_id,
-                target.user_id,
-                target.organisation_id,
-            )
-        )
-
-    def remember(
+    async def can(
         self,
         capability: Capability,
-        allowed: bool,
         *,
         building_id: int | None = None,
         premise_id: int | None = None,
         user_id: int | None = None,
         organisation_id: int | None = None,
-    ) -> None:
-        """Record a decision a parent made for its children (see :func:`requires`)."""
-        self._decisions[(capability, building_id, premise_id, user_id, organisation_id)] = allowed
+    ) -> bool:
+        return await self.gate.can(
+            capability,
+            building_id=building_id,
+            premise_id=premise_id,
+            user_id=user_id,
+            organisation_id=organisation_id,
+        )
 
     def allows(
         self,
@@ -295,12 +260,7 @@ class Context:
     ) -> bool | Awaitable[bool]:
         """Like :meth:`can`, but answers at once (without awaiting) when the decision is
         already made in this operation: gatekeepers stay synchronous on a page of objects."""
-        decided = self._decisions.get(
-            (capability, building_id, premise_id, user_id, organisation_id)
-        )
-        if decided is not None:
-            return decided
-        return self.can(
+        return self.gate.allows(
             capability,
             building_id=building_id,
             premise_id=premise_id,
@@ -308,36 +268,29 @@ class Context:
             organisation_id=organisation_id,
         )
 
-    async def can(
+    def decided(self, capability: Capability, target: Any) -> bool | None:
+        """A decision already made in this operation, or None."""
+        return self.gate.decided(capability, target)
+
+    def remember(
         self,
         capability: Capability,
+        allowed: bool,
         *,
         building_id: int | None = None,
         premise_id: int | None = None,
         user_id: int | None = None,
         organisation_id: int | None = None,
-    ) -> bool:
-        key = (capability, building_id, premise_id, user_id, organisation_id)
-        decided = self._decisions.get(key)
-        if decided is None:
-            if organisation_id is not None:
-                decided = await self.can_in_organisation(capability, organisation_id)
-            elif user_id is not None:
-                decided = await self.can_on_user(capability, user_id)
-            elif premise_id is not None:
-                decided = await self.can_at_premise(capability, premise_id)
-            elif building_id is not None:
-                decided = await self.can_in_building(capability, building_id)
-            else:
-                decided = False
-            self._decisions[key] = decided
-        return decided
-
-
-def _retrieve_exception(task: asyncio.Future[Any]) -> None:
-    # An operation that never asked for the profile must not leave its failure unread.
-    if not task.cancelled():
-        task.exception()
+    ) -> None:
+        """Record a decision a parent made for its children (see :func:`requires`)."""
+        self.gate.remember(
+            capability,
+            allowed,
+            building_id=building_id,
+            premise_id=premise_id,
+            user_id=user_id,
+            organisation_id=organisation_id,
+        )
 
 
 AppInfo = Info[Context, None]

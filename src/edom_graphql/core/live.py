@@ -2,63 +2,21 @@
 
 One chat message wakes every subscriber of that chat at once. Each must read the new
 rows and decide again whether its viewer may still see them; done one by one, 5,000
-subscribers cost 10,000 statements per message. Here the subscribers woken by one event
-share their reads:
+subscribers cost 10,000 statements per message. :meth:`LiveReads.once` runs identical
+reads asked for before the first of them has started only once (the rows after the same
+cursor of the same stream); the access layer batches the subscribers' standings alike
+(:mod:`edom_graphql.access.live`).
 
-- :meth:`LiveReads.once` runs identical reads asked for before the first of them has
-  started only once (the rows after the same cursor of the same stream);
-- :meth:`LiveReads.standing` batches the access profiles and buildings' organisations
-  asked for in the same turn of the event loop into one statement each.
-
-Nothing is cached: every call reads the database as it is now, so a grant revoked a
-moment ago is seen by the next event. Batching by user id cannot mix users up: each key
-gets its own user's profile.
+Nothing is cached: every call reads the database as it is now.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
-from aiodataloader import DataLoader
-from sqlalchemy import select
-
-from edom_graphql.buildings.models import Building
-from edom_graphql.core.access import AccessProfile, load_profiles
-from edom_graphql.core.db import Database, Prepared
-from edom_graphql.core.loaders import keys_param
-
 T = TypeVar("T")
-
-_ORGANISATIONS = Prepared(
-    select(Building.id, Building.organisation_id).where(Building.id == keys_param())
-)
-
-
-Standing = tuple[AccessProfile, int | None]
-"""A user's access profile and the organisation managing a building, read just now."""
-
-
-class _Standings(DataLoader[tuple[int, int], Standing]):
-    """Keys ``(user_id, building_id)``; one statement for the users' profiles and one for
-    the buildings' organisations, run side by side."""
-
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        super().__init__(cache=False, max_batch_size=5000)
-        self._db = db
-        self._clock = clock
-
-    async def batch_load_fn(self, keys: Sequence[tuple[int, int]]) -> list[Standing]:
-        users = list({user for user, _ in keys})
-        buildings = list({building for _, building in keys})
-        profiles, rows = await asyncio.gather(
-            load_profiles(self._db, user_ids=users, now=self._clock()),
-            self._db.fetch(_ORGANISATIONS, keys=buildings),
-        )
-        organisations = {row[0]: row[1] for row in rows}
-        return [(profiles[user], organisations.get(building)) for user, building in keys]
 
 
 class _SharedRead:
@@ -86,14 +44,11 @@ class _SharedRead:
 
 
 class LiveReads:
-    """Created once per process; its loaders are made inside the running event loop."""
+    """Created once per process."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self._db = db
-        self._clock = clock
+    def __init__(self) -> None:
         self._in_flight: dict[Hashable, _SharedRead] = {}
         self._ticks = 0
-        self._standings: _Standings | None = None
 
     async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         """The result of ``read()``, shared with the callers asking for ``key`` before it
@@ -124,10 +79,3 @@ class LiveReads:
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]
         shared.settle(task)
-
-    async def standing(self, user_id: int, building_id: int) -> Standing:
-        """The user's access profile and the building's organisation, as they are now;
-        the callers of one turn of the event loop share two statements."""
-        if self._standings is None:
-            self._standings = _Standings(self._db, self._clock)
-        return await self._standings.load((user_id, building_id))

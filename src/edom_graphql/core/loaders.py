@@ -1,16 +1,20 @@
 """Batch loaders: the one way relationships are resolved.
 
-Each loader issues one statement per batch, with a constant SQL text
-(``= ANY(:keys)``) so that asyncpg reuses its prepared statement. Loaders live
-for one operation (see :class:`edom_graphql.core.context.Context`), so nothing is
-cached across users or across subscription events.
+A loader lives for one operation and is found by its class: ``BuildingByIdLoader.of(
+context)`` makes it on first use and returns the same one for the rest of the operation
+(as Saleor's ``graphql/core/dataloaders.py`` does); nothing is cached across users, or
+across the events of a subscription (which renews its context for each).
+
+Each loader issues one statement per batch, with a constant SQL text (``= ANY(:keys)``),
+so that asyncpg reuses its prepared statement. The statements are a domain's reads
+(``<domain>/reads.py``); a loader of objects says how a row becomes one (``convert``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast
 
 from aiodataloader import DataLoader
 from sqlalchemy import BigInteger, ColumnElement, Text, any_, bindparam, func, select, true
@@ -19,9 +23,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.pagination import AnySelect, Column, PageRequest, page_params
 
+if TYPE_CHECKING:
+    from edom_graphql.core.context import Context
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 T = TypeVar("T")
+Row = Sequence[Any]
 
 
 def keys_param(name: str = "keys", *, text: bool = False) -> Any:
@@ -29,61 +37,73 @@ def keys_param(name: str = "keys", *, text: bool = False) -> Any:
     return any_(bindparam(name, type_=ARRAY(Text if text else BigInteger)))
 
 
-async def fetch_by_keys(db: Database, query: KeyedQuery[V], keys: Sequence[int]) -> list[V | None]:
+class Loader(DataLoader[K, V], Generic[K, V]):
+    """A batch loader of one operation, memoised in its context by class."""
+
+    batch_size: ClassVar[int] = 1000
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(max_batch_size=self.batch_size)
+        self.context = context
+        self.db: Database = context.db
+
+    @classmethod
+    def of(cls, context: Context) -> Self:
+        loaders = context.loaders
+        loader = loaders.get(cls)
+        if loader is None:
+            loader = loaders[cls] = cls(context)
+        return cast(Self, loader)
+
+
+class KeyedQuery:
+    """``statement`` filtered by ``key_column = any($keys)``, with the key as last column."""
+
+    def __init__(self, statement: AnySelect, key_column: Column) -> None:
+        self.prepared = Prepared(
+            statement.where(key_column == keys_param()).add_columns(key_column.label("_key"))
+        )
+
+
+async def fetch_by_keys(
+    db: Database, query: KeyedQuery, keys: Sequence[int], convert: Callable[[Row], V]
+) -> list[V | None]:
     """The value of each key, in order (None where there is none): one statement."""
     rows = await db.fetch(query.prepared, keys=list(keys))
-    convert = query.convert
     found = {row[-1]: convert(row) for row in rows}
     return [found.get(key) for key in keys]
 
 
-class RowByKeyLoader(DataLoader[int, V | None], Generic[V]):
-    """Loads one value per key with one prepared ``… where key = any($keys)``."""
+class ByIdLoader(Loader[int, V | None], Generic[V]):
+    """One object per id (None for none), by ``query``; ``convert`` makes it of a row."""
 
-    def __init__(self, db: Database, query: KeyedQuery[V]) -> None:
-        super().__init__(max_batch_size=1000)
-        self._db = db
-        self._query = query
+    query: ClassVar[KeyedQuery]
+    convert: ClassVar[Callable[..., Any]]
 
     async def batch_load_fn(self, keys: list[int]) -> list[V | None]:
-        return await fetch_by_keys(self._db, self._query, keys)
+        return await fetch_by_keys(self.db, self.query, keys, type(self).convert)
 
 
-class RowsByKeyLoader(DataLoader[int, list[V]], Generic[V]):
-    """Loads a (small, bounded) list of values per key."""
+class ListByKeyLoader(Loader[int, list[V]], Generic[V]):
+    """A (small, bounded) list of objects per key, in the query's order."""
 
-    def __init__(self, db: Database, query: KeyedQuery[V]) -> None:
-        super().__init__(max_batch_size=1000)
-        self._db = db
-        self._query = query
+    query: ClassVar[KeyedQuery]
+    convert: ClassVar[Callable[..., Any]]
 
     async def batch_load_fn(self, keys: list[int]) -> list[list[V]]:
-        query = self._query
-        rows = await self._db.fetch(query.prepared, keys=keys)
+        rows = await self.db.fetch(self.query.prepared, keys=keys)
         grouped: dict[int, list[V]] = defaultdict(list)
-        convert = query.convert
+        convert = type(self).convert
         for row in rows:
             grouped[row[-1]].append(convert(row))
         return [grouped.get(key, []) for key in keys]
-
-
-class KeyedQuery(Generic[V]):
-    """``statement`` filtered by ``key_column = any($keys)``, with the key as last column."""
-
-    def __init__(
-        self, statement: AnySelect, key_column: Column, convert: Callable[[Sequence[Any]], V]
-    ) -> None:
-        self.prepared = Prepared(
-            statement.where(key_column == keys_param()).add_columns(key_column.label("_key"))
-        )
-        self.convert = convert
 
 
 PageKey = tuple[int, PageRequest, tuple[Any, ...]]
 PageBuilder = Callable[[ColumnElement[int], bool, tuple[bool, ...]], AnySelect]
 
 
-class PagedChildren(Generic[V]):
+class PagedChildren:
     """A keyset page of children per parent, as prepared ``JOIN LATERAL`` statements.
 
     ``build(parent_id, has_after, filters_present)`` returns the page statement for
@@ -91,14 +111,8 @@ class PagedChildren(Generic[V]):
     per filter; a statement is prepared once per shape.
     """
 
-    def __init__(
-        self,
-        build: PageBuilder,
-        convert: Callable[[Sequence[Any]], V],
-        filter_names: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, build: PageBuilder, filter_names: tuple[str, ...] = ()) -> None:
         self._build = build
-        self.convert = convert
         self.filter_names = filter_names
         self._prepared: dict[tuple[bool, tuple[bool, ...]], Prepared] = {}
 
@@ -117,25 +131,24 @@ class PagedChildren(Generic[V]):
         return prepared
 
 
-class PageByParentLoader(DataLoader[PageKey, list[V]], Generic[V]):
-    """Loads one keyset page of children for many parents in one statement.
+class PageLoader(Loader[PageKey, list[V]], Generic[V]):
+    """One keyset page of children for many parents in one statement.
 
-    Keys are ``(parent_id, page, filters)``; keys that share ``page`` and
-    ``filters`` (the usual case: one field with the same arguments under many
-    parents) are served by a single statement.
+    Keys are ``(parent_id, page, filters)``; keys that share ``page`` and ``filters``
+    (the usual case: one field with the same arguments under many parents) are served by
+    a single statement.
     """
 
-    def __init__(self, db: Database, children: PagedChildren[V]) -> None:
-        super().__init__(max_batch_size=500)
-        self._db = db
-        self._children = children
+    batch_size = 500
+    children: ClassVar[PagedChildren]
+    convert: ClassVar[Callable[..., Any]]
 
     async def batch_load_fn(self, keys: list[PageKey]) -> list[list[V]]:
         groups: dict[tuple[PageRequest, tuple[Any, ...]], list[int]] = defaultdict(list)
         for parent_id, page, filters in keys:
             groups[(page, filters)].append(parent_id)
-        children = self._children
-        convert = children.convert
+        children = self.children
+        convert = type(self).convert
         results: dict[PageKey, list[V]] = {}
         for (page, filters), parent_ids in groups.items():
             present = tuple(value is not None for value in filters)
@@ -146,7 +159,7 @@ class PageByParentLoader(DataLoader[PageKey, list[V]], Generic[V]):
                 if value is not None
             )
             prepared = children.prepared(page.after is not None, present)
-            rows = await self._db.fetch(prepared, parents=list(dict.fromkeys(parent_ids)), **params)
+            rows = await self.db.fetch(prepared, parents=list(dict.fromkeys(parent_ids)), **params)
             grouped: dict[int, list[V]] = defaultdict(list)
             for row in rows:
                 grouped[row[0]].append(convert(row[1:]))
@@ -163,3 +176,17 @@ def later(awaitable: Awaitable[T | None]) -> T:
     the row), so the value is typed without ``None``.
     """
     return cast(T, awaitable)
+
+
+__all__ = [
+    "ByIdLoader",
+    "KeyedQuery",
+    "ListByKeyLoader",
+    "Loader",
+    "PageKey",
+    "PageLoader",
+    "PagedChildren",
+    "fetch_by_keys",
+    "keys_param",
+    "later",
+]

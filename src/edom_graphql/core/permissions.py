@@ -18,17 +18,10 @@ from typing import Any, TypeVar, cast
 import strawberry
 from strawberry.schema_directive import Location
 
-from edom_graphql.core.capabilities import MATRIX, Capability
+from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import Forbidden, Unauthenticated
 from edom_graphql.core.ratelimit import RateLimit
-
-CapabilityEnum = graphql_enum(
-    Capability,
-    "Something a viewer may do in a building, as listed in the capability matrix.",
-    {capability: MATRIX[capability].description for capability in Capability},
-)
 
 
 @strawberry.schema_directive(
@@ -200,7 +193,6 @@ def requires(
 
 
 __all__ = [
-    "CapabilityEnum",
     "Prefetched",
     "RequiresDirective",
     "Target",

@@ -5,12 +5,16 @@ UTC datetime. An instant without an offset, or outside the years 1900 to 2999 (t
 platform has nothing to say about others, and date arithmetic near the ends of the
 calendar overflows: ``9999-12-31T23:59:59-23:59`` is in the year 10000 in UTC) is
 refused as malformed input, before any resolver runs.
+
+``Kopecks`` is money: a whole number of kopecks, which may exceed the 32-bit ``Int``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NewType
 
+import strawberry
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types.scalar import ScalarDefinition
 
@@ -60,4 +64,20 @@ DATETIME = ScalarDefinition(
 )
 
 
-__all__ = ["DATETIME", "parse_datetime"]
+def _parse_kopecks(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Kopecks must be a whole number.")
+    return value
+
+
+Kopecks = NewType("Kopecks", int)
+KOPECKS_SCALAR = strawberry.scalar(
+    name="Kopecks",
+    description="An amount of money in kopecks (1/100 rouble): a whole JSON number, which "
+    "may exceed the 32-bit range of `Int`.",
+    serialize=int,
+    parse_value=_parse_kopecks,
+)
+
+
+__all__ = ["DATETIME", "KOPECKS_SCALAR", "Kopecks", "parse_datetime"]

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any, TypeVar
-
-import strawberry
+from typing import Any, TypeVar
 
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import ServiceError
+from edom_graphql.core.mutations import MutationInput, UserError
 
-
-@strawberry.interface(description="A business rule refused the mutation; nothing was changed.")
-class UserError:
-    field: list[str] | None = strawberry.field(
-        description="Path of the offending value in the mutation's `input`, if one is at fault."
-    )
-    message: str = strawberry.field(description="What went wrong, for people.")
+__all__ = ["MutationInput", "UserError", "error_codes", "errors_of", "user_errors"]
 
 
 E = TypeVar("E")
@@ -26,11 +19,6 @@ def user_errors(error_type: type[E], code_enum: type[enum.Enum], error: ServiceE
     """Map a :class:`ServiceError` to a one-element list of the mutation's error type."""
     factory: Any = error_type
     return [factory(code=code_enum(error.code), field=error.field, message=error.message)]
-
-
-InputT = TypeVar("InputT")
-MutationInput = Annotated[InputT, strawberry.argument(description="What to change.")]
-"""The one ``input:`` argument of a mutation, described."""
 
 
 def error_codes(name: str, description: str, values: dict[str, str]) -> type[enum.Enum]:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
-from edom_graphql.buildings.types import GeoPoint
-from edom_graphql.core.context import Context
+from edom_graphql.buildings.types import Building, GeoPoint
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import KeyedQuery, fetch_by_keys
+from edom_graphql.core.loaders import ByIdLoader
 from edom_graphql.core.nodes import Node, Verdict
-from edom_graphql.core.pagination import PageInfo
-from edom_graphql.events.models import Event as EventRow
-from edom_graphql.events.service import EVENT_COLUMNS
-
-EVENTS_BY_ID = KeyedQuery(EVENT_COLUMNS, EventRow.id, lambda row: Event.from_row(row))
+from edom_graphql.core.pagination import After, First, PageInfo, build_connection, page_request
+from edom_graphql.core.permissions import requires
+from edom_graphql.events import access, reads, service
 
 
 @strawberry.type(description="A city event with a place and a time (public to signed-in users).")
@@ -45,12 +45,11 @@ class Event(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Event | None]:
-        return await fetch_by_keys(context.db, EVENTS_BY_ID, pks)
+        return await EventByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Event) -> Verdict:
-        """Events are city-wide: every signed-in viewer sees them."""
-        return context.viewer_id is not None
+        return access.event_visible(context, node)
 
 
 @strawberry.type(description="An event near a building, with its distance and cursor.")
@@ -72,3 +71,97 @@ class EventNearbyConnection:
     @strawberry.field(description="The events of this page.")
     def nodes(self) -> list[Event]:
         return [edge.node for edge in self.edges]
+
+
+class EventByIdLoader(ByIdLoader[Event]):
+    query = reads.EVENT_BY_ID
+    convert = Event.from_row
+
+
+@dataclass(frozen=True, slots=True)
+class _Nearby:
+    event: Event
+    distance_mm: int
+
+    def sort_key(self) -> tuple[int, int]:
+        return (self.distance_mm, self.event.pk)
+
+
+async def events_nearby(
+    info: AppInfo,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    start: datetime | None,
+    end: datetime | None,
+    first: int,
+    after: str | None,
+) -> EventNearbyConnection:
+    """A page of events around a point (``Building.eventsNearby``): one statement."""
+    service.check_radius(radius_km)
+    window = service.search_window(start=start, end=end, now=info.context.now)
+    page = page_request(first, after, types=(int, int))
+    rows = await reads.events_nearby(
+        info.context.db,
+        latitude=latitude,
+        longitude=longitude,
+        radius_km=radius_km,
+        window=window,
+        page=page,
+    )
+    items = [_Nearby(Event.from_row(row), row[8]) for row in rows]
+    connection = build_connection(items, page, _Nearby.sort_key)
+    return EventNearbyConnection(
+        edges=[
+            EventNearbyEdge(
+                cursor=edge.cursor,
+                node=edge.node.event,
+                distance_km=edge.node.distance_mm / service.MM_PER_KM,
+            )
+            for edge in connection.edges
+        ],
+        page_info=connection.page_info,
+    )
+
+
+@strawberry.type
+class BuildingEvents:
+    """``Building.eventsNearby``."""
+
+    @requires(
+        Capability.EVENTS_VIEW,
+        description="Events around the building, nearest first (then by id).",
+    )
+    async def events_nearby(
+        self: Building,
+        info: AppInfo,
+        radius_km: Annotated[
+            float, strawberry.argument(description="Search radius, km: more than 0, at most 50.")
+        ],
+        first: First,
+        after: After = None,
+        from_: Annotated[
+            datetime | None,
+            strawberry.argument(
+                name="from",
+                description="Only events not ended by then (default: now).",
+            ),
+        ] = None,
+        to: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only events that start by then; at most 366 days after `from`."
+            ),
+        ] = None,
+    ) -> EventNearbyConnection | None:
+        return await events_nearby(
+            info,
+            latitude=self.location.latitude,
+            longitude=self.location.longitude,
+            radius_km=radius_km,
+            start=from_,
+            end=to,
+            first=first,
+            after=after,
+        )

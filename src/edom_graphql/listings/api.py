@@ -25,6 +25,7 @@ from edom_graphql.core.photos import (
     with_stored_photos,
 )
 from edom_graphql.core.ratelimit import RateLimit, Window
+from edom_graphql.core.scalars import Kopecks
 from edom_graphql.core.user_errors import (
     MutationInput,
     UserError,
@@ -42,7 +43,6 @@ from edom_graphql.listings.models import (
 )
 from edom_graphql.listings.types import (
     LISTINGS_BY_ID,
-    Kopecks,
     Listing,
 )
 

@@ -4,45 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NewType
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import bindparam, select
 
-from edom_graphql.buildings.types import Building
+from edom_graphql.buildings.types import Building, BuildingByIdLoader
+from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import keys_param
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
+    After,
     Connection,
+    First,
     build_connection,
     keyset_desc,
     page_params,
     page_request,
 )
+from edom_graphql.core.permissions import requires
+from edom_graphql.core.scalars import Kopecks
 from edom_graphql.listings.access import listing_visible
 from edom_graphql.listings.models import Listing as ListingRow
 from edom_graphql.listings.models import ListingCategory, ListingStatus
 from edom_graphql.listings.models import ListingPhoto as PhotoRow
-from edom_graphql.residents.types import User
-
-
-def _parse_kopecks(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("Kopecks must be a whole number.")
-    return value
-
-
-Kopecks = NewType("Kopecks", int)
-KOPECKS_SCALAR = strawberry.scalar(
-    name="Kopecks",
-    description="An amount of money in kopecks (1/100 rouble): a whole JSON number, which "
-    "may exceed the 32-bit range of `Int`.",
-    serialize=int,
-    parse_value=_parse_kopecks,
-)
+from edom_graphql.residents.types import User, UserByIdLoader
 
 LISTING_COLUMNS = select(
     ListingRow.id,
@@ -129,7 +118,7 @@ class Listing(Node):
 
     @strawberry.field(description="The building whose board it is on.")
     async def building(self, info: AppInfo) -> Building:
-        building = await info.context.loaders.building.load(self.building_pk)
+        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
         assert building is not None
         return building
 
@@ -138,7 +127,7 @@ class Listing(Node):
         "no longer see them (they left the building, say)."
     )
     async def author(self, info: AppInfo) -> User | None:
-        return await info.context.loaders.user.load(self.author_pk)
+        return await UserByIdLoader.of(info.context).load(self.author_pk)
 
     @strawberry.field(description="The viewer posted this listing.")
     def viewer_is_author(self, info: AppInfo) -> bool:
@@ -151,7 +140,7 @@ class ListingConnection(Connection[Listing]):
 
 
 async def is_staff_of(context: Context, building_id: int) -> bool:
-    building = await context.loaders.building.load(building_id)
+    building = await BuildingByIdLoader.of(context).load(building_id)
     if building is None:
         return False
     return bool((await context.profile()).roles_in(building.organisation_id))
@@ -229,3 +218,31 @@ async def listings_from_rows(context: Context, rows: Sequence[Any]) -> list[List
 
 
 LISTINGS_BY_ID = Prepared(LISTING_COLUMNS.where(ListingRow.id == keys_param()))
+
+
+@strawberry.type
+class BuildingListings:
+    """``Building.listings``."""
+
+    @requires(
+        Capability.LISTINGS_VIEW,
+        description="The building's listings board, newest first. Removed listings are "
+        "shown only to the building's staff and to their authors.",
+    )
+    async def listings(
+        self: Building,
+        info: AppInfo,
+        first: First,
+        after: After = None,
+        category: Annotated[
+            ListingCategory | None,
+            strawberry.argument(description="Only listings of this category; all if omitted."),
+        ] = None,
+        status: Annotated[
+            ListingStatus,
+            strawberry.argument(description="Only listings in this status."),
+        ] = ListingStatus.ACTIVE,
+    ) -> ListingConnection | None:
+        return await listings_of(
+            info, self.pk, first=first, after=after, category=category, status=status
+        )

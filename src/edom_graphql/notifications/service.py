@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edom_graphql.core.db import Database, Outbox
+from edom_graphql.core.db import Outbox
 from edom_graphql.core.streams import serialise_writers
 from edom_graphql.notifications.models import Notification
 
@@ -69,17 +69,3 @@ async def mark_read(
     if ids is not None:
         statement = statement.where(Notification.id.in_(list(ids)))
     return list((await session.execute(statement)).scalars())
-
-
-async def unread_count(db: Database, *, user_id: int) -> int:
-    row = await db.fetch_one(
-        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    )
-    return int(row[0]) if row is not None else 0
-
-
-async def latest_id(db: Database, *, user_id: int) -> int:
-    row = await db.fetch_one(
-        select(func.coalesce(func.max(Notification.id), 0)).where(Notification.user_id == user_id)
-    )
-    return int(row[0]) if row is not None else 0

@@ -7,36 +7,18 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import bindparam, select
 
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import KeyedQuery, fetch_by_keys
+from edom_graphql.core.loaders import ByIdLoader
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     Connection,
     build_connection,
     encode_cursor,
-    keyset_desc,
-    page_params,
     page_request,
 )
-from edom_graphql.notifications.models import Notification as NotificationRow
-
-NOTIFICATION_COLUMNS = select(
-    NotificationRow.id,
-    NotificationRow.user_id,
-    NotificationRow.kind,
-    NotificationRow.message,
-    NotificationRow.subject_type,
-    NotificationRow.subject_id,
-    NotificationRow.created_at,
-    NotificationRow.read_at,
-)
-NOTIFICATIONS_BY_ID = KeyedQuery(
-    NOTIFICATION_COLUMNS, NotificationRow.id, lambda row: Notification.from_row(row)
-)
+from edom_graphql.notifications import access, reads
 
 
 @strawberry.type(description="Something the platform told the viewer.")
@@ -89,12 +71,11 @@ class Notification(Node):
     async def load_nodes(
         cls, context: Context, pks: Sequence[int]
     ) -> Sequence[Notification | None]:
-        return await fetch_by_keys(context.db, NOTIFICATIONS_BY_ID, pks)
+        return await NotificationByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Notification) -> Verdict:
-        """Notifications are visible to their recipient only."""
-        return node.user_pk == context.viewer_id
+        return access.notification_visible(context, node)
 
 
 @strawberry.type(description="A page of notifications, newest first.")
@@ -102,28 +83,17 @@ class NotificationConnection(Connection[Notification]):
     pass
 
 
-def _notifications(has_after: bool, unread_only: bool) -> Prepared:
-    statement = NOTIFICATION_COLUMNS.where(NotificationRow.user_id == bindparam("user_id"))
-    if unread_only:
-        statement = statement.where(NotificationRow.read_at.is_(None))
-    return Prepared(keyset_desc(statement, (NotificationRow.id,), has_after=has_after))
-
-
-_NOTIFICATIONS = {
-    (has_after, unread_only): _notifications(has_after, unread_only)
-    for has_after in (False, True)
-    for unread_only in (False, True)
-}
-
-
 async def notifications_of(
     info: AppInfo, user_id: int, *, first: int, after: str | None, unread_only: bool
 ) -> NotificationConnection:
     page = page_request(first, after, types=(int,))
-    rows = await info.context.db.fetch(
-        _NOTIFICATIONS[(page.after is not None, unread_only)], user_id=user_id, **page_params(page)
-    )
+    rows = await reads.page_of(info.context.db, user_id, page, unread_only=unread_only)
     connection = build_connection(
         [Notification.from_row(r) for r in rows], page, Notification.sort_key
     )
     return NotificationConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+class NotificationByIdLoader(ByIdLoader[Notification]):
+    query = reads.NOTIFICATION_BY_ID
+    convert = Notification.from_row

@@ -205,7 +205,7 @@ class PollMutations:
             )
 
         result = await run_in_transaction(context.db, work)
-        context.loaders.poll_totals.clear(poll_id)  # counts read earlier in this operation
+        service.TotalsLoader.of(context).clear(poll_id)  # counts read earlier in this operation
         poll = await _one_poll(context.after_write(), poll_id)
         if isinstance(result, ServiceError):
             return PollVotePayload(
@@ -241,7 +241,7 @@ class PollSubscriptions:
                 if poll is None:
                     raise Forbidden("You may not see this poll.")
                 if await results_visible(fresh, poll):
-                    totals = await fresh.loaders.poll_totals.load(pk)
+                    totals = await service.TotalsLoader.of(fresh).load(pk)
                     if totals != last:
                         last = totals
                         yield results_from(poll, totals)

@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from aiodataloader import DataLoader
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edom_graphql.core.db import Database, Outbox, Prepared
+from edom_graphql.core.db import Outbox, Prepared
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.loaders import Loader, keys_param
 from edom_graphql.polls.models import (
     MAX_OPTION_LENGTH,
     MAX_QUESTION_LENGTH,
@@ -219,17 +218,13 @@ class Totals:
     """(option id, votes) in position order."""
 
 
-class TotalsLoader(DataLoader[int, Totals]):
+class TotalsLoader(Loader[int, Totals]):
     """The current counts of polls: one statement for all the polls of a batch."""
-
-    def __init__(self, db: Database) -> None:
-        super().__init__(max_batch_size=1000)
-        self._db = db
 
     async def batch_load_fn(self, keys: list[int]) -> list[Totals]:
         ballots: dict[int, int] = {}
         votes: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for poll_id, option_id, count, poll_ballots in await self._db.fetch(TOTALS, keys=keys):
+        for poll_id, option_id, count, poll_ballots in await self.db.fetch(TOTALS, keys=keys):
             ballots[poll_id] = int(poll_ballots)
             votes[poll_id].append((option_id, int(count)))
         return [Totals(ballots.get(key, 0), tuple(votes.get(key, ()))) for key in keys]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import bindparam, select
 
-from edom_graphql.buildings.types import Building
+from edom_graphql.buildings.types import Building, BuildingByIdLoader
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
@@ -18,12 +18,15 @@ from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import keys_param
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
+    After,
     Connection,
+    First,
     build_connection,
     keyset_desc,
     page_params,
     page_request,
 )
+from edom_graphql.core.permissions import requires
 from edom_graphql.polls import service
 from edom_graphql.polls.models import Poll as PollRow
 from edom_graphql.polls.models import PollBallot, PollResultsVisibility
@@ -110,7 +113,7 @@ class Poll(Node):
 
     @strawberry.field(description="The building the poll is in.")
     async def building(self, info: AppInfo) -> Building:
-        building = await info.context.loaders.building.load(self.building_pk)
+        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
         assert building is not None
         return building
 
@@ -150,14 +153,14 @@ async def results_visible(context: Context, poll: Poll) -> bool:
         return True
     if poll.results_visibility is PollResultsVisibility.AFTER_VOTE and poll.voted:
         return True
-    building = await context.loaders.building.load(poll.building_pk)
+    building = await BuildingByIdLoader.of(context).load(poll.building_pk)
     if building is None:
         return False
     return bool((await context.profile()).roles_in(building.organisation_id))
 
 
 async def results_of(context: Context, poll: Poll) -> PollResults:
-    totals = await context.loaders.poll_totals.load(poll.pk)
+    totals = await service.TotalsLoader.of(context).load(poll.pk)
     return results_from(poll, totals)
 
 
@@ -255,3 +258,23 @@ async def polls_of(
 
 
 POLLS_BY_ID = Prepared(POLL_COLUMNS.where(PollRow.id == keys_param()))
+
+
+@strawberry.type
+class BuildingPolls:
+    """``Building.polls``."""
+
+    @requires(Capability.NOTICES_VIEW, description="The building's polls, newest first.")
+    async def polls(
+        self: Building,
+        info: AppInfo,
+        first: First,
+        after: After = None,
+        open: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Only open polls (true) or only closed ones (false); all if omitted."
+            ),
+        ] = None,
+    ) -> PollConnection | None:
+        return await polls_of(info, self.pk, first=first, after=after, open_=open)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from edom_graphql.core.access import AccessProfile, allows_at_premise, allows_in_building
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import Context
 from edom_graphql.core.nodes import Verdict, both, either, remembered
+from edom_graphql.core.profile import AccessProfile, allows_at_premise, allows_in_building
 from edom_graphql.repairs.models import RepairRequestScope
+from edom_graphql.repairs.reads import FollowsLoader
 
 if TYPE_CHECKING:
     from edom_graphql.repairs.types import RepairRequest
@@ -49,7 +50,7 @@ def _request_visible(context: Context, request: RepairRequest) -> Verdict:
             context.allows(Capability.REPAIR_REQUEST_CREATE, premise_id=premise_id),
             lambda: (
                 request.author_pk == viewer_id
-                or context.loaders.repair_request_follows.load((request.pk, viewer_id))
+                or FollowsLoader.of(context).load((request.pk, viewer_id))
             ),
         ),
     )
@@ -100,7 +101,9 @@ def event_visible(context: Context, request_pk: int) -> Verdict:
 
 
 async def _event_visible(context: Context, request_pk: int) -> bool:
-    request = await context.loaders.repair_request.load(request_pk)
+    from edom_graphql.repairs.types import RepairRequestByIdLoader
+
+    request = await RepairRequestByIdLoader.of(context).load(request_pk)
     if request is None:
         return False
     verdict = request_visible(context, request)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.file_uploads import Upload
 
+from edom_graphql.buildings.types import ManagementOrganisation
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Outbox, Prepared, run_in_transaction
@@ -30,7 +31,7 @@ from edom_graphql.core.pagination import (
     page_params,
     page_request,
 )
-from edom_graphql.core.permissions import Target, requires
+from edom_graphql.core.permissions import Target, requires, source_organisation
 from edom_graphql.core.photos import (
     PHOTO_ERROR_CODES,
     PHOTOS_DESCRIPTION,
@@ -1209,3 +1210,18 @@ class RepairRequestSubscriptions:
             event = await visible(context, RepairRequestEvent.from_row(row))
             if event is not None:
                 yield event
+
+
+@strawberry.type
+class OrganisationRepairBoard:
+    """``ManagementOrganisation.repairBoardCursor``."""
+
+    @requires(
+        Capability.REPAIR_REQUEST_HANDLE,
+        source_organisation,
+        description="Cursor of the organisation's latest repair request event (null before "
+        "the first): read it with `repairRequestDesk`, then subscribe to "
+        "`repairRequestBoard(organisationId:, after:)` to miss nothing in between.",
+    )
+    async def repair_board_cursor(self: ManagementOrganisation, info: AppInfo) -> str | None:
+        return await board_cursor(info.context, self.pk)

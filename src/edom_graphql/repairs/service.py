@@ -26,8 +26,8 @@ from sqlalchemy import insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edom_graphql.access.profiles import load_profiles_in
 from edom_graphql.buildings.models import Building, Premise, StaffMembership
-from edom_graphql.core.access import load_profiles_in
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database, Outbox
 from edom_graphql.core.errors import ServiceError

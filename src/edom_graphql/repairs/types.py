@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import and_, bindparam, exists, or_, select
 
-from edom_graphql.buildings.types import Building, Premise
-from edom_graphql.core.access import premises_allowing
+from edom_graphql.buildings.types import Building, BuildingByIdLoader, Premise, PremiseByIdLoader
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.loaders import ByIdLoader, KeyedQuery, ListByKeyLoader, keys_param
 from edom_graphql.core.nodes import Node, Verdict, visible_only
 from edom_graphql.core.pagination import (
     After,
@@ -29,6 +28,7 @@ from edom_graphql.core.pagination import (
     page_params,
     page_request,
 )
+from edom_graphql.core.profile import premises_allowing
 from edom_graphql.repairs import access
 from edom_graphql.repairs.models import (
     RepairCategory,
@@ -40,8 +40,9 @@ from edom_graphql.repairs.models import RepairRequest as RequestRow
 from edom_graphql.repairs.models import RepairRequestEvent as EventRow
 from edom_graphql.repairs.models import RepairRequestFollower as FollowerRow
 from edom_graphql.repairs.models import RepairRequestPhoto as PhotoRow
+from edom_graphql.repairs.reads import FollowsLoader
 from edom_graphql.repairs.service import is_open, is_overdue
-from edom_graphql.residents.types import User
+from edom_graphql.residents.types import User, UserByIdLoader
 
 REQUEST_COLUMNS = select(
     RequestRow.id,
@@ -133,7 +134,7 @@ class RepairRequest(Node):
     async def load_nodes(
         cls, context: Context, pks: Sequence[int]
     ) -> Sequence[RepairRequest | None]:
-        return await context.loaders.repair_request.load_many(list(pks))
+        return await RepairRequestByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: RepairRequest) -> Verdict:
@@ -168,7 +169,7 @@ class RepairRequest(Node):
 
     @strawberry.field(description="The building it concerns.")
     async def building(self, info: AppInfo) -> Building:
-        building = await info.context.loaders.building.load(self.building_pk)
+        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
         assert building is not None
         return building
 
@@ -176,20 +177,20 @@ class RepairRequest(Node):
     async def premise(self, info: AppInfo) -> Premise | None:
         if self.premise_pk is None:
             return None
-        return await info.context.loaders.premise.load(self.premise_pk)
+        return await PremiseByIdLoader.of(info.context).load(self.premise_pk)
 
     @strawberry.field(
         description="Who filed it (only the display name is visible to you); null when you "
         "no longer see them (they left the building, say)."
     )
     async def author(self, info: AppInfo) -> User | None:
-        return await info.context.loaders.user.load(self.author_pk)
+        return await UserByIdLoader.of(info.context).load(self.author_pk)
 
     @strawberry.field(description="The engineer assigned; null until one is.")
     async def assignee(self, info: AppInfo) -> User | None:
         if self.assignee_pk is None:
             return None
-        return await info.context.loaders.user.load(self.assignee_pk)
+        return await UserByIdLoader.of(info.context).load(self.assignee_pk)
 
     @strawberry.field(description="The viewer filed this request.")
     def viewer_is_author(self, info: AppInfo) -> bool:
@@ -203,12 +204,12 @@ class RepairRequest(Node):
         viewer_id = context.require_viewer()
         if viewer_id == self.author_pk:
             return False
-        follows: bool = await context.loaders.repair_request_follows.load((self.pk, viewer_id))
+        follows: bool = await FollowsLoader.of(context).load((self.pk, viewer_id))
         return follows
 
     @strawberry.field(description="Its photos, in order.")
     async def photos(self, info: AppInfo) -> list[RepairRequestPhoto]:
-        photos: list[RepairRequestPhoto] = await info.context.loaders.repair_request_photos.load(
+        photos: list[RepairRequestPhoto] = await PhotosOfRequestLoader.of(info.context).load(
             self.pk
         )
         return photos
@@ -291,7 +292,7 @@ class RepairRequestEvent(Node):
 
     @strawberry.field(description="The request, as it is now.")
     async def request(self, info: AppInfo) -> RepairRequest:
-        request: RepairRequest | None = await info.context.loaders.repair_request.load(
+        request: RepairRequest | None = await RepairRequestByIdLoader.of(info.context).load(
             self.request_pk
         )
         assert request is not None
@@ -301,13 +302,13 @@ class RepairRequestEvent(Node):
     async def actor(self, info: AppInfo) -> User | None:
         if self.actor_pk is None:
             return None
-        return await info.context.loaders.user.load(self.actor_pk)
+        return await UserByIdLoader.of(info.context).load(self.actor_pk)
 
     @strawberry.field(description="The engineer assigned, for ASSIGNED.")
     async def assignee(self, info: AppInfo) -> User | None:
         if self.assignee_pk is None:
             return None
-        return await info.context.loaders.user.load(self.assignee_pk)
+        return await UserByIdLoader.of(info.context).load(self.assignee_pk)
 
 
 @strawberry.type(description="A page of repair requests, newest first.")
@@ -329,6 +330,18 @@ PHOTO_COLUMNS = select(
 
 def photo_from_row(row: Sequence[Any]) -> RepairRequestPhoto:
     return RepairRequestPhoto(key=row[0], content_type=row[1], size_bytes=row[2])
+
+
+class RepairRequestByIdLoader(ByIdLoader[RepairRequest]):
+    """Requests by id, unfiltered: for objects reached through a visible path only."""
+
+    query = KeyedQuery(REQUEST_COLUMNS, RequestRow.id)
+    convert = RepairRequest.from_row
+
+
+class PhotosOfRequestLoader(ListByKeyLoader[RepairRequestPhoto]):
+    query = KeyedQuery(PHOTO_COLUMNS, PhotoRow.request_id)
+    convert = photo_from_row
 
 
 # -- history ---------------------------------------------------------------------------------
@@ -451,3 +464,33 @@ async def similar_open_requests(
     )
     requests = [RepairRequest.from_row(row) for row in rows]
     return [request for request in await visible_only(context, requests) if request is not None]
+
+
+@strawberry.type
+class BuildingRepairRequests:
+    """``Building.repairRequests`` and ``Building.similarRepairRequests``."""
+
+    @strawberry.field(
+        description="The building's repair requests the viewer may see, newest first: all "
+        "of them for the organisation's staff; for residents the building and yard "
+        "requests, and their own and followed apartment requests."
+    )
+    async def repair_requests(
+        self: Building, info: AppInfo, first: First, after: After = None
+    ) -> RepairRequestConnection:
+        return await repair_requests_of(info, self.pk, first=first, after=after)
+
+    @strawberry.field(
+        description="Open building or yard requests of this scope and category, newest "
+        "first (at most 5): to join (`repairRequestJoin`) instead of filing a duplicate. "
+        "Empty for APARTMENT."
+    )
+    async def similar_repair_requests(
+        self: Building,
+        info: AppInfo,
+        scope: Annotated[RepairRequestScope, strawberry.argument(description="BUILDING or YARD.")],
+        category: Annotated[RepairCategory, strawberry.argument(description="The category.")],
+    ) -> list[RepairRequest]:
+        return await similar_open_requests(
+            info.context, building_id=self.pk, scope=scope, category=category
+        )

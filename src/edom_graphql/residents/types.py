@@ -5,18 +5,25 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import bindparam, select, union
 
-from edom_graphql.buildings import models as building_models
-from edom_graphql.core.capabilities import Capability, StaffRole, Tier
+from edom_graphql.buildings.types import (
+    Building,
+    BuildingConnection,
+    ManagementOrganisation,
+    OrganisationByIdLoader,
+    Premise,
+    PremiseByIdLoader,
+    viewer_buildings,
+)
+from edom_graphql.core.capabilities import MATRIX, Capability, StaffRole, Tier
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import Unauthenticated
 from edom_graphql.core.ids import encode_id
+from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, PageLoader, later
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     INT32,
@@ -24,27 +31,13 @@ from edom_graphql.core.pagination import (
     Connection,
     First,
     build_connection,
-    keyset,
-    page_params,
     page_request,
 )
 from edom_graphql.core.permissions import requires, source_user
-from edom_graphql.residents import access, models
+from edom_graphql.notifications.reads import unread_count
+from edom_graphql.notifications.types import NotificationConnection, notifications_of
+from edom_graphql.residents import access, reads
 from edom_graphql.residents.models import GuestLevel
-
-if TYPE_CHECKING:
-    from edom_graphql.buildings.types import (
-        BuildingConnection,
-        ManagementOrganisation,
-        Premise,
-    )
-    from edom_graphql.chats.types import ChatConnection
-    from edom_graphql.notifications.types import NotificationConnection
-
-PremiseRef = Annotated["Premise", strawberry.lazy("edom_graphql.buildings.types")]
-OrganisationRef = Annotated[
-    "ManagementOrganisation", strawberry.lazy("edom_graphql.buildings.types")
-]
 
 graphql_enum(
     GuestLevel,
@@ -83,7 +76,7 @@ class User(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[User | None]:
-        return await context.loaders.user.load_many(list(pks))
+        return await UserByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: User) -> Verdict:
@@ -138,15 +131,15 @@ class Ownership(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Ownership | None]:
-        return await context.loaders.ownership.load_many(list(pks))
+        return await OwnershipByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Ownership) -> Verdict:
         return access.ownership_visible(context, node)
 
     @strawberry.field(description="The premise owned.")
-    async def premise(self, info: AppInfo) -> PremiseRef:
-        premise = await info.context.loaders.premise.load(self.premise_pk)
+    async def premise(self, info: AppInfo) -> Premise:
+        premise = await PremiseByIdLoader.of(info.context).load(self.premise_pk)
         assert premise is not None
         return premise
 
@@ -182,7 +175,7 @@ class GuestGrant(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[GuestGrant | None]:
-        return await context.loaders.guest_grant.load_many(list(pks))
+        return await GuestGrantByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: GuestGrant) -> Verdict:
@@ -197,22 +190,22 @@ class GuestGrant(Node):
         description="The premise the guest may use; null while you may not see its "
         "building (a guest sees it from `startsAt` to `expiresAt`)."
     )
-    async def premise(self, info: AppInfo) -> PremiseRef | None:
-        return await info.context.loaders.premise.load(self.premise_pk)
+    async def premise(self, info: AppInfo) -> Premise | None:
+        return await PremiseByIdLoader.of(info.context).load(self.premise_pk)
 
     @strawberry.field(
         description="Who granted access; null once the grant has ended, unless you see "
         "them otherwise (as a neighbour, say)."
     )
     async def grantor(self, info: AppInfo) -> User | None:
-        return await info.context.loaders.user.load(self.grantor_pk)
+        return await UserByIdLoader.of(info.context).load(self.grantor_pk)
 
     @strawberry.field(
         description="The guest; null once the grant has ended, unless you see them "
         "otherwise (as a neighbour, say)."
     )
     async def grantee(self, info: AppInfo) -> User | None:
-        return await info.context.loaders.user.load(self.grantee_pk)
+        return await UserByIdLoader.of(info.context).load(self.grantee_pk)
 
     @staticmethod
     def sort_key(grant: GuestGrant) -> tuple[int]:
@@ -285,7 +278,7 @@ class GuestInvitation(Node):
     async def load_nodes(
         cls, context: Context, pks: Sequence[int]
     ) -> Sequence[GuestInvitation | None]:
-        return await context.loaders.guest_invitation.load_many(list(pks))
+        return await GuestInvitationByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: GuestInvitation) -> Verdict:
@@ -306,14 +299,14 @@ class GuestInvitation(Node):
         return GuestInvitationStatus.PENDING
 
     @strawberry.field(description="The premise it opens.")
-    async def premise(self, info: AppInfo) -> PremiseRef | None:
-        return await info.context.loaders.premise.load(self.premise_pk)
+    async def premise(self, info: AppInfo) -> Premise | None:
+        return await PremiseByIdLoader.of(info.context).load(self.premise_pk)
 
     @strawberry.field(description="The grant its acceptance made; null until accepted.")
     async def grant(self, info: AppInfo) -> GuestGrant | None:
         if self.grant_pk is None:
             return None
-        return await info.context.loaders.guest_grant.load(self.grant_pk)
+        return await GuestGrantByIdLoader.of(info.context).load(self.grant_pk)
 
 
 @strawberry.type(description="A page of guest invitations, newest first.")
@@ -331,7 +324,7 @@ class Neighbour:
 
     @strawberry.field(description="The neighbour (only the display name is visible to you).")
     async def user(self, info: AppInfo) -> User:
-        user = await info.context.loaders.user.load(self.user_pk)
+        user = await UserByIdLoader.of(info.context).load(self.user_pk)
         assert user is not None
         return user
 
@@ -350,47 +343,11 @@ class NeighbourConnection(Connection[Neighbour]):
     pass
 
 
-def _occupants(table: Any) -> Any:
-    return select(table.premise_id, table.user_id).where(
-        table.building_id == bindparam("building_id"), table.ended_at.is_(None)
-    )
-
-
-def _neighbours(has_after: bool) -> Prepared:
-    occupants = union(
-        _occupants(models.Ownership),
-        _occupants(models.Registration),
-        _occupants(models.ResidencyConfirmation),
-    ).subquery("occupants")
-    premise = building_models.Premise
-    return Prepared(
-        keyset(
-            select(
-                premise.number_sort,
-                premise.number,
-                premise.id,
-                models.User.id,
-                models.User.display_name,
-            )
-            .select_from(occupants)
-            .join(premise, premise.id == occupants.c.premise_id)
-            .join(models.User, models.User.id == occupants.c.user_id),
-            (premise.number_sort, premise.number, premise.id, models.User.id),
-            has_after=has_after,
-        )
-    )
-
-
-_NEIGHBOURS = {has_after: _neighbours(has_after) for has_after in (False, True)}
-
-
 async def neighbours_of(
     info: AppInfo, building_id: int, *, first: int, after: str | None
 ) -> NeighbourConnection:
     page = page_request(first, after, types=(INT32, str, int, int))
-    rows = await info.context.db.fetch(
-        _NEIGHBOURS[page.after is not None], building_id=building_id, **page_params(page)
-    )
+    rows = await reads.neighbour_rows(info.context.db, building_id, page)
     items = [
         Neighbour(
             number_sort=r[0], premise_number=r[1], premise_pk=r[2], user_pk=r[3], display_name=r[4]
@@ -401,14 +358,72 @@ async def neighbours_of(
     return NeighbourConnection(edges=connection.edges, page_info=connection.page_info)
 
 
+@strawberry.type
+class BuildingNeighbours:
+    """``Building.neighbours``."""
+
+    @requires(
+        Capability.NEIGHBOURS_DIRECTORY,
+        description="Who of the building is on the platform: display name and premise number.",
+    )
+    async def neighbours(
+        self: Building, info: AppInfo, first: First, after: After = None
+    ) -> NeighbourConnection | None:
+        return await neighbours_of(info, self.pk, first=first, after=after)
+
+
+def _owners_read_ahead(premise: Premise) -> list[Ownership] | None:
+    owners: list[Ownership] | None = premise.read_ahead.get("owners")
+    return owners
+
+
+@strawberry.type
+class PremiseOwners:
+    """``Premise.owners``: read for a whole page of premises at once (:func:`read_owners`)."""
+
+    @requires(
+        Capability.OWNERS_REGISTER,
+        description="Current owners with their shares (the register of owners).",
+        prefetched=_owners_read_ahead,
+    )
+    def owners(self: Premise, info: AppInfo) -> list[Ownership] | None:
+        owners = _owners_read_ahead(self)
+        if owners is not None:
+            return owners
+        return later(OwnershipsOfPremiseLoader.of(info.context).load(self.pk))
+
+
+async def read_owners(context: Context, building: Building, premises: Sequence[Premise]) -> None:
+    """The owners of a page of a building's premises, from one statement: decide
+    ``OWNERS_REGISTER`` once for the building and, if allowed, attach each premise's
+    owners; decide the owners' ``PERSONAL_DATA`` too where the building alone settles it."""
+    if not await context.can(Capability.OWNERS_REGISTER, building_id=building.pk):
+        return
+    owners_by_premise = await OwnershipsOfPremiseLoader.of(context).load_many(
+        [p.pk for p in premises]
+    )
+    profile = await context.profile()
+    may_see_all = bool(
+        profile.roles_in(building.organisation_id) & MATRIX[Capability.PERSONAL_DATA].staff
+    )
+    may_see_none = not profile.staff_roles
+    for premise, owners in zip(premises, owners_by_premise, strict=True):
+        premise.read_ahead["owners"] = owners
+        for ownership in owners:
+            if may_see_all or ownership.user_pk == profile.user_id:
+                context.remember(Capability.PERSONAL_DATA, True, user_id=ownership.user_pk)
+            elif may_see_none:
+                context.remember(Capability.PERSONAL_DATA, False, user_id=ownership.user_pk)
+
+
 @strawberry.type(description="One of the viewer's premises and the viewer's tier there.")
 class ViewerPremise:
     premise_pk: strawberry.Private[int]
     tier: Tier = strawberry.field(description="The viewer's tier at the premise.")
 
     @strawberry.field(description="The premise.")
-    async def premise(self, info: AppInfo) -> PremiseRef:
-        premise = await info.context.loaders.premise.load(self.premise_pk)
+    async def premise(self, info: AppInfo) -> Premise:
+        premise = await PremiseByIdLoader.of(info.context).load(self.premise_pk)
         assert premise is not None
         return premise
 
@@ -419,8 +434,8 @@ class StaffMembership:
     role: StaffRole = strawberry.field(description="The role.")
 
     @strawberry.field(description="The organisation.")
-    async def organisation(self, info: AppInfo) -> OrganisationRef:
-        organisation = await info.context.loaders.organisation.load(self.organisation_pk)
+    async def organisation(self, info: AppInfo) -> ManagementOrganisation:
+        organisation = await OrganisationByIdLoader.of(info.context).load(self.organisation_pk)
         assert organisation is not None
         return organisation
 
@@ -431,7 +446,7 @@ class Viewer:
 
     @strawberry.field(description="The signed-in user.")
     async def user(self, info: AppInfo) -> User:
-        user = await info.context.loaders.user.load(self.user_pk)
+        user = await UserByIdLoader.of(info.context).load(self.user_pk)
         if user is None:  # deleted while their token still works: sign in again
             await info.context.profile()  # refuses, and forgets the token's subject
             raise Unauthenticated("This account no longer exists; sign in again.")
@@ -463,22 +478,8 @@ class Viewer:
         info: AppInfo,
         first: First,
         after: After = None,
-    ) -> Annotated[BuildingConnection, strawberry.lazy("edom_graphql.buildings.types")]:
-        from edom_graphql.buildings.queries import viewer_buildings
-
+    ) -> BuildingConnection:
         return await viewer_buildings(info, first=first, after=after)
-
-    @strawberry.field(
-        description="The chats the viewer is a member of now, most recently active first: "
-        "building chats, direct chats, management chats of their premises (for staff: those "
-        "of their organisation's premises that have messages)."
-    )
-    async def chats(
-        self, info: AppInfo, first: First, after: After = None
-    ) -> Annotated[ChatConnection, strawberry.lazy("edom_graphql.chats.types")]:
-        from edom_graphql.chats.types import viewer_chats
-
-        return await viewer_chats(info.context, first=first, after=after)
 
     @strawberry.field(description="Guest grants the viewer has given, newest first.")
     async def guest_grants_given(
@@ -490,9 +491,7 @@ class Viewer:
             bool, strawberry.argument(description="Only grants that are not revoked or expired.")
         ] = False,
     ) -> GuestGrantConnection:
-        return await _grants(
-            info, info.context.loaders.grants_given, self.user_pk, first, after, active_only
-        )
+        return await _grants(info, GrantsGivenLoader, self.user_pk, first, after, active_only)
 
     @strawberry.field(description="Invitations the viewer has made, newest first.")
     async def guest_invitations(
@@ -506,7 +505,7 @@ class Viewer:
     ) -> GuestInvitationConnection:
         page = page_request(first, after, types=(int,))
         pending_at = info.context.now if pending_only else None
-        items = await info.context.loaders.invitations_given.load(
+        items = await InvitationsGivenLoader.of(info.context).load(
             (self.user_pk, page, (pending_at,))
         )
         connection = build_connection(items, page, GuestInvitation.sort_key)
@@ -522,9 +521,7 @@ class Viewer:
             bool, strawberry.argument(description="Only grants that are not revoked or expired.")
         ] = False,
     ) -> GuestGrantConnection:
-        return await _grants(
-            info, info.context.loaders.grants_received, self.user_pk, first, after, active_only
-        )
+        return await _grants(info, GrantsReceivedLoader, self.user_pk, first, after, active_only)
 
     @strawberry.field(description="The viewer's notifications, newest first.")
     async def notifications(
@@ -535,25 +532,71 @@ class Viewer:
         unread_only: Annotated[
             bool, strawberry.argument(description="Only notifications not yet read.")
         ] = False,
-    ) -> Annotated[NotificationConnection, strawberry.lazy("edom_graphql.notifications.types")]:
-        from edom_graphql.notifications.types import notifications_of
-
+    ) -> NotificationConnection:
         return await notifications_of(
             info, self.user_pk, first=first, after=after, unread_only=unread_only
         )
 
     @strawberry.field(description="How many of the viewer's notifications are unread.")
     async def unread_notification_count(self, info: AppInfo) -> int:
-        from edom_graphql.notifications.service import unread_count
-
         return await unread_count(info.context.db, user_id=self.user_pk)
 
 
 async def _grants(
-    info: AppInfo, loader: Any, user_pk: int, first: int, after: str | None, active_only: bool
+    info: AppInfo,
+    loader: type[PageLoader[GuestGrant]],
+    user_pk: int,
+    first: int,
+    after: str | None,
+    active_only: bool,
 ) -> GuestGrantConnection:
     page = page_request(first, after, types=(int,))
     active_at = info.context.now if active_only else None
-    items = await loader.load((user_pk, page, (active_at,)))
+    items = await loader.of(info.context).load((user_pk, page, (active_at,)))
     connection = build_connection(items, page, GuestGrant.sort_key)
     return GuestGrantConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+# -- loaders ----------------------------------------------------------------------------
+
+
+class UserByIdLoader(ByIdLoader[User]):
+    query = reads.USER_BY_ID
+    convert = User.from_row
+
+
+class OwnershipByIdLoader(ByIdLoader[Ownership]):
+    query = reads.OWNERSHIP_BY_ID
+    convert = Ownership.from_row
+
+
+class OwnershipsOfPremiseLoader(ListByKeyLoader[Ownership]):
+    """The current owners of each premise (the register), in id order."""
+
+    query = reads.OWNERSHIPS_OF_PREMISE
+    convert = Ownership.from_row
+
+
+class GuestGrantByIdLoader(ByIdLoader[GuestGrant]):
+    query = reads.GUEST_GRANT_BY_ID
+    convert = GuestGrant.from_row
+
+
+class GuestInvitationByIdLoader(ByIdLoader[GuestInvitation]):
+    query = reads.GUEST_INVITATION_BY_ID
+    convert = GuestInvitation.from_row
+
+
+class GrantsGivenLoader(PageLoader[GuestGrant]):
+    children = reads.GRANTS_GIVEN
+    convert = GuestGrant.from_row
+
+
+class GrantsReceivedLoader(PageLoader[GuestGrant]):
+    children = reads.GRANTS_RECEIVED
+    convert = GuestGrant.from_row
+
+
+class InvitationsGivenLoader(PageLoader[GuestInvitation]):
+    children = reads.INVITATIONS_GIVEN
+    convert = GuestInvitation.from_row

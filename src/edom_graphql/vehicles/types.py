@@ -7,20 +7,14 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import bindparam, select
 
-from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import Context
-from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import KeyedQuery, fetch_by_keys
+from edom_graphql.core.loaders import ByIdLoader
 from edom_graphql.core.nodes import Node, Verdict
-from edom_graphql.vehicles import models
-from edom_graphql.vehicles.service import (
-    MAX_VEHICLES_PER_USER,
-    VehicleContactTemplate,
-)
+from edom_graphql.vehicles import access, reads
+from edom_graphql.vehicles.service import VehicleContactTemplate
 
 graphql_enum(
     VehicleContactTemplate,
@@ -32,13 +26,6 @@ graphql_enum(
         VehicleContactTemplate.WINDOW_OPEN: "A window of the car is open.",
         VehicleContactTemplate.TOW_TRUCK_NEARBY: "A tow truck is near the car.",
     },
-)
-
-VEHICLE_COLUMNS = select(
-    models.Vehicle.id,
-    models.Vehicle.user_id,
-    models.Vehicle.plate_display,
-    models.Vehicle.created_at,
 )
 
 
@@ -61,20 +48,13 @@ class Vehicle(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Vehicle | None]:
-        return await fetch_by_keys(context.db, VEHICLES_BY_ID, pks)
+        return await VehicleByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Vehicle) -> Verdict:
-        """A plate is personal data: its owner and the staff of the organisation of a
-        building the owner belongs to see it (PERSONAL_DATA), nobody else."""
-        return context.allows(Capability.PERSONAL_DATA, user_id=node.user_pk)
+        return access.vehicle_visible(context, node)
 
 
-VEHICLES_OF_USER = Prepared(
-    VEHICLE_COLUMNS.where(models.Vehicle.user_id == bindparam("user_id"))
-    .order_by(models.Vehicle.id.desc())
-    .limit(MAX_VEHICLES_PER_USER)
-)
-"""A user's vehicles, newest first (a user has at most ``MAX_VEHICLES_PER_USER``)."""
-
-VEHICLES_BY_ID = KeyedQuery(VEHICLE_COLUMNS, models.Vehicle.id, Vehicle.from_row)
+class VehicleByIdLoader(ByIdLoader[Vehicle]):
+    query = reads.VEHICLE_BY_ID
+    convert = Vehicle.from_row

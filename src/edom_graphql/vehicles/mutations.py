@@ -1,64 +1,29 @@
-"""Root fields of vehicles: the viewer's cars and contacting a car's owner."""
+"""Vehicles' mutations: adding and removing the viewer's cars, contacting an owner."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo
-from edom_graphql.core.db import Outbox, run_in_transaction
+from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import RateLimited, ServiceError
-from edom_graphql.core.ids import expect_id, pk_of
-from edom_graphql.core.permissions import Target, requires
+from edom_graphql.core.ids import pk_of
+from edom_graphql.core.mutations import MutationInput, Payload, commit, user_errors_field
 from edom_graphql.core.ratelimit import Window, check_and_count
-from edom_graphql.core.user_errors import MutationInput, UserError, error_codes, user_errors
 from edom_graphql.vehicles import service
+from edom_graphql.vehicles.errors import (
+    VehicleAddError,
+    VehicleOwnerContactError,
+    VehicleRemoveError,
+)
 from edom_graphql.vehicles.service import VehicleContactTemplate
-from edom_graphql.vehicles.types import VEHICLES_OF_USER, Vehicle
+from edom_graphql.vehicles.types import Vehicle, VehicleByIdLoader
 
 CONTACTS_PER_PLATE = (Window(1, timedelta(minutes=15)),)
 CONTACTS_PER_SENDER = (Window(10, timedelta(days=1)),)
-
-
-INVALID_PLATE = "Not a plate number: 5–12 letters and digits once spaces and hyphens are dropped."
-VehicleAddErrorCode = error_codes(
-    "VehicleAddErrorCode",
-    "Why a vehicle could not be added.",
-    {
-        "INVALID_PLATE": INVALID_PLATE,
-        "ALREADY_ADDED": "The viewer has already added this plate.",
-        "TOO_MANY_VEHICLES": f"A user has at most {service.MAX_VEHICLES_PER_USER} vehicles.",
-    },
-)
-VehicleRemoveErrorCode = error_codes(
-    "VehicleRemoveErrorCode",
-    "Why a vehicle could not be removed.",
-    {"NOT_FOUND": "The viewer has no vehicle with this id."},
-)
-VehicleOwnerContactErrorCode = error_codes(
-    "VehicleOwnerContactErrorCode",
-    "Why a vehicle's owner could not be contacted.",
-    {"INVALID_PLATE": INVALID_PLATE},
-)
-
-
-@strawberry.type(description="A reason `vehicleAdd` refused.")
-class VehicleAddError(UserError):
-    code: VehicleAddErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `vehicleRemove` refused.")
-class VehicleRemoveError(UserError):
-    code: VehicleRemoveErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `vehicleOwnerContact` refused.")
-class VehicleOwnerContactError(UserError):
-    code: VehicleOwnerContactErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
 
 
 @strawberry.input(description="Register a car of the viewer's.")
@@ -70,11 +35,9 @@ class VehicleAddInput:
 
 
 @strawberry.type(description="Result of `vehicleAdd`.")
-class VehicleAddPayload:
-    vehicle: Vehicle | None = strawberry.field(description="The vehicle added.")
-    user_errors: list[VehicleAddError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
+class VehicleAddPayload(Payload):
+    vehicle: Vehicle | None = strawberry.field(default=None, description="The vehicle added.")
+    user_errors: list[VehicleAddError] = user_errors_field()
 
 
 @strawberry.input(description="Remove one of the viewer's cars.")
@@ -83,13 +46,11 @@ class VehicleRemoveInput:
 
 
 @strawberry.type(description="Result of `vehicleRemove`.")
-class VehicleRemovePayload:
+class VehicleRemovePayload(Payload):
     removed_vehicle_id: strawberry.ID | None = strawberry.field(
-        description="The id of the vehicle removed."
+        default=None, description="The id of the vehicle removed."
     )
-    user_errors: list[VehicleRemoveError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
+    user_errors: list[VehicleRemoveError] = user_errors_field()
 
 
 @strawberry.input(description="Send a car's owner a message by the car's plate number.")
@@ -102,46 +63,12 @@ class VehicleOwnerContactInput:
 
 
 @strawberry.type(description="Result of `vehicleOwnerContact`.")
-class VehicleOwnerContactPayload:
+class VehicleOwnerContactPayload(Payload):
     sent: bool = strawberry.field(
         description="The message was accepted. It is delivered to the car's owners if any are "
         "registered; whether there are is never told."
     )
-    user_errors: list[VehicleOwnerContactError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
-
-
-def _argument_owner(source: Any, kwargs: dict[str, Any]) -> Target | None:
-    return Target(user_id=expect_id(kwargs["owner_id"], "User", field="ownerId"))
-
-
-@strawberry.type
-class VehicleQueries:
-    @strawberry.field(
-        description=f"The viewer's vehicles, newest first (at most "
-        f"{service.MAX_VEHICLES_PER_USER})."
-    )
-    async def my_vehicles(self, info: AppInfo) -> list[Vehicle]:
-        context = info.context
-        rows = await context.db.fetch(VEHICLES_OF_USER, user_id=context.require_viewer())
-        return [Vehicle.from_row(row) for row in rows]
-
-    @requires(
-        Capability.PERSONAL_DATA,
-        _argument_owner,
-        description=f"A person's vehicles, newest first (at most "
-        f"{service.MAX_VEHICLES_PER_USER}): plates are personal data, for the person and "
-        "the staff of the organisation of a building they belong to.",
-    )
-    async def vehicles(
-        self,
-        info: AppInfo,
-        owner_id: Annotated[strawberry.ID, strawberry.argument(description="The person.")],
-    ) -> list[Vehicle] | None:
-        owner = expect_id(owner_id, "User", field="ownerId")
-        rows = await info.context.db.fetch(VEHICLES_OF_USER, user_id=owner)
-        return [Vehicle.from_row(row) for row in rows]
+    user_errors: list[VehicleOwnerContactError] = user_errors_field()
 
 
 @strawberry.type
@@ -160,14 +87,10 @@ class VehicleMutations:
         async def work(session: AsyncSession, outbox: Outbox) -> int:
             return await service.add_vehicle(session, user_id=user_id, plate=input.plate)
 
-        result = await run_in_transaction(context.db, work)
+        result = await commit(context, work)
         if isinstance(result, ServiceError):
-            return VehicleAddPayload(
-                vehicle=None,
-                user_errors=user_errors(VehicleAddError, VehicleAddErrorCode, result),
-            )
-        (vehicle,) = await Vehicle.load_nodes(context, [result])
-        return VehicleAddPayload(vehicle=vehicle, user_errors=[])
+            return VehicleAddPayload.refused(result)
+        return VehicleAddPayload(vehicle=await VehicleByIdLoader.of(context).load(result))
 
     @strawberry.mutation(description="Remove one of the viewer's cars.")
     async def vehicle_remove(
@@ -185,13 +108,10 @@ class VehicleMutations:
             async def work(session: AsyncSession, outbox: Outbox) -> None:
                 await service.remove_vehicle(session, user_id=user_id, vehicle_id=vehicle_id)
 
-            result = await run_in_transaction(context.db, work)
+            result = await commit(context, work)
         if isinstance(result, ServiceError):
-            return VehicleRemovePayload(
-                removed_vehicle_id=None,
-                user_errors=user_errors(VehicleRemoveError, VehicleRemoveErrorCode, result),
-            )
-        return VehicleRemovePayload(removed_vehicle_id=input.vehicle_id, user_errors=[])
+            return VehicleRemovePayload.refused(result)
+        return VehicleRemovePayload(removed_vehicle_id=input.vehicle_id)
 
     @strawberry.mutation(
         description="Send a template message to the owners of a car, found by its plate "
@@ -207,12 +127,7 @@ class VehicleMutations:
         try:
             plate = service.normalize_plate(input.plate)
         except ServiceError as error:
-            return VehicleOwnerContactPayload(
-                sent=False,
-                user_errors=user_errors(
-                    VehicleOwnerContactError, VehicleOwnerContactErrorCode, error
-                ),
-            )
+            return VehicleOwnerContactPayload.refused(error, sent=False)
         async with context.db.transaction() as (session, _):
             waits: list[int] = []
             for bucket, key, windows in (
@@ -239,5 +154,5 @@ class VehicleMutations:
                 session, outbox, sender_id=sender_id, plate=plate, template=input.template
             )
 
-        await run_in_transaction(context.db, work)
-        return VehicleOwnerContactPayload(sent=True, user_errors=[])
+        await commit(context, work)
+        return VehicleOwnerContactPayload(sent=True)

@@ -1,4 +1,4 @@
-"""Root fields of residents: the viewer, residency, guest access and the profile."""
+"""Residents' mutations: residency, guest invitations and access, the profile."""
 
 from __future__ import annotations
 
@@ -8,25 +8,33 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edom_graphql.buildings.types import Premise
-from edom_graphql.core.access import premise_occupants
+from edom_graphql.buildings.types import Premise, PremiseByIdLoader
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
 from edom_graphql.core.context import AppInfo
-from edom_graphql.core.db import Outbox, run_in_transaction
+from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import expect_id
+from edom_graphql.core.mutations import MutationInput, Payload, commit, user_errors_field
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.ratelimit import RateLimit, Window, check_and_count
-from edom_graphql.core.user_errors import (
-    MutationInput,
-    UserError,
-    error_codes,
-    errors_of,
-    user_errors,
-)
 from edom_graphql.residents import service
+from edom_graphql.residents.errors import (
+    GuestAccessRevokeError,
+    GuestInvitationAcceptError,
+    GuestInvitationCancelError,
+    GuestInvitationCreateError,
+    ProfileUpdateError,
+    ResidencyConfirmError,
+)
 from edom_graphql.residents.models import GuestLevel
-from edom_graphql.residents.types import GuestGrant, GuestInvitation, User, Viewer
+from edom_graphql.residents.types import (
+    GuestGrant,
+    GuestGrantByIdLoader,
+    GuestInvitation,
+    GuestInvitationByIdLoader,
+    User,
+    UserByIdLoader,
+)
 
 RESIDENCY_ATTEMPTS = (Window(5, timedelta(minutes=15)), Window(20, timedelta(days=1)))
 INVITATION_LIMIT = RateLimit(
@@ -38,98 +46,6 @@ ACCEPT_LIMIT = RateLimit(
 """Codes are 120 random bits; the limit keeps guessing pointless as well as hopeless."""
 
 
-ResidencyConfirmErrorCode = error_codes(
-    "ResidencyConfirmErrorCode",
-    "Why a residency could not be confirmed.",
-    {
-        "INVALID_PAYER_CODE": "The payer code is not 10 digits.",
-        "PAYER_CODE_NOT_FOUND": "No premise has this payer code.",
-        "ALREADY_CONFIRMED": "The viewer already lives at that premise.",
-    },
-)
-_SPAN_CODES = {
-    "INVALID_TIME": "The time span is empty, in the past or has no UTC offset.",
-    "SPAN_TOO_LONG": "Guest access lasts at most 365 days.",
-}
-GuestInvitationCreateErrorCode = error_codes(
-    "GuestInvitationCreateErrorCode",
-    "Why an invitation could not be made.",
-    {
-        **_SPAN_CODES,
-        "TOO_MANY_INVITATIONS": "The premise has the most open invitations allowed.",
-    },
-)
-GuestInvitationAcceptErrorCode = error_codes(
-    "GuestInvitationAcceptErrorCode",
-    "Why an invitation could not be accepted.",
-    {
-        "INVALID_CODE": "No invitation has this code, or it can no longer be accepted (used, "
-        "cancelled, past its time, or its grantor may no longer give guest access).",
-        "SELF_GRANT": "A user cannot be their own guest.",
-        "ALREADY_HAS_ACCESS": "The viewer already lives at the premise.",
-        "GRANT_ALREADY_ACTIVE": "The viewer already has overlapping guest access there.",
-        "TOO_MANY_GUESTS": "The premise has the most active guest grants allowed.",
-    },
-)
-GuestInvitationCancelErrorCode = error_codes(
-    "GuestInvitationCancelErrorCode",
-    "Why an invitation could not be cancelled.",
-    {
-        "ALREADY_ACCEPTED": "A guest has accepted it (revoke the grant instead).",
-        "ALREADY_CANCELLED": "It was cancelled before.",
-    },
-)
-GuestAccessRevokeErrorCode = error_codes(
-    "GuestAccessRevokeErrorCode",
-    "Why guest access could not be revoked.",
-    {
-        "ALREADY_REVOKED": "The grant was revoked before.",
-        "ALREADY_EXPIRED": "The grant has expired.",
-    },
-)
-ProfileUpdateErrorCode = error_codes(
-    "ProfileUpdateErrorCode",
-    "Why the profile could not be updated.",
-    {
-        "REQUIRED": "The value must not be empty.",
-        "TOO_LONG": "The value is too long.",
-        "INVALID": "The value contains control characters.",
-        "INVALID_PHONE": "Not a phone number in international form.",
-        "INVALID_EMAIL": "Not an e-mail address.",
-    },
-)
-
-
-@strawberry.type(description="A reason `residencyConfirm` refused.")
-class ResidencyConfirmError(UserError):
-    code: ResidencyConfirmErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `guestInvitationCreate` refused.")
-class GuestInvitationCreateError(UserError):
-    code: GuestInvitationCreateErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `guestInvitationAccept` refused.")
-class GuestInvitationAcceptError(UserError):
-    code: GuestInvitationAcceptErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `guestInvitationCancel` refused.")
-class GuestInvitationCancelError(UserError):
-    code: GuestInvitationCancelErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `guestAccessRevoke` refused.")
-class GuestAccessRevokeError(UserError):
-    code: GuestAccessRevokeErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `profileUpdate` refused.")
-class ProfileUpdateError(UserError):
-    code: ProfileUpdateErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
 @strawberry.input(description="Confirm that the viewer lives at a premise.")
 class ResidencyConfirmInput:
     payer_code: str = strawberry.field(
@@ -138,12 +54,10 @@ class ResidencyConfirmInput:
 
 
 @strawberry.type(description="Result of `residencyConfirm`.")
-class ResidencyConfirmPayload:
-    premise: Premise | None = strawberry.field(description="The premise confirmed.")
-    tier: Tier | None = strawberry.field(description="The viewer's tier there now.")
-    user_errors: list[ResidencyConfirmError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
+class ResidencyConfirmPayload(Payload):
+    premise: Premise | None = strawberry.field(default=None, description="The premise confirmed.")
+    tier: Tier | None = strawberry.field(default=None, description="The viewer's tier there now.")
+    user_errors: list[ResidencyConfirmError] = user_errors_field()
 
 
 @strawberry.input(
@@ -165,15 +79,16 @@ class GuestInvitationCreateInput:
 
 
 @strawberry.type(description="Result of `guestInvitationCreate`.")
-class GuestInvitationCreatePayload:
-    invitation: GuestInvitation | None = strawberry.field(description="The new invitation.")
+class GuestInvitationCreatePayload(Payload):
+    invitation: GuestInvitation | None = strawberry.field(
+        default=None, description="The new invitation."
+    )
     code: str | None = strawberry.field(
+        default=None,
         description="The code to give the guest, e.g. `7KQ2-M9XD-…`. Shown only here: the "
-        "platform keeps only its hash."
+        "platform keeps only its hash.",
     )
-    user_errors: list[GuestInvitationCreateError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
+    user_errors: list[GuestInvitationCreateError] = user_errors_field()
 
 
 @strawberry.input(description="Accept an invitation by its code.")
@@ -184,11 +99,11 @@ class GuestInvitationAcceptInput:
 
 
 @strawberry.type(description="Result of `guestInvitationAccept`.")
-class GuestInvitationAcceptPayload:
-    grant: GuestGrant | None = strawberry.field(description="The viewer's new guest grant.")
-    user_errors: list[GuestInvitationAcceptError] = strawberry.field(
-        description="Business errors; empty on success."
+class GuestInvitationAcceptPayload(Payload):
+    grant: GuestGrant | None = strawberry.field(
+        default=None, description="The viewer's new guest grant."
     )
+    user_errors: list[GuestInvitationAcceptError] = user_errors_field()
 
 
 @strawberry.input(description="Withdraw an invitation nobody has accepted.")
@@ -197,11 +112,11 @@ class GuestInvitationCancelInput:
 
 
 @strawberry.type(description="Result of `guestInvitationCancel`.")
-class GuestInvitationCancelPayload:
-    invitation: GuestInvitation | None = strawberry.field(description="The invitation.")
-    user_errors: list[GuestInvitationCancelError] = strawberry.field(
-        description="Business errors; empty on success."
+class GuestInvitationCancelPayload(Payload):
+    invitation: GuestInvitation | None = strawberry.field(
+        default=None, description="The invitation."
     )
+    user_errors: list[GuestInvitationCancelError] = user_errors_field()
 
 
 @strawberry.input(description="End a guest's access before it expires.")
@@ -210,11 +125,9 @@ class GuestAccessRevokeInput:
 
 
 @strawberry.type(description="Result of `guestAccessRevoke`.")
-class GuestAccessRevokePayload:
-    grant: GuestGrant | None = strawberry.field(description="The revoked grant.")
-    user_errors: list[GuestAccessRevokeError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
+class GuestAccessRevokePayload(Payload):
+    grant: GuestGrant | None = strawberry.field(default=None, description="The revoked grant.")
+    user_errors: list[GuestAccessRevokeError] = user_errors_field()
 
 
 @strawberry.input(description="Profile fields to change; omitted fields stay as they are.")
@@ -234,11 +147,9 @@ class ProfileUpdateInput:
 
 
 @strawberry.type(description="Result of `profileUpdate`.")
-class ProfileUpdatePayload:
-    user: User | None = strawberry.field(description="The updated user.")
-    user_errors: list[ProfileUpdateError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
+class ProfileUpdatePayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The updated user.")
+    user_errors: list[ProfileUpdateError] = user_errors_field()
 
 
 async def _input_premise(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
@@ -249,21 +160,14 @@ async def _input_invitation_premise(
     source: Any, info: AppInfo, kwargs: dict[str, Any]
 ) -> Target | None:
     pk = expect_id(kwargs["input"].invitation_id, "GuestInvitation", field="invitationId")
-    invitation = await info.context.loaders.guest_invitation.load(pk)
+    invitation = await GuestInvitationByIdLoader.of(info.context).load(pk)
     return Target(premise_id=invitation.premise_pk) if invitation is not None else None
 
 
 async def _input_grant_premise(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
     grant_pk = expect_id(kwargs["input"].grant_id, "GuestGrant", field="grantId")
-    grant = await info.context.loaders.guest_grant.load(grant_pk)
+    grant = await GuestGrantByIdLoader.of(info.context).load(grant_pk)
     return Target(premise_id=grant.premise_pk) if grant is not None else None
-
-
-@strawberry.type
-class ResidentQueries:
-    @strawberry.field(description="The signed-in user.")
-    def viewer(self, info: AppInfo) -> Viewer:
-        return Viewer(user_pk=info.context.require_viewer())
 
 
 @strawberry.type
@@ -292,17 +196,12 @@ class ResidentMutations:
                 session, user_id=user_id, payer_code=input.payer_code
             )
 
-        result = await run_in_transaction(context.db, work)
+        result = await commit(context, work)
         if isinstance(result, ServiceError):
-            return ResidencyConfirmPayload(
-                premise=None,
-                tier=None,
-                user_errors=user_errors(ResidencyConfirmError, ResidencyConfirmErrorCode, result),
-            )
-        fresh = context.after_write()
-        premise = await fresh.loaders.premise.load(result.premise_id)
-        tier = (await fresh.profile()).premise_tiers.get(result.premise_id)
-        return ResidencyConfirmPayload(premise=premise, tier=tier, user_errors=[])
+            return ResidencyConfirmPayload.refused(result)
+        premise = await PremiseByIdLoader.of(context).load(result.premise_id)
+        tier = (await context.profile()).premise_tiers.get(result.premise_id)
+        return ResidencyConfirmPayload(premise=premise, tier=tier)
 
     @requires(
         Capability.GUEST_ACCESS_MANAGE,
@@ -331,17 +230,11 @@ class ResidentMutations:
                 now=context.now,
             )
 
-        result = await run_in_transaction(context.db, work)
+        result = await commit(context, work)
         if isinstance(result, ServiceError):
-            return GuestInvitationCreatePayload(
-                invitation=None,
-                code=None,
-                user_errors=user_errors(
-                    GuestInvitationCreateError, GuestInvitationCreateErrorCode, result
-                ),
-            )
-        invitation = await context.after_write().loaders.guest_invitation.load(result.invitation_id)
-        return GuestInvitationCreatePayload(invitation=invitation, code=result.code, user_errors=[])
+            return GuestInvitationCreatePayload.refused(result)
+        invitation = await GuestInvitationByIdLoader.of(context).load(result.invitation_id)
+        return GuestInvitationCreatePayload(invitation=invitation, code=result.code)
 
     @strawberry.mutation(
         description="Become a guest by the code of an invitation: the grant it promises is "
@@ -358,7 +251,7 @@ class ResidentMutations:
         now = context.now
 
         async def grantor_may_grant(grantor_id: int, premise_id: int) -> bool:
-            occupants = await premise_occupants(context.db, premise_id=premise_id, now=now)
+            occupants = await context.gate.occupants(premise_id)
             return occupants.get(grantor_id) in MATRIX[Capability.GUEST_ACCESS_MANAGE].tiers
 
         async def work(session: AsyncSession, outbox: Outbox) -> int:
@@ -372,16 +265,12 @@ class ResidentMutations:
                 now=now,
             )
 
-        result = await run_in_transaction(context.db, work)
+        result = await commit(context, work)
         if isinstance(result, ServiceError):
-            return GuestInvitationAcceptPayload(
-                grant=None,
-                user_errors=user_errors(
-                    GuestInvitationAcceptError, GuestInvitationAcceptErrorCode, result
-                ),
-            )
-        grant = await context.after_write().loaders.guest_grant.load(result)
-        return GuestInvitationAcceptPayload(grant=grant, user_errors=[])
+            return GuestInvitationAcceptPayload.refused(result)
+        return GuestInvitationAcceptPayload(
+            grant=await GuestGrantByIdLoader.of(context).load(result)
+        )
 
     @requires(
         Capability.GUEST_ACCESS_MANAGE,
@@ -399,14 +288,9 @@ class ResidentMutations:
         async def work(session: AsyncSession, outbox: Outbox) -> None:
             await service.cancel_invitation(session, invitation_id=invitation_id, now=context.now)
 
-        result = await run_in_transaction(context.db, work)
-        invitation = await context.after_write().loaders.guest_invitation.load(invitation_id)
-        return GuestInvitationCancelPayload(
-            invitation=invitation,
-            user_errors=errors_of(
-                result, GuestInvitationCancelError, GuestInvitationCancelErrorCode
-            ),
-        )
+        result = await commit(context, work)
+        invitation = await GuestInvitationByIdLoader.of(context).load(invitation_id)
+        return GuestInvitationCancelPayload.of(result, invitation=invitation)
 
     @requires(
         Capability.GUEST_ACCESS_MANAGE,
@@ -427,12 +311,9 @@ class ResidentMutations:
                 session, outbox, actor_id=actor_id, grant_id=grant_id, now=context.now
             )
 
-        result = await run_in_transaction(context.db, work)
-        grant = await context.after_write().loaders.guest_grant.load(grant_id)
-        return GuestAccessRevokePayload(
-            grant=grant,
-            user_errors=errors_of(result, GuestAccessRevokeError, GuestAccessRevokeErrorCode),
-        )
+        result = await commit(context, work)
+        grant = await GuestGrantByIdLoader.of(context).load(grant_id)
+        return GuestAccessRevokePayload.of(result, grant=grant)
 
     @strawberry.mutation(description="Change the viewer's own profile.")
     async def profile_update(
@@ -449,9 +330,6 @@ class ResidentMutations:
         async def work(session: AsyncSession, outbox: Outbox) -> None:
             await service.update_profile(session, user_id=user_id, changes=changes, now=context.now)
 
-        result = await run_in_transaction(context.db, work)
-        user = await context.after_write().loaders.user.load(user_id)
-        return ProfileUpdatePayload(
-            user=user,
-            user_errors=errors_of(result, ProfileUpdateError, ProfileUpdateErrorCode),
-        )
+        result = await commit(context, work)
+        user = await UserByIdLoader.of(context).load(user_id)
+        return ProfileUpdatePayload.of(result, user=user)

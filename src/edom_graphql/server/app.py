@@ -22,23 +22,25 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from edom_graphql.access.gate import Access
 from edom_graphql.core.auth import AuthenticationError, TokenVerifier
 from edom_graphql.core.clock import utcnow
 from edom_graphql.core.context import Context, Services
 from edom_graphql.core.db import Database
-from edom_graphql.core.http import GraphQLEndpoint
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
+from edom_graphql.core.storage import LocalStorage
 from edom_graphql.core.storage import is_key as is_storage_key
-from edom_graphql.dashboard.routes import dashboard_routes
-from edom_graphql.media import orphan_sweep_task, visible_photo_type
 from edom_graphql.repairs.service import auto_close_task
 from edom_graphql.schema import build_schema
+from edom_graphql.server.dashboard.routes import dashboard_routes
+from edom_graphql.server.http import GraphQLEndpoint
+from edom_graphql.server.media import orphan_sweep_task, visible_photo_type
 from edom_graphql.settings import Settings
 
-log = logging.getLogger("edom_graphql.app")
+log = logging.getLogger("edom_graphql.server.app")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 READY_TIMEOUT_SECONDS = 3.0
@@ -108,7 +110,13 @@ def create_app(
     )
     db.pubsub = pubsub
     services = Services(
-        settings=settings, db=db, pubsub=pubsub, verifier=TokenVerifier(settings), clock=clock
+        settings=settings,
+        db=db,
+        pubsub=pubsub,
+        verifier=TokenVerifier(settings),
+        clock=clock,
+        access=Access(db, clock),
+        storage=LocalStorage(settings.uploads_path),
     )
     endpoint = GraphQLEndpoint(build_schema(settings, metrics), services)
     expected_revision = head_revision()

@@ -1,14 +1,13 @@
-"""Who may do what where: the viewer's tiers and staff roles, and the one function
-that applies the capability matrix to them."""
+"""Tier derivation: who holds which tier where, read from the residents' relations
+(ownerships, registrations, confirmed residencies, running guest grants), staff
+memberships and admin flags, one statement per user or per batch of users."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import (
     BigInteger,
     CompoundSelect,
@@ -20,14 +19,18 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import DateTime
 
-from edom_graphql.buildings.models import StaffMembership
-from edom_graphql.core.capabilities import MATRIX, Capability, Rule, StaffRole, Tier
+from edom_graphql.buildings.models import Building, StaffMembership
+from edom_graphql.core.capabilities import StaffRole, Tier
 from edom_graphql.core.db import Database, Prepared
+from edom_graphql.core.loaders import Loader, keys_param
+from edom_graphql.core.profile import AccessProfile
 from edom_graphql.residents.models import (
     GuestGrant,
     GuestLevel,
@@ -37,97 +40,12 @@ from edom_graphql.residents.models import (
     User,
 )
 
+UTC_DATETIME = DateTime(timezone=True)
 GUEST_TIERS: dict[GuestLevel, Tier] = {
     GuestLevel.ELEVATED: Tier.GUEST_ELEVATED,
     GuestLevel.BASIC: Tier.GUEST_BASIC,
     GuestLevel.INITIAL: Tier.GUEST_INITIAL,
 }
-
-
-@dataclass(slots=True)
-class AccessProfile:
-    """Everything access decisions need about one viewer, read in one statement."""
-
-    user_id: int
-    exists: bool = False
-    """The user is in the database (a profile of an unknown id is empty)."""
-    is_admin: bool = False
-    premise_tiers: dict[int, Tier] = field(default_factory=dict)
-    premise_buildings: dict[int, int] = field(default_factory=dict)
-    building_tiers: dict[int, Tier] = field(default_factory=dict)
-    staff_roles: dict[int, frozenset[StaffRole]] = field(default_factory=dict)
-
-    def add_tier(self, building_id: int, premise_id: int, tier: Tier) -> None:
-        self.premise_buildings[premise_id] = building_id
-        if tier > self.premise_tiers.get(premise_id, 0):
-            self.premise_tiers[premise_id] = tier
-        if tier > self.building_tiers.get(building_id, 0):
-            self.building_tiers[building_id] = tier
-
-    @property
-    def staff_organisation_ids(self) -> list[int]:
-        return list(self.staff_roles)
-
-    def roles_in(self, organisation_id: int | None) -> frozenset[StaffRole]:
-        if organisation_id is None:
-            return frozenset()
-        return self.staff_roles.get(organisation_id, frozenset())
-
-
-def rule_allows(
-    rule: Rule, *, tier: Tier | None, roles: frozenset[StaffRole], is_admin: bool
-) -> bool:
-    """The capability matrix applied to one cell: a tier, staff roles, the admin flag."""
-    return (
-        (tier is not None and tier in rule.tiers)
-        or bool(roles & rule.staff)
-        or (rule.admin and is_admin)
-    )
-
-
-def allows_in_building(
-    profile: AccessProfile, capability: Capability, *, building_id: int, organisation_id: int
-) -> bool:
-    return rule_allows(
-        MATRIX[capability],
-        tier=profile.building_tiers.get(building_id),
-        roles=profile.roles_in(organisation_id),
-        is_admin=profile.is_admin,
-    )
-
-
-def allows_at_premise(
-    profile: AccessProfile,
-    capability: Capability,
-    *,
-    premise_id: int,
-    building_id: int,
-    organisation_id: int,
-) -> bool:
-    return rule_allows(
-        MATRIX[capability],
-        tier=profile.premise_tiers.get(premise_id),
-        roles=profile.roles_in(organisation_id),
-        is_admin=profile.is_admin,
-    )
-
-
-def allows_in_organisation(
-    profile: AccessProfile, capability: Capability, *, organisation_id: int
-) -> bool:
-    """Over all of an organisation's buildings at once: its staff only (no tier counts)."""
-    return rule_allows(
-        MATRIX[capability],
-        tier=None,
-        roles=profile.roles_in(organisation_id),
-        is_admin=profile.is_admin,
-    )
-
-
-def premises_allowing(profile: AccessProfile, capability: Capability) -> list[int]:
-    """The premises where the viewer's tier alone grants ``capability``."""
-    tiers = MATRIX[capability].tiers
-    return sorted(premise for premise, tier in profile.premise_tiers.items() if tier in tiers)
 
 
 def _tier_relations(where: Callable[[Any, Any], Any]) -> list[Any]:
@@ -262,29 +180,54 @@ async def load_profiles_in(
     return _profiles(user_ids, rows)
 
 
-class AccessProfileLoader(DataLoader[int, AccessProfile]):
+class AccessProfileLoader(Loader[int, AccessProfile]):
     """Other users' profiles, for rules about two people (one statement per batch)."""
 
-    def __init__(self, db: Database, now: datetime) -> None:
-        super().__init__(max_batch_size=1000)
-        self._db = db
-        self._now = now
-
     async def batch_load_fn(self, keys: list[int]) -> list[AccessProfile]:
-        profiles = await load_profiles(self._db, user_ids=keys, now=self._now)
+        profiles = await load_profiles(self.db, user_ids=keys, now=self.context.now)
         return [profiles[key] for key in keys]
 
 
+def _current(table: Any) -> Any:
+    return select(table.user_id, table.building_id).where(table.ended_at.is_(None))
+
+
+_RELATIONS = union(
+    _current(Ownership),
+    _current(Registration),
+    _current(ResidencyConfirmation),
+    select(GuestGrant.grantee_id, GuestGrant.building_id).where(
+        GuestGrant.revoked_at.is_(None),
+        GuestGrant.starts_at <= bindparam("now", type_=UTC_DATETIME),
+        GuestGrant.expires_at > bindparam("now", type_=UTC_DATETIME),
+    ),
+).subquery("relations")
+_ORGANISATIONS_OF_USERS = Prepared(
+    select(_RELATIONS.c.user_id, Building.organisation_id)
+    .join(Building, Building.id == _RELATIONS.c.building_id)
+    .where(_RELATIONS.c.user_id == keys_param())
+    .distinct()
+)
+
+
+class OrganisationsOfUserLoader(Loader[int, set[int]]):
+    """The management organisations of every building a user relates to now (current
+    ownership, registration, residency or a running guest grant)."""
+
+    async def batch_load_fn(self, keys: list[int]) -> list[set[int]]:
+        rows = await self.db.fetch(_ORGANISATIONS_OF_USERS, keys=keys, now=self.context.now)
+        result: dict[int, set[int]] = {}
+        for user_id, organisation_id in rows:
+            result.setdefault(user_id, set()).add(organisation_id)
+        return [result.get(key, set()) for key in keys]
+
+
 __all__ = [
-    "AccessProfile",
+    "GUEST_TIERS",
     "AccessProfileLoader",
-    "allows_at_premise",
-    "allows_in_building",
-    "allows_in_organisation",
+    "OrganisationsOfUserLoader",
     "load_profile",
     "load_profiles",
     "load_profiles_in",
     "premise_occupants",
-    "premises_allowing",
-    "rule_allows",
 ]

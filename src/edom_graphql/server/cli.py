@@ -10,7 +10,7 @@ from pathlib import Path
 
 from edom_graphql.settings import Settings
 
-log = logging.getLogger("edom_graphql.cli")
+log = logging.getLogger("edom_graphql.server.cli")
 DEFAULT_SCHEMA_PATH = Path("schema/schema.graphql")
 
 
@@ -35,7 +35,7 @@ def migrate(url: str) -> None:
 def seed(settings: Settings, url: str) -> bool:
     from edom_graphql.core.clock import utcnow
     from edom_graphql.core.db import Database
-    from edom_graphql.demo import load_demo
+    from edom_graphql.server.demo import load_demo
 
     async def run() -> bool:
         db = Database(url)
@@ -52,7 +52,7 @@ DEVELOPMENT_ONLY = "tokens are issued only in development (EDOM_ENVIRONMENT=deve
 
 def print_personas(settings: Settings, host: str, port: int) -> None:
     from edom_graphql.core.auth import issue_dev_token
-    from edom_graphql.demo import PERSONAS
+    from edom_graphql.server.demo import PERSONAS
 
     if settings.environment != "development":
         sys.exit(DEVELOPMENT_ONLY)
@@ -69,9 +69,9 @@ def print_personas(settings: Settings, host: str, port: int) -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    from edom_graphql.app import create_app
-    from edom_graphql.core.http import MAX_MESSAGE_BYTES
     from edom_graphql.core.logs import configure_logging
+    from edom_graphql.server.app import create_app
+    from edom_graphql.server.http import MAX_MESSAGE_BYTES
 
     configure_logging(level=settings.log_level, json_format=settings.log_json)
     url = database_url(settings)
@@ -113,7 +113,7 @@ def export_schema(output: Path) -> None:
 
 def token(settings: Settings, persona_key: str, ttl: int | None) -> None:
     from edom_graphql.core.auth import issue_dev_token
-    from edom_graphql.demo import PERSONA_BY_KEY
+    from edom_graphql.server.demo import PERSONA_BY_KEY
 
     if settings.environment != "development":
         sys.exit(DEVELOPMENT_ONLY)

@@ -32,7 +32,7 @@ from edom_graphql.listings.types import Listing
 from edom_graphql.repairs.models import RepairRequestPhoto
 from edom_graphql.repairs.types import RepairRequest
 
-log = logging.getLogger("edom_graphql.media")
+log = logging.getLogger("edom_graphql.server.media")
 
 PHOTO_OWNER_BY_KEY = Prepared(
     union_all(

@@ -1,0 +1,132 @@
+"""Every read of events: by id, and "events nearby".
+
+The nearby statement narrows events with a bounding box on latitude and longitude (a
+range scan of ``ix_events_latitude_longitude``), then computes the exact great-circle
+distance (haversine, in double precision) and keeps and orders by it. Distances are
+compared and paged as whole millimetres, so cursors are exact integers and pages are
+stable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Double,
+    Numeric,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
+
+from edom_graphql.core.db import Database, Prepared
+from edom_graphql.core.loaders import KeyedQuery
+from edom_graphql.core.pagination import AnySelect, PageRequest, keyset, page_params
+from edom_graphql.events.models import Event
+from edom_graphql.events.service import (
+    EARTH_RADIUS_KM,
+    MM_PER_KM,
+    Window,
+    bounding_box,
+    check_radius,
+)
+
+EVENT_COLUMNS = select(
+    Event.id,
+    Event.title,
+    Event.description,
+    Event.place,
+    Event.latitude,
+    Event.longitude,
+    Event.starts_at,
+    Event.ends_at,
+)
+
+
+EVENT_BY_ID = KeyedQuery(EVENT_COLUMNS, Event.id)
+
+
+def _constant(value: float) -> Any:
+    """A double-precision constant written into the SQL text (not a parameter)."""
+    return literal_column(f"{value!r}::float8", Double)
+
+
+def _distance_mm() -> Any:
+    """Haversine distance from ``$origin_latitude, $origin_longitude``, in whole millimetres."""
+    origin_latitude = func.radians(bindparam("origin_latitude", type_=Double))
+    origin_longitude = func.radians(bindparam("origin_longitude", type_=Double))
+    latitude = func.radians(cast(Event.latitude, Double))
+    longitude = func.radians(cast(Event.longitude, Double))
+    half = _constant(0.5)
+    half_chord = func.power(
+        func.sin((latitude - origin_latitude) * half), _constant(2.0)
+    ) + func.cos(origin_latitude) * func.cos(latitude) * func.power(
+        func.sin((longitude - origin_longitude) * half), _constant(2.0)
+    )
+    central_angle = func.asin(func.sqrt(func.least(_constant(1.0), half_chord)))
+    millimetres = central_angle * _constant(2 * EARTH_RADIUS_KM * MM_PER_KM)
+    return cast(func.round(millimetres), BigInteger)
+
+
+def _nearby(*, bounded: bool, has_after: bool) -> Prepared:
+    coordinate = Numeric(9, 6)
+    candidates = EVENT_COLUMNS.add_columns(_distance_mm().label("distance_mm")).where(
+        Event.latitude.between(
+            bindparam("latitude_min", type_=coordinate),
+            bindparam("latitude_max", type_=coordinate),
+        ),
+        Event.longitude.between(
+            bindparam("longitude_min", type_=coordinate),
+            bindparam("longitude_max", type_=coordinate),
+        ),
+        Event.ends_at >= bindparam("window_start", type_=DateTime(timezone=True)),
+    )
+    if bounded:
+        candidates = candidates.where(
+            Event.starts_at <= bindparam("window_end", type_=DateTime(timezone=True))
+        )
+    found = candidates.subquery("candidates")
+    statement: AnySelect = select(*found.c).where(
+        found.c.distance_mm <= bindparam("radius_mm", type_=BigInteger)
+    )
+    return Prepared(keyset(statement, (found.c.distance_mm, found.c.id), has_after=has_after))
+
+
+NEARBY = {
+    (bounded, has_after): _nearby(bounded=bounded, has_after=has_after)
+    for bounded in (False, True)
+    for has_after in (False, True)
+}
+
+
+async def events_nearby(
+    db: Database,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    window: Window,
+    page: PageRequest,
+) -> list[Any]:
+    """Rows of events within ``radius_km`` in ``window``, nearest first (then by id):
+    the event's columns, then its distance in millimetres; one extra row tells a next page."""
+    radius_mm = check_radius(radius_km)
+    box = bounding_box(latitude, longitude, radius_km)
+    params: dict[str, Any] = {
+        "origin_latitude": latitude,
+        "origin_longitude": longitude,
+        "latitude_min": box.latitude_min,
+        "latitude_max": box.latitude_max,
+        "longitude_min": box.longitude_min,
+        "longitude_max": box.longitude_max,
+        "window_start": window.start,
+        "radius_mm": radius_mm,
+        **page_params(page),
+    }
+    if window.end is not None:
+        params["window_end"] = window.end
+    return list(await db.fetch(NEARBY[(window.end is not None, page.after is not None)], **params))

@@ -1,0 +1,13 @@
+"""The face of listings: the building's board."""
+
+from edom_graphql.buildings.types import Building
+from edom_graphql.core.composition import Domain
+from edom_graphql.listings.api import ListingMutations
+from edom_graphql.listings.types import BuildingListings, Listing
+
+DOMAIN = Domain(
+    name="listings",
+    mutations=[ListingMutations],
+    node_types=[Listing],
+    extends={Building: [BuildingListings]},
+)

@@ -1,0 +1,20 @@
+"""The face of repairs: requests, their history, the desk and the live board."""
+
+from edom_graphql.buildings.types import Building, ManagementOrganisation
+from edom_graphql.core.composition import Domain
+from edom_graphql.repairs.api import (
+    OrganisationRepairBoard,
+    RepairRequestMutations,
+    RepairRequestQueries,
+    RepairRequestSubscriptions,
+)
+from edom_graphql.repairs.types import BuildingRepairRequests, RepairRequest, RepairRequestEvent
+
+DOMAIN = Domain(
+    name="repairs",
+    queries=[RepairRequestQueries],
+    mutations=[RepairRequestMutations],
+    subscriptions=[RepairRequestSubscriptions],
+    node_types=[RepairRequest, RepairRequestEvent],
+    extends={Building: [BuildingRepairRequests], ManagementOrganisation: [OrganisationRepairBoard]},
+)

@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 from edom_graphql.core.storage import PARTIAL_PREFIX, LocalStorage
-from edom_graphql.server.media import ORPHAN_GRACE, orphan_sweep_task, sweep_orphans
+from edom_graphql.schema import DOMAINS
+from edom_graphql.server.media import ORPHAN_GRACE, Photos, orphan_sweep_task, sweep_orphans
 from tests.factories import Api, Clock, make_world
 from tests.test_listings import JPEG, PNG, listing_input, upload
+
+PHOTOS = Photos([table for domain in DOMAINS for table in domain.photos])
 
 
 def age(path: Path, seconds: float) -> None:
@@ -35,7 +38,7 @@ async def test_old_unreferenced_files_go_and_everything_else_stays(api: Api, clo
         age(storage.root / name, old)
     age(partial, old)
 
-    assert await sweep_orphans(api.db, storage, now=clock()) == 1
+    assert await sweep_orphans(api.db, storage, PHOTOS, now=clock()) == 1
     assert not (storage.root / orphan).exists()
     assert not partial.exists()
     assert (storage.root / referenced).exists()
@@ -44,7 +47,7 @@ async def test_old_unreferenced_files_go_and_everything_else_stays(api: Api, clo
     assert served.status_code == 200
     assert served.content == JPEG
     # a second sweep (another process, or the next round) finds nothing more
-    assert await sweep_orphans(api.db, storage, now=clock()) == 0
+    assert await sweep_orphans(api.db, storage, PHOTOS, now=clock()) == 0
 
 
 async def test_the_sweep_runs_in_the_background(api: Api, clock: Clock) -> None:
@@ -54,7 +57,7 @@ async def test_the_sweep_runs_in_the_background(api: Api, clock: Clock) -> None:
     services = api.app.state.services
     settings = services.settings.model_copy(update={"media_sweep_interval_seconds": 0.02})
     background = dataclasses.replace(services, settings=settings, clock=clock)
-    async with orphan_sweep_task(background) as task:
+    async with orphan_sweep_task(background, PHOTOS) as task:
         assert task is not None
         for _ in range(200):
             if not (storage.root / orphan).exists():

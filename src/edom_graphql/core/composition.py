@@ -11,17 +11,38 @@ registered by importing a module.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.types.base import get_object_definition
 
-from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.context import AppInfo, Context, Services
+from edom_graphql.core.nodes import Node
 from edom_graphql.core.selection import selects
 
 ReadAhead = Callable[[Context, Any, Sequence[Any]], Awaitable[None]]
 """``(context, parent, children)``: load what the children's field will need, for all of
 them at once (attached to the children, or decided in the context)."""
+
+
+ScheduledJob = Callable[[Services], AbstractAsyncContextManager[Any]]
+"""A periodic job run for the app's lifespan: ``async with job(services): ...``."""
+
+
+@dataclass(frozen=True)
+class PhotoTable:
+    """A table of a domain's stored photos: the server finds the owner of a stored file
+    by its key (to serve it to whoever may see the owner, by the owner type's
+    gatekeeper) and which stored files no row references (to sweep them)."""
+
+    owner_type: type[Node]
+    key: Any
+    """The column of the storage key."""
+    owner_id: Any
+    """The column of the owner's primary key."""
+    content_type: Any
+    """The column of the media type."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,8 @@ class Domain:
     read_ahead: Mapping[tuple[type, str], ReadAhead] = field(default_factory=dict)
     """``{(Premise, "owners"): read_owners}``: run for a page of premises whose query
     selects ``owners`` (see :func:`read_ahead`)."""
+    photos: Sequence[PhotoTable] = ()
+    scheduled: Sequence[ScheduledJob] = ()
 
 
 def extend_type(target: type, addition: type) -> None:
@@ -75,4 +98,13 @@ async def read_ahead(info: AppInfo, child_type: type, parent: Any, children: Seq
             await load(info.context, parent, children)
 
 
-__all__ = ["READ_AHEAD_KEY", "Domain", "ReadAhead", "extend_type", "read_ahead", "read_ahead_of"]
+__all__ = [
+    "READ_AHEAD_KEY",
+    "Domain",
+    "PhotoTable",
+    "ReadAhead",
+    "ScheduledJob",
+    "extend_type",
+    "read_ahead",
+    "read_ahead_of",
+]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
+
+import strawberry
 
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.storage import Storage
@@ -123,3 +125,28 @@ async def with_stored_photos(
     if isinstance(result, ServiceError):
         await discard(storage, stored)
     return result
+
+
+@strawberry.type
+class PhotoBase:
+    """The fields of every photo type (``ListingPhoto``, ``RepairRequestPhoto``): a domain
+    names its own type, ``@strawberry.type(description=…) class ListingPhoto(PhotoBase)``."""
+
+    key: strawberry.Private[str]
+    content_type: str = strawberry.field(
+        description="Media type, as read from the file's content: image/jpeg, image/png or "
+        "image/webp."
+    )
+    size_bytes: int = strawberry.field(description="Size of the file in bytes.")
+
+    @strawberry.field(
+        description="Where to fetch it (a path on this server); send the same Authorization "
+        "header as to the API."
+    )
+    def url(self) -> str:
+        return f"/media/{self.key}"
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Self:
+        """Of ``(storage_key, content_type, size_bytes, …)``."""
+        return cls(key=row[0], content_type=row[1], size_bytes=row[2])

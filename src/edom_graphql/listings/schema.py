@@ -1,8 +1,9 @@
 """The face of listings: the building's board."""
 
 from edom_graphql.buildings.types import Building
-from edom_graphql.core.composition import Domain
+from edom_graphql.core.composition import Domain, PhotoTable
 from edom_graphql.listings.api import ListingMutations
+from edom_graphql.listings.models import ListingPhoto
 from edom_graphql.listings.types import BuildingListings, Listing
 
 DOMAIN = Domain(
@@ -10,4 +11,9 @@ DOMAIN = Domain(
     mutations=[ListingMutations],
     node_types=[Listing],
     extends={Building: [BuildingListings]},
+    photos=[
+        PhotoTable(
+            Listing, ListingPhoto.storage_key, ListingPhoto.listing_id, ListingPhoto.content_type
+        )
+    ],
 )

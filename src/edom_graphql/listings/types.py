@@ -26,6 +26,7 @@ from edom_graphql.core.pagination import (
     page_request,
 )
 from edom_graphql.core.permissions import requires
+from edom_graphql.core.photos import PhotoBase
 from edom_graphql.core.scalars import Kopecks
 from edom_graphql.listings.access import listing_visible
 from edom_graphql.listings.models import Listing as ListingRow
@@ -49,20 +50,8 @@ LISTING_COLUMNS = select(
 
 
 @strawberry.type(description="A photo of a listing.")
-class ListingPhoto:
-    key: strawberry.Private[str]
-    content_type: str = strawberry.field(
-        description="Media type, as read from the file's content: image/jpeg, image/png or "
-        "image/webp."
-    )
-    size_bytes: int = strawberry.field(description="Size of the file in bytes.")
-
-    @strawberry.field(
-        description="Where to fetch it (a path on this server); send the same Authorization "
-        "header as to the API."
-    )
-    def url(self) -> str:
-        return f"/media/{self.key}"
+class ListingPhoto(PhotoBase):
+    pass
 
 
 @strawberry.type(description="A listing on a building's board.")

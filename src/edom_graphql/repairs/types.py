@@ -28,6 +28,7 @@ from edom_graphql.core.pagination import (
     page_params,
     page_request,
 )
+from edom_graphql.core.photos import PhotoBase
 from edom_graphql.core.profile import premises_allowing
 from edom_graphql.repairs import access
 from edom_graphql.repairs.models import (
@@ -82,20 +83,8 @@ EVENTS_BY_ID = Prepared(EVENT_COLUMNS.where(EventRow.id == keys_param()))
 
 
 @strawberry.type(description="A photo of a repair request.")
-class RepairRequestPhoto:
-    key: strawberry.Private[str]
-    content_type: str = strawberry.field(
-        description="Media type, as read from the file's content: image/jpeg, image/png or "
-        "image/webp."
-    )
-    size_bytes: int = strawberry.field(description="Size of the file in bytes.")
-
-    @strawberry.field(
-        description="Where to fetch it (a path on this server); send the same Authorization "
-        "header as to the API."
-    )
-    def url(self) -> str:
-        return f"/media/{self.key}"
+class RepairRequestPhoto(PhotoBase):
+    pass
 
 
 @strawberry.type(description="A repair request of a resident, handled by the building's staff.")
@@ -328,10 +317,6 @@ PHOTO_COLUMNS = select(
 ).order_by(PhotoRow.request_id, PhotoRow.position)
 
 
-def photo_from_row(row: Sequence[Any]) -> RepairRequestPhoto:
-    return RepairRequestPhoto(key=row[0], content_type=row[1], size_bytes=row[2])
-
-
 class RepairRequestByIdLoader(ByIdLoader[RepairRequest]):
     """Requests by id, unfiltered: for objects reached through a visible path only."""
 
@@ -341,7 +326,7 @@ class RepairRequestByIdLoader(ByIdLoader[RepairRequest]):
 
 class PhotosOfRequestLoader(ListByKeyLoader[RepairRequestPhoto]):
     query = KeyedQuery(PHOTO_COLUMNS, PhotoRow.request_id)
-    convert = photo_from_row
+    convert = RepairRequestPhoto.from_row
 
 
 # -- history ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import re
@@ -33,11 +34,10 @@ from edom_graphql.core.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
 from edom_graphql.core.storage import LocalStorage
 from edom_graphql.core.storage import is_key as is_storage_key
-from edom_graphql.repairs.service import auto_close_task
-from edom_graphql.schema import build_schema
+from edom_graphql.schema import DOMAINS, build_schema
 from edom_graphql.server.dashboard.routes import dashboard_routes
 from edom_graphql.server.http import GraphQLEndpoint
-from edom_graphql.server.media import orphan_sweep_task, visible_photo_type
+from edom_graphql.server.media import Photos, orphan_sweep_task, visible_photo_type
 from edom_graphql.settings import Settings
 
 log = logging.getLogger("edom_graphql.server.app")
@@ -119,6 +119,8 @@ def create_app(
         storage=LocalStorage(settings.uploads_path),
     )
     endpoint = GraphQLEndpoint(build_schema(settings, metrics), services)
+    photos = Photos([table for domain in DOMAINS for table in domain.photos])
+    scheduled = [job for domain in DOMAINS for job in domain.scheduled]
     expected_revision = head_revision()
 
     async def healthz(request: Request) -> Response:
@@ -171,7 +173,7 @@ def create_app(
             claims=claims,
             request_id=request_id_var.get() or uuid.uuid4().hex,
         )
-        content_type = await visible_photo_type(context, key)
+        content_type = await visible_photo_type(context, photos, key)
         if content_type is None:
             return not_found
         data = await services.storage.read(key)
@@ -194,10 +196,10 @@ def create_app(
         gc.collect()
         gc.freeze()
         try:
-            async with (
-                auto_close_task(services),  # DONE repair requests close after 72 h
-                orphan_sweep_task(services),  # files left by a crash mid-upload
-            ):
+            async with contextlib.AsyncExitStack() as jobs:
+                for job in scheduled:
+                    await jobs.enter_async_context(job(services))
+                await jobs.enter_async_context(orphan_sweep_task(services, photos))
                 yield
         finally:
             await pubsub.stop()

@@ -10,12 +10,9 @@ import time
 from pathlib import Path
 
 from edom_graphql.core.storage import PARTIAL_PREFIX, LocalStorage
-from edom_graphql.schema import DOMAINS
-from edom_graphql.server.media import ORPHAN_GRACE, Photos, orphan_sweep_task, sweep_orphans
+from edom_graphql.server.media import ORPHAN_GRACE, PHOTOS, orphan_sweep_task, sweep_orphans
 from tests.factories import Api, Clock, make_world
 from tests.test_listings import JPEG, PNG, listing_input, upload
-
-PHOTOS = Photos([table for domain in DOMAINS for table in domain.photos])
 
 
 def age(path: Path, seconds: float) -> None:

@@ -16,7 +16,7 @@ from edom_graphql.core.context import Context
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.photos import MAX_PHOTO_BYTES
 from edom_graphql.repairs.models import RepairRequest, RepairRequestPhoto
-from edom_graphql.server.media import visible_photo_type
+from edom_graphql.server.media import PHOTOS, visible_photo_type
 from tests.factories import Api, Clock, GraphQLResult, Person, World, make_world
 from tests.repairs import CREATE, FIELDS, create, create_input, step
 
@@ -329,6 +329,6 @@ async def test_photos_are_visible_with_their_request(api: Api, world: World) -> 
         ("other_staff", None),
     ):
         context = Context(services, viewer_id=world[who].pk, claims=None, request_id="test")
-        assert await visible_photo_type(context, key) == expected, who
+        assert await visible_photo_type(context, PHOTOS, key) == expected, who
     context = Context(services, viewer_id=world["owner"].pk, claims=None, request_id="test")
-    assert await visible_photo_type(context, "0" * 32 + ".png") is None
+    assert await visible_photo_type(context, PHOTOS, "0" * 32 + ".png") is None

@@ -37,7 +37,7 @@ from edom_graphql.core.storage import is_key as is_storage_key
 from edom_graphql.schema import DOMAINS, build_schema
 from edom_graphql.server.dashboard.routes import dashboard_routes
 from edom_graphql.server.http import GraphQLEndpoint
-from edom_graphql.server.media import Photos, orphan_sweep_task, visible_photo_type
+from edom_graphql.server.media import PHOTOS, orphan_sweep_task, visible_photo_type
 from edom_graphql.settings import Settings
 
 log = logging.getLogger("edom_graphql.server.app")
@@ -119,7 +119,7 @@ def create_app(
         storage=LocalStorage(settings.uploads_path),
     )
     endpoint = GraphQLEndpoint(build_schema(settings, metrics), services)
-    photos = Photos([table for domain in DOMAINS for table in domain.photos])
+    photos = PHOTOS
     scheduled = [job for domain in DOMAINS for job in domain.scheduled]
     expected_revision = head_revision()
 

@@ -29,6 +29,7 @@ from edom_graphql.core.loaders import keys_param
 from edom_graphql.core.nodes import visible
 from edom_graphql.core.periodic import running
 from edom_graphql.core.storage import Storage
+from edom_graphql.schema import DOMAINS
 
 log = logging.getLogger("edom_graphql.server.media")
 
@@ -56,6 +57,10 @@ class Photos:
                 *(select(table.key).where(table.key == keys_param(text=True)) for table in tables)
             )
         )
+
+
+PHOTOS = Photos([table for domain in DOMAINS for table in domain.photos])
+"""The photo tables of the schema."""
 
 
 async def visible_photo_type(context: Context, photos: Photos, key: str) -> str | None:

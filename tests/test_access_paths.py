@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 
 from edom_graphql.notifications.models import Notification
 from edom_graphql.residents.models import GuestGrant, Registration
-from tests import repairs
+from tests.chats.helpers import OPEN_DIRECT, REPORT, building_chat_id, sent
 from tests.factories import Api, Person, World, let_in, make_user, make_world
-from tests.test_chats import OPEN_DIRECT, REPORT, building_chat_id, sent
-from tests.test_notifications import GraphQLWebSocket, signed_in
+from tests.live import GraphQLWebSocket, signed_in
+from tests.repairs import helpers as repairs
 
 REPORTED_MESSAGE = """
 query ($id: ID!) {

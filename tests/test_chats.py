@@ -9,158 +9,36 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from edom_graphql.chats import service
-from edom_graphql.chats.models import MAX_MESSAGE_LENGTH, ChatEvent, ChatMessage
+from edom_graphql.chats.models import MAX_MESSAGE_LENGTH, ChatEvent
 from edom_graphql.core.db import Database
 from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.residents.models import Registration
-from tests.factories import Api, Person, World, make_user, make_world
-
-MESSAGE_FIELDS = (
-    "id body status createdAt editedAt deletedAt removedAt viewerIsAuthor author { displayName }"
+from tests.chats.helpers import (
+    BUILDING_CHAT,
+    BUILDING_CHAT_MEMBERS,
+    DELETE,
+    EDIT,
+    EVERYONE,
+    MANAGEMENT_CHAT_MEMBERS,
+    MARK_READ,
+    MESSAGES,
+    NODE,
+    OPEN_DIRECT,
+    REMOVE,
+    REPORT,
+    SEND,
+    VIEWER_CHATS,
+    bodies,
+    building_chat_id,
+    management_chat_id,
+    send,
+    sent,
+    stored_messages,
 )
-SEND = f"""
-mutation ($input: ChatMessageSendInput!) {{
-  chatMessageSend(input: $input) {{
-    message {{ {MESSAGE_FIELDS} }} userErrors {{ code field message }}
-  }}
-}}
-"""
-EDIT = f"""
-mutation ($input: ChatMessageEditInput!) {{
-  chatMessageEdit(input: $input) {{ message {{ {MESSAGE_FIELDS} }} userErrors {{ code field }} }}
-}}
-"""
-DELETE = f"""
-mutation ($input: ChatMessageDeleteInput!) {{
-  chatMessageDelete(input: $input) {{ message {{ {MESSAGE_FIELDS} }} userErrors {{ code field }} }}
-}}
-"""
-REMOVE = """
-mutation ($input: ChatMessageRemoveInput!) {
-  chatMessageRemove(input: $input) { removed userErrors { code field } }
-}
-"""
-MARK_READ = """
-mutation ($input: ChatMarkReadInput!) {
-  chatMarkRead(input: $input) { chat { id unreadCount } userErrors { code field } }
-}
-"""
-OPEN_DIRECT = """
-mutation ($input: ChatDirectOpenInput!) {
-  chatDirectOpen(input: $input) {
-    chat { id kind otherParticipant { displayName } viewerCanWrite } userErrors { code field }
-  }
-}
-"""
-BUILDING_CHAT = "query ($id: ID!) { building(id: $id) { chat { id kind } } }"
-MANAGEMENT_CHAT = "query ($id: ID!) { node(id: $id) { ... on Premise { managementChat { id } } } }"
-NODE = """
-query ($id: ID!) {
-  node(id: $id) { id ... on Chat { kind } ... on ChatMessage { body } }
-}
-"""
-MESSAGES = """
-query ($id: ID!, $first: Int!, $after: String) {
-  node(id: $id) {
-    ... on Chat {
-      messages(first: $first, after: $after) {
-        nodes { body } pageInfo { hasNextPage endCursor }
-      }
-    }
-  }
-}
-"""
-VIEWER_CHATS = """
-query ($first: Int!, $after: String) {
-  viewer {
-    chats(first: $first, after: $after) {
-      nodes { id kind unreadCount lastMessage { body } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}
-"""
-
-BUILDING_CHAT_MEMBERS = {
-    "owner",
-    "co_owner",
-    "registered",
-    "resident",
-    "guest_elevated",
-    "guest_basic",
-}
-"""By the capability matrix: everyone with a tier down to basic guests; no staff."""
-MANAGEMENT_CHAT_MEMBERS = {
-    "owner",
-    "co_owner",
-    "guest_elevated",
-    "dispatcher",
-    "engineer",
-    "manager",
-}
-"""Of premise 1: its occupants down to elevated guests, and the organisation's staff."""
-EVERYONE = (
-    "owner",
-    "co_owner",
-    "registered",
-    "resident",
-    "guest_elevated",
-    "guest_basic",
-    "guest_initial",
-    "guest_expired",
-    "guest_revoked",
-    "dispatcher",
-    "engineer",
-    "manager",
-    "other_staff",
-    "stranger",
-    "newcomer",
-    "admin",
-)
-
-
-async def building_chat_id(api: Api, world: World) -> str:
-    data = await api.gql(BUILDING_CHAT, {"id": world.building_id}, as_=world["owner"])
-    chat_id: str = data["building"]["chat"]["id"]
-    return chat_id
-
-
-async def management_chat_id(api: Api, world: World, number: str = "1") -> str:
-    data = await api.gql(MANAGEMENT_CHAT, {"id": world.premise_id(number)}, as_=world["manager"])
-    chat_id: str = data["node"]["managementChat"]["id"]
-    return chat_id
-
-
-async def send(api: Api, person: Person, chat_id: str, body: str, **extra: Any) -> dict[str, Any]:
-    data = await api.gql(SEND, {"input": {"chatId": chat_id, "body": body, **extra}}, as_=person)
-    result: dict[str, Any] = data["chatMessageSend"]
-    return result
-
-
-async def sent(api: Api, person: Person, chat_id: str, body: str) -> dict[str, Any]:
-    result = await send(api, person, chat_id, body)
-    assert result["userErrors"] == [], result
-    message: dict[str, Any] = result["message"]
-    return message
-
-
-async def bodies(api: Api, person: Person, chat_id: str, first: int = 100) -> list[Any]:
-    data = await api.gql(MESSAGES, {"id": chat_id, "first": first}, as_=person)
-    return [node["body"] for node in data["node"]["messages"]["nodes"]]
-
-
-async def stored_messages(api: Api, chat_id: str) -> int:
-    decoded = decode_id(chat_id)
-    assert decoded is not None
-    async with api.db.transaction() as (session, _):
-        count: int = (
-            await session.execute(select(func.count()).where(ChatMessage.chat_id == decoded[1]))
-        ).scalar_one()
-    return count
-
+from tests.factories import Api, Person, make_user, make_world
 
 # -- the building chat: who is in it ---------------------------------------------------
 
@@ -716,11 +594,6 @@ async def test_unpaired_surrogates_are_refused_and_pairs_kept(api: Api) -> None:
     assert message["body"] == "Ура \U0001f389"
 
 
-REPORT = """
-mutation ($input: ChatMessageReportInput!) {
-  chatMessageReport(input: $input) { reported userErrors { code field } }
-}
-"""
 STAFF_NOTIFICATIONS = """
 { viewer { notifications(first: 10) { nodes { kind message subjectId } } } }
 """

@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
 from edom_graphql.core.ids import encode_id
-from tests import repairs
+from tests.chats.helpers import building_chat_id, sent
 from tests.factories import ALL_PEOPLE, Api, Person, World, let_in, make_user, make_world
-from tests.test_chats import building_chat_id, sent
+from tests.repairs import helpers as repairs
 
 SDL = (Path(__file__).parent.parent / "schema" / "schema.graphql").read_text()
 EXAMPLES = int(os.environ.get("EDOM_FUZZ_EXAMPLES", "150"))

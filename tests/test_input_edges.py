@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from edom_graphql.listings.models import Listing
 from edom_graphql.polls.models import Poll
 from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent
-from tests import repairs
+from tests.chats.helpers import building_chat_id
 from tests.factories import Api, World, make_world
-from tests.test_chats import building_chat_id
-from tests.test_notifications import signed_in
+from tests.live import signed_in
+from tests.repairs import helpers as repairs
 
 
 def forged(*values: Any) -> str:

@@ -15,7 +15,7 @@ from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.polls.models import PollBallot, PollVote
 from edom_graphql.residents.models import GuestGrant
 from tests.factories import Api, Clock, Person, World, make_world
-from tests.test_notifications import signed_in
+from tests.live import signed_in
 
 POLL_FIELDS = """
 id question multipleChoice resultsVisibility closesAt isOpen viewerHasVoted viewerCanVote

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from edom_graphql.notifications.models import Notification
 from edom_graphql.repairs.service import auto_close_task, close_expired
 from tests.factories import ANONYMOUS, Api, Clock, World, make_world
-from tests.repairs import call, create, drive, events, pk_of, row, step
+from tests.repairs.helpers import call, create, drive, events, pk_of, row, step
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

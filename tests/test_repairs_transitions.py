@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from tests.factories import Api, World, make_world
-from tests.repairs import MUTATIONS, create, drive, events, row
+from tests.repairs.helpers import MUTATIONS, create, drive, events, row
 
 STATUSES = (
     "NEW",

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from edom_graphql.server.http import MAX_MESSAGE_BYTES
 from edom_graphql.vehicles.models import Vehicle
 from tests.factories import Api, Clock, make_user
-from tests.test_notifications import (
+from tests.live import (
     LEGACY_WS,
     TRANSPORT_WS,
     GraphQLWebSocket,

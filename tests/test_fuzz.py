@@ -21,7 +21,7 @@ from typing import Any
 
 import graphql
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
@@ -153,6 +153,7 @@ async def test_every_answer_is_data_or_a_coded_refusal(
     api: Api, strategy: st.SearchStrategy[tuple[str, Person | None]], data: st.DataObject
 ) -> None:
     query, person = data.draw(strategy)
+    note(f"as {person.key if person is not None else 'anonymous'}: {query}")
     headers = person.headers if person is not None else {}
     response = await api.client.post("/graphql", json={"query": query}, headers=headers)
     OUTCOMES[check(response)] += 1

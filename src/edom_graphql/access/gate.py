@@ -77,7 +77,8 @@ class Gate:
             context.require_viewer()
             self.prefetch_profile()
             assert self._profile_task is not None
-            profile = await self._profile_task
+            # shielded: shared by every field of the operation (see Loader.load)
+            profile = await asyncio.shield(self._profile_task)
             if not profile.exists:
                 # The user was deleted while their id was remembered for the token's
                 # subject: forget it, so the next request signs them up afresh.

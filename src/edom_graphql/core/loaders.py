@@ -12,6 +12,7 @@ so that asyncpg reuses its prepared statement. The statements are a domain's rea
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast
@@ -46,6 +47,15 @@ class Loader(DataLoader[K, V], Generic[K, V]):
         super().__init__(max_batch_size=self.batch_size)
         self.context = context
         self.db: Database = context.db
+
+    def load(self, key: K) -> asyncio.Future[V]:
+        """The value of ``key``, shared by every field that asks for it in this operation.
+
+        Each caller gets its own shield of the shared future: when graphql-core gives up
+        on part of a result (an error nulls a list, and the rest of its items are
+        cancelled), cancelling one caller must not cancel the value the others await.
+        """
+        return asyncio.shield(super().load(key))
 
     @classmethod
     def of(cls, context: Context) -> Self:

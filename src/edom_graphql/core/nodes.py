@@ -106,7 +106,9 @@ def remembered(context: Context, key: Any, decide: Callable[[], Verdict]) -> Ver
 
 
 async def _shared(future: asyncio.Future[bool]) -> bool:
-    return await future
+    # Shielded: one asker's cancellation (graphql-core cancels the rest of a list when
+    # one item fails) must not cancel the decision the others await.
+    return await asyncio.shield(future)
 
 
 class NodeTypes:

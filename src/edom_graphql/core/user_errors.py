@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.core.mutations import MutationInput, UserError
+from edom_graphql.core.mutation import MutationInput, UserError
 
 __all__ = ["MutationInput", "UserError", "error_codes", "errors_of", "user_errors"]
 

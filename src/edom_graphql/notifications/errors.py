@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from edom_graphql.core.mutations import UserError
+from edom_graphql.core.mutation import UserError
 
 MAX_MARK_READ = 100
 

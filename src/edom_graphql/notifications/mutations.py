@@ -9,7 +9,7 @@ from edom_graphql.core.context import AppInfo
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import pk_of
-from edom_graphql.core.mutations import MutationInput, Payload, commit, user_errors_field
+from edom_graphql.core.mutation import MutationInput, Payload, commit, user_errors_field
 from edom_graphql.notifications import reads, service
 from edom_graphql.notifications.errors import MAX_MARK_READ, NotificationMarkReadError
 

@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from edom_graphql.core.mutations import UserError
+from edom_graphql.core.mutation import UserError
 
 
 @strawberry.enum(description="Why a residency could not be confirmed.")

@@ -14,7 +14,7 @@ from edom_graphql.core.context import AppInfo
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import expect_id
-from edom_graphql.core.mutations import MutationInput, Payload, commit, user_errors_field
+from edom_graphql.core.mutation import MutationInput, Payload, commit, user_errors_field
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.ratelimit import RateLimit, Window, check_and_count
 from edom_graphql.residents import service

@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from edom_graphql.core.mutations import UserError
+from edom_graphql.core.mutation import UserError
 from edom_graphql.vehicles.service import MAX_VEHICLES_PER_USER
 
 INVALID_PLATE = "Not a plate number: 5–12 letters and digits once spaces and hyphens are dropped."

@@ -11,7 +11,7 @@ from edom_graphql.core.context import AppInfo
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import RateLimited, ServiceError
 from edom_graphql.core.ids import pk_of
-from edom_graphql.core.mutations import MutationInput, Payload, commit, user_errors_field
+from edom_graphql.core.mutation import MutationInput, Payload, commit, user_errors_field
 from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.vehicles import service
 from edom_graphql.vehicles.errors import (

@@ -1,0 +1,56 @@
+"""GraphQL types of residents: users and ownership (``users``), guest access
+(``guests``) and the signed-in viewer (``viewer``)."""
+
+from edom_graphql.residents.types.guests import (
+    GrantsGivenLoader,
+    GrantsReceivedLoader,
+    GuestGrant,
+    GuestGrantByIdLoader,
+    GuestGrantConnection,
+    GuestInvitation,
+    GuestInvitationByIdLoader,
+    GuestInvitationConnection,
+    GuestInvitationStatus,
+    InvitationsGivenLoader,
+)
+from edom_graphql.residents.types.users import (
+    BuildingNeighbours,
+    Fraction,
+    Neighbour,
+    NeighbourConnection,
+    Ownership,
+    OwnershipByIdLoader,
+    OwnershipsOfPremiseLoader,
+    PremiseOwners,
+    User,
+    UserByIdLoader,
+    read_owners,
+)
+from edom_graphql.residents.types.viewer import StaffMembership, Viewer, ViewerPremise
+
+__all__ = [
+    "BuildingNeighbours",
+    "Fraction",
+    "GrantsGivenLoader",
+    "GrantsReceivedLoader",
+    "GuestGrant",
+    "GuestGrantByIdLoader",
+    "GuestGrantConnection",
+    "GuestInvitation",
+    "GuestInvitationByIdLoader",
+    "GuestInvitationConnection",
+    "GuestInvitationStatus",
+    "InvitationsGivenLoader",
+    "Neighbour",
+    "NeighbourConnection",
+    "Ownership",
+    "OwnershipByIdLoader",
+    "OwnershipsOfPremiseLoader",
+    "PremiseOwners",
+    "StaffMembership",
+    "User",
+    "UserByIdLoader",
+    "Viewer",
+    "ViewerPremise",
+    "read_owners",
+]

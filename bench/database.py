@@ -52,7 +52,7 @@ async def _answers(url: str) -> bool:
 def _admin_url() -> str:
     if asyncio.run(_answers(LOCAL_ADMIN_URL)):
         return LOCAL_ADMIN_URL
-    from edom_graphql.core.embedded import start_embedded_postgres
+    from edom_graphql.server.embedded import start_embedded_postgres
 
     print(
         f"nothing answers at {LOCAL_ADMIN_URL}; starting the embedded PostgreSQL in "
@@ -86,6 +86,6 @@ def open_database(given: str | None) -> BenchDatabase:
 
 
 def migrate(url: str) -> None:
-    from edom_graphql.core.migrations import upgrade
+    from edom_graphql.server.migrations import upgrade
 
     upgrade(url)

@@ -4,6 +4,7 @@ by uvicorn on a local port, and helpers to call it over HTTP and WebSocket."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import socket
 import tempfile
@@ -20,7 +21,8 @@ import pytest
 from sqlalchemy import delete
 
 from edom_graphql.core.db import plain_url, with_database
-from edom_graphql.core.migrations import upgrade
+from edom_graphql.server.embedded import start_embedded_postgres
+from edom_graphql.server.migrations import upgrade
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
@@ -33,9 +35,12 @@ def _admin_url() -> str:
     given = os.environ.get("EDOM_TEST_DATABASE_URL")
     if given:
         return plain_url(given)
-    from edom_graphql.core.embedded import start_embedded_postgres
-
-    return start_embedded_postgres(EMBEDDED_DIR, database="postgres")
+    # One embedded server for every worker of a parallel run (each test session makes
+    # its own databases on it): the first to arrive starts it, the others wait and reuse.
+    EMBEDDED_DIR.mkdir(parents=True, exist_ok=True)
+    with (EMBEDDED_DIR / "start.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return start_embedded_postgres(EMBEDDED_DIR, database="postgres")
 
 
 async def _create_database(admin_url: str, name: str) -> None:

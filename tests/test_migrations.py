@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from edom_graphql.core.db import async_url
-from edom_graphql.core.migrations import downgrade, head_revision, upgrade
+from edom_graphql.server.migrations import downgrade, head_revision, upgrade
 from edom_graphql.models import metadata
 
 

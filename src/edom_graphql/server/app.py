@@ -30,7 +30,7 @@ from edom_graphql.core.context import Context, Services
 from edom_graphql.core.db import Database
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.metrics import Metrics
-from edom_graphql.core.migrations import current_revision, head_revision
+from edom_graphql.server.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
 from edom_graphql.core.storage import LocalStorage
 from edom_graphql.core.storage import is_key as is_storage_key

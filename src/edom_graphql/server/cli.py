@@ -20,14 +20,14 @@ def database_url(settings: Settings) -> str:
         return settings.database_url
     if settings.environment == "production":
         sys.exit("EDOM_DATABASE_URL is required in production")
-    from edom_graphql.core.embedded import start_embedded_postgres
+    from edom_graphql.server.embedded import start_embedded_postgres
 
     print(f"Starting the embedded PostgreSQL in {settings.data_dir / 'pg'} …", file=sys.stderr)
     return start_embedded_postgres(settings.data_dir)
 
 
 def migrate(url: str) -> None:
-    from edom_graphql.core.migrations import upgrade
+    from edom_graphql.server.migrations import upgrade
 
     upgrade(url)
 

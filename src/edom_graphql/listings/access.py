@@ -1,4 +1,5 @@
-"""Who may see a listing: the gatekeeper of the Listing node type."""
+"""Who may see a listing: the gatekeeper of the Listing node type, and who counts as the
+building's staff on its board."""
 
 from __future__ import annotations
 
@@ -24,3 +25,11 @@ def listing_visible(context: Context, listing: Listing) -> Verdict:
             or context.allows(Capability.LISTING_MODERATE, building_id=listing.building_pk)
         ),
     )
+
+
+async def is_staff_of(context: Context, building_id: int) -> bool:
+    """The viewer works for the organisation of the building (in any role)."""
+    organisation_id = await context.gate.organisation_of(building_id)
+    if organisation_id is None:
+        return False
+    return bool((await context.profile()).roles_in(organisation_id))

@@ -2,8 +2,8 @@
 
 from edom_graphql.buildings.types import Building
 from edom_graphql.core.composition import Domain, PhotoTable
-from edom_graphql.listings.api import ListingMutations
 from edom_graphql.listings.models import ListingPhoto
+from edom_graphql.listings.mutations import ListingMutations
 from edom_graphql.listings.types import BuildingListings, Listing
 
 DOMAIN = Domain(

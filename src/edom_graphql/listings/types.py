@@ -7,46 +7,20 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import bindparam, select
 
 from edom_graphql.buildings.types import Building, BuildingByIdLoader
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.loaders import Loader
 from edom_graphql.core.nodes import Node, Verdict
-from edom_graphql.core.pagination import (
-    After,
-    Connection,
-    First,
-    build_connection,
-    keyset_desc,
-    page_params,
-    page_request,
-)
+from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.core.permissions import requires
 from edom_graphql.core.photos import PhotoBase
 from edom_graphql.core.scalars import Kopecks
-from edom_graphql.listings.access import listing_visible
-from edom_graphql.listings.models import Listing as ListingRow
+from edom_graphql.listings import access, reads
 from edom_graphql.listings.models import ListingCategory, ListingStatus
-from edom_graphql.listings.models import ListingPhoto as PhotoRow
 from edom_graphql.residents.types import User, UserByIdLoader
-
-LISTING_COLUMNS = select(
-    ListingRow.id,
-    ListingRow.building_id,
-    ListingRow.author_id,
-    ListingRow.category,
-    ListingRow.title,
-    ListingRow.body,
-    ListingRow.price_kopecks,
-    ListingRow.status,
-    ListingRow.created_at,
-    ListingRow.updated_at,
-    ListingRow.closed_at,
-)
 
 
 @strawberry.type(description="A photo of a listing.")
@@ -79,13 +53,11 @@ class Listing(Node):
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Listing | None]:
-        rows = await context.db.fetch(LISTINGS_BY_ID, keys=list(pks))
-        found = {listing.pk: listing for listing in await listings_from_rows(context, rows)}
-        return [found.get(pk) for pk in pks]
+        return await ListingByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Listing) -> Verdict:
-        return listing_visible(context, node)
+        return access.listing_visible(context, node)
 
     @classmethod
     def from_row(cls, row: Sequence[Any], photos: list[ListingPhoto]) -> Listing:
@@ -128,33 +100,23 @@ class ListingConnection(Connection[Listing]):
     pass
 
 
-async def is_staff_of(context: Context, building_id: int) -> bool:
-    building = await BuildingByIdLoader.of(context).load(building_id)
-    if building is None:
-        return False
-    return bool((await context.profile()).roles_in(building.organisation_id))
+async def listings_from_rows(context: Context, rows: Sequence[Any]) -> list[Listing]:
+    """Listings of the given rows with their photos (one statement)."""
+    if not rows:
+        return []
+    photos: dict[int, list[ListingPhoto]] = {row[0]: [] for row in rows}
+    for photo in await reads.photos_of(context.db, list(photos)):
+        photos[photo[0]].append(ListingPhoto.from_row(photo[1:]))
+    return [Listing.from_row(row, photos[row[0]]) for row in rows]
 
 
-def _listings(has_after: bool, category: bool, own: bool) -> Prepared:
-    statement = LISTING_COLUMNS.where(
-        ListingRow.building_id == bindparam("building_id"),
-        ListingRow.status == bindparam("status", type_=ListingRow.status.type),
-    )
-    if own:  # removed listings: non-staff see only their own
-        statement = statement.where(ListingRow.author_id == bindparam("viewer_id"))
-    if category:
-        statement = statement.where(
-            ListingRow.category == bindparam("category", type_=ListingRow.category.type)
-        )
-    return Prepared(keyset_desc(statement, (ListingRow.id,), has_after=has_after))
+class ListingByIdLoader(Loader[int, Listing | None]):
+    """Listings by id with their photos: two statements a batch."""
 
-
-_LISTINGS = {
-    (has_after, category, own): _listings(has_after, category, own)
-    for has_after in (False, True)
-    for category in (False, True)
-    for own in (False, True)
-}
+    async def batch_load_fn(self, keys: list[int]) -> list[Listing | None]:
+        rows = await reads.listings_by_id(self.db, keys)
+        found = {listing.pk: listing for listing in await listings_from_rows(self.context, rows)}
+        return [found.get(key) for key in keys]
 
 
 async def listings_of(
@@ -166,47 +128,22 @@ async def listings_of(
     category: ListingCategory | None,
     status: ListingStatus,
 ) -> ListingConnection:
-    """A page of a building's listings, newest first (``Building.listings``)."""
+    """A page of a building's listings, newest first (``Building.listings``): a removed
+    listing only for the building's staff and its author."""
     context = info.context
     page = page_request(first, after, types=(int,))
-    params: dict[str, Any] = {
-        "building_id": building_id,
-        "status": status.value,
-        **page_params(page),
-    }
-    own = status is ListingStatus.REMOVED and not await is_staff_of(context, building_id)
-    if own:
-        params["viewer_id"] = context.viewer_id
-    if category is not None:
-        params["category"] = category.value
-    rows = await context.db.fetch(
-        _LISTINGS[(page.after is not None, category is not None, own)], **params
+    own = status is ListingStatus.REMOVED and not await access.is_staff_of(context, building_id)
+    rows = await reads.page_of(
+        context.db,
+        building_id,
+        page,
+        status=status,
+        category=category,
+        author_id=context.require_viewer() if own else None,
     )
     listings = await listings_from_rows(context, rows)
     connection = build_connection(listings, page, Listing.sort_key)
     return ListingConnection(edges=connection.edges, page_info=connection.page_info)
-
-
-_PHOTOS = Prepared(
-    select(PhotoRow.listing_id, PhotoRow.storage_key, PhotoRow.content_type, PhotoRow.size_bytes)
-    .where(PhotoRow.listing_id == keys_param())
-    .order_by(PhotoRow.listing_id, PhotoRow.position)
-)
-
-
-async def listings_from_rows(context: Context, rows: Sequence[Any]) -> list[Listing]:
-    """Listings of the given rows with their photos (one statement)."""
-    if not rows:
-        return []
-    photos: dict[int, list[ListingPhoto]] = {row[0]: [] for row in rows}
-    for photo in await context.db.fetch(_PHOTOS, keys=list(photos)):
-        photos[photo[0]].append(
-            ListingPhoto(key=photo[1], content_type=photo[2], size_bytes=photo[3])
-        )
-    return [Listing.from_row(row, photos[row[0]]) for row in rows]
-
-
-LISTINGS_BY_ID = Prepared(LISTING_COLUMNS.where(ListingRow.id == keys_param()))
 
 
 @strawberry.type

@@ -2,7 +2,8 @@
 
 from edom_graphql.buildings.types import Building
 from edom_graphql.core.composition import Domain
-from edom_graphql.polls.api import PollMutations, PollSubscriptions
+from edom_graphql.polls.mutations import PollMutations
+from edom_graphql.polls.subscriptions import PollSubscriptions
 from edom_graphql.polls.types import BuildingPolls, Poll
 
 DOMAIN = Domain(

@@ -1,4 +1,4 @@
-"""Business rules of polls: creating one, voting once, and counting the votes.
+"""Business rules of polls: creating one and voting once.
 
 One vote per user and poll is the database's rule, not this module's: a ballot
 row is unique per (poll, user) and the chosen options hang on it, so a repeated
@@ -7,18 +7,16 @@ or concurrent submission inserts no second ballot and therefore counts nothing t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edom_graphql.core.db import Outbox, Prepared
+from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.core.loaders import Loader, keys_param
 from edom_graphql.polls.models import (
     MAX_OPTION_LENGTH,
     MAX_QUESTION_LENGTH,
@@ -192,39 +190,3 @@ async def vote(
         ],
     )
     outbox.add(channel(poll_id), {"id": poll_id})
-
-
-_BALLOTS = (
-    select(func.count())
-    .select_from(PollBallot)
-    .where(PollBallot.poll_id == PollOption.poll_id)
-    .scalar_subquery()
-)
-TOTALS = Prepared(
-    select(PollOption.poll_id, PollOption.id, func.count(PollVote.id), _BALLOTS)
-    .select_from(PollOption)
-    .outerjoin(PollVote, PollVote.option_id == PollOption.id)
-    .where(PollOption.poll_id == keys_param())
-    .group_by(PollOption.id)
-    .order_by(PollOption.poll_id, PollOption.position)
-)
-"""Votes per option of some polls, in position order, each row with its poll's ballots."""
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    ballots: int
-    votes: tuple[tuple[int, int], ...]
-    """(option id, votes) in position order."""
-
-
-class TotalsLoader(Loader[int, Totals]):
-    """The current counts of polls: one statement for all the polls of a batch."""
-
-    async def batch_load_fn(self, keys: list[int]) -> list[Totals]:
-        ballots: dict[int, int] = {}
-        votes: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for poll_id, option_id, count, poll_ballots in await self.db.fetch(TOTALS, keys=keys):
-            ballots[poll_id] = int(poll_ballots)
-            votes[poll_id].append((option_id, int(count)))
-        return [Totals(ballots.get(key, 0), tuple(votes.get(key, ()))) for key in keys]

@@ -7,30 +7,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import bindparam, select
 
 from edom_graphql.buildings.types import Building, BuildingByIdLoader
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import keys_param
+from edom_graphql.core.loaders import Loader
 from edom_graphql.core.nodes import Node, Verdict
-from edom_graphql.core.pagination import (
-    After,
-    Connection,
-    First,
-    build_connection,
-    keyset_desc,
-    page_params,
-    page_request,
-)
+from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.core.permissions import requires
-from edom_graphql.polls import service
-from edom_graphql.polls.models import Poll as PollRow
-from edom_graphql.polls.models import PollBallot, PollResultsVisibility
-from edom_graphql.polls.models import PollOption as PollOptionRow
+from edom_graphql.polls import access, reads
+from edom_graphql.polls.models import PollResultsVisibility
+from edom_graphql.polls.reads import Totals, TotalsLoader
 
 graphql_enum(
     PollResultsVisibility,
@@ -41,17 +30,6 @@ graphql_enum(
     },
 )
 
-POLL_COLUMNS = select(
-    PollRow.id,
-    PollRow.building_id,
-    PollRow.author_id,
-    PollRow.question,
-    PollRow.multiple_choice,
-    PollRow.results_visibility,
-    PollRow.closes_at,
-    PollRow.created_at,
-)
-
 
 @strawberry.type(description="One of a poll's answers.")
 class PollOption:
@@ -59,6 +37,16 @@ class PollOption:
     id: strawberry.ID = strawberry.field(description="Opaque id: pass it to `pollVote`.")
     text: str = strawberry.field(description="The answer's text.")
     position: int = strawberry.field(description="Place in the poll's order, from 1.")
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> PollOption:
+        """Of ``(id, poll_id, position, text)``."""
+        return cls(
+            pk=row[0],
+            id=strawberry.ID(encode_id("PollOption", row[0])),
+            position=row[2],
+            text=row[3],
+        )
 
 
 @strawberry.type(description="How many votes an option has.")
@@ -96,20 +84,34 @@ class Poll(Node):
     closes_at: datetime = strawberry.field(description="When voting ends.")
     created_at: datetime = strawberry.field(description="When the poll was created.")
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any], options: list[PollOption], voted: bool) -> Poll:
+        """Of a row of ``reads.POLL_COLUMNS``, its options and whether the viewer voted."""
+        return cls(
+            id=strawberry.ID(encode_id("Poll", row[0])),
+            pk=row[0],
+            building_pk=row[1],
+            author_pk=row[2],
+            question=row[3],
+            multiple_choice=row[4],
+            results_visibility=PollResultsVisibility(row[5]),
+            closes_at=row[6],
+            created_at=row[7],
+            options=options,
+            voted=voted,
+        )
+
     @staticmethod
     def sort_key(poll: Poll) -> tuple[int]:
         return (poll.pk,)
 
     @classmethod
     async def load_nodes(cls, context: Context, pks: Sequence[int]) -> Sequence[Poll | None]:
-        rows = await context.db.fetch(POLLS_BY_ID, keys=list(pks))
-        found = {poll.pk: poll for poll in await polls_from_rows(context, rows)}
-        return [found.get(pk) for pk in pks]
+        return await PollByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: Poll) -> Verdict:
-        """A poll is visible to whoever sees its building."""
-        return context.allows(Capability.BUILDING_VIEW, building_id=node.building_pk)
+        return access.poll_visible(context, node)
 
     @strawberry.field(description="The building the poll is in.")
     async def building(self, info: AppInfo) -> Building:
@@ -143,28 +145,17 @@ class Poll(Node):
         "building's staff always see them."
     )
     async def results(self, info: AppInfo) -> PollResults | None:
-        if not await results_visible(info.context, self):
+        if not await access.results_visible(info.context, self):
             return None
         return await results_of(info.context, self)
 
 
-async def results_visible(context: Context, poll: Poll) -> bool:
-    if poll.closes_at <= context.now or poll.author_pk == context.viewer_id:
-        return True
-    if poll.results_visibility is PollResultsVisibility.AFTER_VOTE and poll.voted:
-        return True
-    building = await BuildingByIdLoader.of(context).load(poll.building_pk)
-    if building is None:
-        return False
-    return bool((await context.profile()).roles_in(building.organisation_id))
-
-
 async def results_of(context: Context, poll: Poll) -> PollResults:
-    totals = await service.TotalsLoader.of(context).load(poll.pk)
+    totals = await TotalsLoader.of(context).load(poll.pk)
     return results_from(poll, totals)
 
 
-def results_from(poll: Poll, totals: service.Totals) -> PollResults:
+def results_from(poll: Poll, totals: Totals) -> PollResults:
     votes = dict(totals.votes)
     return PollResults(
         poll_id=poll.id,
@@ -181,66 +172,25 @@ class PollConnection(Connection[Poll]):
     pass
 
 
-_OPTIONS = Prepared(
-    select(PollOptionRow.id, PollOptionRow.poll_id, PollOptionRow.position, PollOptionRow.text)
-    .where(PollOptionRow.poll_id == keys_param())
-    .order_by(PollOptionRow.poll_id, PollOptionRow.position)
-)
-_VOTED = Prepared(
-    select(PollBallot.poll_id).where(
-        PollBallot.user_id == bindparam("user_id"), PollBallot.poll_id == keys_param()
-    )
-)
-
-
 async def polls_from_rows(context: Context, rows: Sequence[Any]) -> list[Poll]:
     """Polls of the given rows with their options and the viewer's ballots (two statements)."""
     if not rows:
         return []
     pks = [row[0] for row in rows]
     options: dict[int, list[PollOption]] = {pk: [] for pk in pks}
-    for option in await context.db.fetch(_OPTIONS, keys=pks):
-        options[option[1]].append(
-            PollOption(
-                pk=option[0],
-                id=strawberry.ID(encode_id("PollOption", option[0])),
-                position=option[2],
-                text=option[3],
-            )
-        )
-    voted = {row[0] for row in await context.db.fetch(_VOTED, user_id=context.viewer_id, keys=pks)}
-    return [
-        Poll(
-            id=strawberry.ID(encode_id("Poll", row[0])),
-            pk=row[0],
-            building_pk=row[1],
-            author_pk=row[2],
-            question=row[3],
-            multiple_choice=row[4],
-            results_visibility=PollResultsVisibility(row[5]),
-            closes_at=row[6],
-            created_at=row[7],
-            options=options[row[0]],
-            voted=row[0] in voted,
-        )
-        for row in rows
-    ]
+    for option in await reads.options_of(context.db, pks):
+        options[option[1]].append(PollOption.from_row(option))
+    voted = await reads.voted_in(context.db, context.viewer_id, pks)
+    return [Poll.from_row(row, options[row[0]], row[0] in voted) for row in rows]
 
 
-def _polls(has_after: bool, open_: bool | None) -> Prepared:
-    statement = POLL_COLUMNS.where(PollRow.building_id == bindparam("building_id"))
-    if open_ is True:
-        statement = statement.where(PollRow.closes_at > bindparam("now"))
-    elif open_ is False:
-        statement = statement.where(PollRow.closes_at <= bindparam("now"))
-    return Prepared(keyset_desc(statement, (PollRow.id,), has_after=has_after))
+class PollByIdLoader(Loader[int, Poll | None]):
+    """Polls by id with their options and the viewer's ballots: three statements a batch."""
 
-
-_POLLS = {
-    (has_after, open_): _polls(has_after, open_)
-    for has_after in (False, True)
-    for open_ in (None, True, False)
-}
+    async def batch_load_fn(self, keys: list[int]) -> list[Poll | None]:
+        rows = await reads.polls_by_id(self.db, keys)
+        found = {poll.pk: poll for poll in await polls_from_rows(self.context, rows)}
+        return [found.get(key) for key in keys]
 
 
 async def polls_of(
@@ -249,15 +199,9 @@ async def polls_of(
     """A page of a building's polls, newest first (``Building.polls``)."""
     context = info.context
     page = page_request(first, after, types=(int,))
-    params: dict[str, Any] = {"building_id": building_id, **page_params(page)}
-    if open_ is not None:
-        params["now"] = context.now
-    rows = await context.db.fetch(_POLLS[(page.after is not None, open_)], **params)
+    rows = await reads.page_of(context.db, building_id, page, open_=open_, now=context.now)
     connection = build_connection(await polls_from_rows(context, rows), page, Poll.sort_key)
     return PollConnection(edges=connection.edges, page_info=connection.page_info)
-
-
-POLLS_BY_ID = Prepared(POLL_COLUMNS.where(PollRow.id == keys_param()))
 
 
 @strawberry.type

@@ -1,4 +1,4 @@
-"""Root fields of the listings board: posting, editing, closing and removing listings."""
+"""The listings board's mutations: posting, editing, closing and removing listings."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.file_uploads import Upload
 
 from edom_graphql.core.capabilities import Capability
-from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Outbox, run_in_transaction
+from edom_graphql.core.context import AppInfo
+from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import expect_id
-from edom_graphql.core.nodes import visible
+from edom_graphql.core.mutation import MutationInput, Payload, commit, user_errors_field
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.photos import (
     MAX_PHOTOS,
-    PHOTO_ERROR_CODES,
     PHOTOS_DESCRIPTION,
     StoredPhoto,
     read_photos,
@@ -26,14 +25,13 @@ from edom_graphql.core.photos import (
 )
 from edom_graphql.core.ratelimit import RateLimit, Window
 from edom_graphql.core.scalars import Kopecks
-from edom_graphql.core.user_errors import (
-    MutationInput,
-    UserError,
-    error_codes,
-    errors_of,
-    user_errors,
-)
 from edom_graphql.listings import service
+from edom_graphql.listings.errors import (
+    ListingCloseError,
+    ListingCreateError,
+    ListingRemoveError,
+    ListingUpdateError,
+)
 from edom_graphql.listings.models import (
     MAX_BODY_LENGTH,
     MAX_PRICE_KOPECKS,
@@ -41,71 +39,12 @@ from edom_graphql.listings.models import (
     MAX_TITLE_LENGTH,
     ListingCategory,
 )
-from edom_graphql.listings.types import (
-    LISTINGS_BY_ID,
-    Listing,
+from edom_graphql.listings.reads import ListingBuildingLoader
+from edom_graphql.listings.types import Listing, ListingByIdLoader
+
+CREATE_LIMIT = RateLimit(
+    "listing_create", (Window(10, timedelta(hours=1)), Window(30, timedelta(days=1)))
 )
-
-_TEXT_CODES = {
-    "BLANK": "The title or the body is empty.",
-    "TOO_LONG": f"The title is longer than {MAX_TITLE_LENGTH} characters or the body longer "
-    f"than {MAX_BODY_LENGTH}.",
-    "NEGATIVE_PRICE": "The price is below zero.",
-    "PRICE_TOO_HIGH": f"The price is above {MAX_PRICE_KOPECKS} kopecks.",
-    "PRICE_NOT_ALLOWED": "Free categories (GIVE_AWAY, LOST_PET, FOUND_PET) carry no price.",
-}
-_OWN_CODES = {
-    "NOT_AUTHOR": "Only the listing's author may do this.",
-    "NOT_ACTIVE": "The listing is closed or removed.",
-}
-
-ListingCreateErrorCode = error_codes(
-    "ListingCreateErrorCode",
-    "Why a listing could not be posted.",
-    {**_TEXT_CODES, **PHOTO_ERROR_CODES},
-)
-ListingUpdateErrorCode = error_codes(
-    "ListingUpdateErrorCode",
-    "Why a listing could not be changed.",
-    {
-        **_TEXT_CODES,
-        **_OWN_CODES,
-        **PHOTO_ERROR_CODES,
-        "UNKNOWN_PHOTO": "A photo to remove is not one of the listing's.",
-    },
-)
-ListingCloseErrorCode = error_codes(
-    "ListingCloseErrorCode", "Why a listing could not be closed.", _OWN_CODES
-)
-ListingRemoveErrorCode = error_codes(
-    "ListingRemoveErrorCode",
-    "Why a listing could not be removed.",
-    {
-        "BLANK": "The reason is empty.",
-        "TOO_LONG": f"The reason is longer than {MAX_REASON_LENGTH} characters.",
-        "ALREADY_REMOVED": "The listing has already been removed.",
-    },
-)
-
-
-@strawberry.type(description="A reason `listingCreate` refused.")
-class ListingCreateError(UserError):
-    code: ListingCreateErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `listingUpdate` refused.")
-class ListingUpdateError(UserError):
-    code: ListingUpdateErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `listingClose` refused.")
-class ListingCloseError(UserError):
-    code: ListingCloseErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-
-
-@strawberry.type(description="A reason `listingRemove` refused.")
-class ListingRemoveError(UserError):
-    code: ListingRemoveErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
 
 
 @strawberry.input(description="A new listing on a building's board.")
@@ -123,6 +62,12 @@ class ListingCreateInput:
         default=None,
         description=PHOTOS_DESCRIPTION,
     )
+
+
+@strawberry.type(description="Result of `listingCreate`.")
+class ListingCreatePayload(Payload):
+    listing: Listing | None = strawberry.field(default=None, description="The listing posted.")
+    user_errors: list[ListingCreateError] = user_errors_field()
 
 
 @strawberry.input(description="Changes to the viewer's active listing; omitted fields stay.")
@@ -147,9 +92,25 @@ class ListingUpdateInput:
     )
 
 
+@strawberry.type(description="Result of `listingUpdate`.")
+class ListingUpdatePayload(Payload):
+    listing: Listing | None = strawberry.field(
+        default=None, description="The listing as it is now."
+    )
+    user_errors: list[ListingUpdateError] = user_errors_field()
+
+
 @strawberry.input(description="The viewer's listing to close.")
 class ListingCloseInput:
     listing_id: strawberry.ID = strawberry.field(description="The listing.")
+
+
+@strawberry.type(description="Result of `listingClose`.")
+class ListingClosePayload(Payload):
+    listing: Listing | None = strawberry.field(
+        default=None, description="The listing as it is now."
+    )
+    user_errors: list[ListingCloseError] = user_errors_field()
 
 
 @strawberry.input(description="A listing staff take off the board.")
@@ -160,36 +121,12 @@ class ListingRemoveInput:
     )
 
 
-@strawberry.type(description="Result of `listingCreate`.")
-class ListingCreatePayload:
-    listing: Listing | None = strawberry.field(description="The listing posted.")
-    user_errors: list[ListingCreateError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
-
-
-@strawberry.type(description="Result of `listingUpdate`.")
-class ListingUpdatePayload:
-    listing: Listing | None = strawberry.field(description="The listing as it is now.")
-    user_errors: list[ListingUpdateError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
-
-
-@strawberry.type(description="Result of `listingClose`.")
-class ListingClosePayload:
-    listing: Listing | None = strawberry.field(description="The listing as it is now.")
-    user_errors: list[ListingCloseError] = strawberry.field(
-        description="Business errors; empty on success."
-    )
-
-
 @strawberry.type(description="Result of `listingRemove`.")
-class ListingRemovePayload:
-    listing: Listing | None = strawberry.field(description="The listing as it is now.")
-    user_errors: list[ListingRemoveError] = strawberry.field(
-        description="Business errors; empty on success."
+class ListingRemovePayload(Payload):
+    listing: Listing | None = strawberry.field(
+        default=None, description="The listing as it is now."
     )
+    user_errors: list[ListingRemoveError] = user_errors_field()
 
 
 async def _input_building(source: Any, info: AppInfo, kwargs: dict[str, Any]) -> Target | None:
@@ -202,18 +139,8 @@ async def _input_listing_building(
     source: Any, info: AppInfo, kwargs: dict[str, Any]
 ) -> Target | None:
     listing_id = expect_id(kwargs["input"].listing_id, "Listing", field="listingId")
-    row = await info.context.db.fetch_one(LISTINGS_BY_ID, keys=[listing_id])
-    return Target(building_id=int(row[1])) if row is not None else None
-
-
-async def _one_listing(context: Context, listing_id: int) -> Listing | None:
-    (listing,) = await Listing.load_nodes(context, [listing_id])
-    return await visible(context, listing)
-
-
-CREATE_LIMIT = RateLimit(
-    "listing_create", (Window(10, timedelta(hours=1)), Window(30, timedelta(days=1)))
-)
+    building_id = await ListingBuildingLoader.of(info.context).load(listing_id)
+    return Target(building_id=building_id) if building_id is not None else None
 
 
 @strawberry.type
@@ -249,7 +176,7 @@ class ListingMutations:
                 )
                 return listing_id
 
-            return await run_in_transaction(context.db, write)
+            return await commit(context, write)
 
         result: int | ServiceError
         try:
@@ -266,13 +193,8 @@ class ListingMutations:
         else:
             result = await with_stored_photos(context.services.storage, photos, work)
         if isinstance(result, ServiceError):
-            return ListingCreatePayload(
-                listing=None,
-                user_errors=user_errors(ListingCreateError, ListingCreateErrorCode, result),
-            )
-        return ListingCreatePayload(
-            listing=await _one_listing(context.after_write(), result), user_errors=[]
-        )
+            return ListingCreatePayload.refused(result)
+        return ListingCreatePayload(listing=await ListingByIdLoader.of(context).load(result))
 
     @requires(
         Capability.LISTINGS_VIEW,
@@ -310,7 +232,7 @@ class ListingMutations:
                     add=stored,
                 )
 
-            return await run_in_transaction(context.db, write)
+            return await commit(context, write)
 
         result: list[str] | ServiceError
         try:
@@ -324,11 +246,8 @@ class ListingMutations:
         if not isinstance(result, ServiceError):
             for key in result:  # committed: the dropped files are no longer referenced
                 await storage.delete(key)
-        listing = await _one_listing(context.after_write(), listing_id)
-        return ListingUpdatePayload(
-            listing=listing,
-            user_errors=errors_of(result, ListingUpdateError, ListingUpdateErrorCode),
-        )
+        listing = await ListingByIdLoader.of(context).load(listing_id)
+        return ListingUpdatePayload.of(result, listing=listing)
 
     @requires(
         Capability.LISTINGS_VIEW,
@@ -348,12 +267,9 @@ class ListingMutations:
                 session, listing_id=listing_id, user_id=user_id, now=context.now
             )
 
-        result = await run_in_transaction(context.db, work)
-        listing = await _one_listing(context.after_write(), listing_id)
-        return ListingClosePayload(
-            listing=listing,
-            user_errors=errors_of(result, ListingCloseError, ListingCloseErrorCode),
-        )
+        result = await commit(context, work)
+        listing = await ListingByIdLoader.of(context).load(listing_id)
+        return ListingClosePayload.of(result, listing=listing)
 
     @requires(
         Capability.LISTING_MODERATE,
@@ -377,9 +293,6 @@ class ListingMutations:
                 now=context.now,
             )
 
-        result = await run_in_transaction(context.db, work)
-        listing = await _one_listing(context.after_write(), listing_id)
-        return ListingRemovePayload(
-            listing=listing,
-            user_errors=errors_of(result, ListingRemoveError, ListingRemoveErrorCode),
-        )
+        result = await commit(context, work)
+        listing = await ListingByIdLoader.of(context).load(listing_id)
+        return ListingRemovePayload.of(result, listing=listing)

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import delete
 
 from edom_graphql.core.db import plain_url, with_database
-from edom_graphql.server.embedded import start_embedded_postgres
-from edom_graphql.server.migrations import upgrade
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.server.app import create_app
+from edom_graphql.server.embedded import start_embedded_postgres
+from edom_graphql.server.migrations import upgrade
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, serving
 

@@ -25,9 +25,9 @@ from starlette.applications import Starlette
 
 from edom_graphql.core.auth import issue_dev_token, load_or_create_dev_key
 from edom_graphql.core.db import plain_url
-from edom_graphql.server.migrations import upgrade
 from edom_graphql.residents.models import User
 from edom_graphql.server.app import create_app
+from edom_graphql.server.migrations import upgrade
 from edom_graphql.settings import Settings
 from tests.factories import Api, GraphQLResult, Person, make_user
 

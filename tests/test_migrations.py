@@ -11,8 +11,8 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from edom_graphql.core.db import async_url
-from edom_graphql.server.migrations import downgrade, head_revision, upgrade
 from edom_graphql.models import metadata
+from edom_graphql.server.migrations import downgrade, head_revision, upgrade
 
 
 def _diff(url: str) -> list[Any]:

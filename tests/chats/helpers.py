@@ -159,3 +159,20 @@ mutation ($input: ChatMessageReportInput!) {
   chatMessageReport(input: $input) { reported userErrors { code field } }
 }
 """
+STAFF_NOTIFICATIONS = """
+{ viewer { notifications(first: 10) { nodes { kind message subjectId } } } }
+"""
+
+
+async def reported_to(api: Api, person: Person) -> list[dict[str, Any]]:
+    data = await api.gql(STAFF_NOTIFICATIONS, as_=person)
+    return [
+        node
+        for node in data["viewer"]["notifications"]["nodes"]
+        if node["kind"] == "CHAT_MESSAGE_REPORTED"
+    ]
+
+
+async def chat_notices(api: Api, person: Person) -> list[dict[str, Any]]:
+    data = await api.gql(STAFF_NOTIFICATIONS, as_=person)
+    return [n for n in data["viewer"]["notifications"]["nodes"] if n["kind"] == "CHAT_MESSAGE"]

@@ -15,48 +15,18 @@ once:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING
 
 from edom_graphql.chats.models import ChatKind
+from edom_graphql.chats.reads import ChatRef, ChatRefLoader, ReportedLoader
 from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import Context
 from edom_graphql.core.nodes import Verdict, either, remembered
 from edom_graphql.core.profile import AccessProfile, allows_at_premise, allows_in_building
 
-
-@dataclass(frozen=True, slots=True)
-class ChatRef:
-    """What access decisions need about a chat (read with it in one statement)."""
-
-    pk: int
-    kind: ChatKind
-    building_pk: int
-    premise_pk: int | None
-    user_low_pk: int | None
-    user_high_pk: int | None
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> ChatRef:
-        return cls(
-            pk=row[0],
-            kind=ChatKind(row[1]),
-            building_pk=row[2],
-            premise_pk=row[3],
-            user_low_pk=row[4],
-            user_high_pk=row[5],
-        )
-
-    def participant(self, user_id: int) -> bool:
-        return user_id in (self.user_low_pk, self.user_high_pk)
-
-    def other_participant(self, user_id: int) -> int | None:
-        if user_id == self.user_low_pk:
-            return self.user_high_pk
-        if user_id == self.user_high_pk:
-            return self.user_low_pk
-        return None
+if TYPE_CHECKING:
+    from edom_graphql.chats.types import ChatMessage
 
 
 def may_read(profile: AccessProfile, chat: ChatRef, *, organisation_id: int) -> bool:
@@ -129,10 +99,9 @@ def chat_visible(context: Context, chat_pk: int, ref: ChatRef | None = None) -> 
 
 async def _chat_visible(context: Context, chat_pk: int, ref: ChatRef | None) -> bool:
     if ref is None:
-        chat = await _chat_loader(context).load(chat_pk)
-        if chat is None:
+        ref = await ChatRefLoader.of(context).load(chat_pk)
+        if ref is None:
             return False
-        ref = chat.ref
     return await can_read(context, ref)
 
 
@@ -147,28 +116,55 @@ def message_visible(context: Context, message_pk: int, chat_pk: int) -> Verdict:
 
 
 async def _reported_to_viewer(context: Context, message_pk: int, chat_pk: int) -> bool:
-    chat = await _chat_loader(context).load(chat_pk)
-    if chat is None or chat.ref.kind is not ChatKind.BUILDING:
+    chat = await ChatRefLoader.of(context).load(chat_pk)
+    if chat is None or chat.kind is not ChatKind.BUILDING:
         return False
-    if not await context.can(Capability.CHAT_MODERATE, building_id=chat.ref.building_pk):
+    if not await context.can(Capability.CHAT_MODERATE, building_id=chat.building_pk):
         return False
-    reported: bool = await _reported_loader(context).load(message_pk)
+    reported: bool = await ReportedLoader.of(context).load(message_pk)
     return reported
+
+
+async def may_write_in(context: Context, chat_pk: int) -> bool:
+    """The viewer may send to the chat now (a chat they cannot read: no)."""
+    chat = await ChatRefLoader.of(context).load(chat_pk)
+    return chat is not None and await can_write(context, chat)
+
+
+async def still_member(
+    context: Context, chat: ChatRef, viewer_id: int, message: ChatMessage
+) -> bool:
+    """Membership of a live subscriber, decided again from the database as it is now,
+    with reads shared with the other subscribers woken by the same event; the author's
+    standing in the building is read alike, for the gatekeepers of the message and its
+    author."""
+    if chat.kind is ChatKind.DIRECT:
+        member = chat.participant(viewer_id)
+    else:
+        author = message.author
+        other_author = author if author is not None and author.pk != viewer_id else None
+        # asked in the same turn, so that one statement reads them for every subscriber
+        asked = [context.gate.standing(viewer_id, chat.building_pk)]
+        if other_author is not None:
+            asked.append(context.gate.standing(other_author.pk, chat.building_pk))
+        standings = await asyncio.gather(*asked)
+        profile, organisation_id = standings[0]
+        member = organisation_id is not None and may_read(
+            profile, chat, organisation_id=organisation_id
+        )
+        context.use_profile(profile)
+        if organisation_id is not None:
+            context.gate.organisations[chat.building_pk] = organisation_id
+        if member and other_author is not None:
+            author_profile, _ = standings[1]
+            if chat.building_pk in author_profile.building_tiers:
+                other_author.member_of = chat.building_pk
+    remember_membership(context, chat.pk, member)
+    return member
 
 
 def remember_membership(context: Context, chat_pk: int, member: bool) -> None:
     """Record a membership decided outside the gatekeeper by the same rule (the live
-    stream decides it from profiles read for all its subscribers at once)."""
+    stream decides it from standings read for all its subscribers at once; a write that
+    changes no membership keeps what was decided before it)."""
     context.memo[("Chat", chat_pk)] = member
-
-
-def _chat_loader(context: Context) -> Any:
-    from edom_graphql.chats.types import ChatByIdLoader
-
-    return ChatByIdLoader.of(context)
-
-
-def _reported_loader(context: Context) -> Any:
-    from edom_graphql.chats.types import ReportedLoader
-
-    return ReportedLoader.of(context)

@@ -1,4 +1,5 @@
-"""GraphQL types of chats, and the statements and loaders that read them."""
+"""GraphQL types of chats, the loaders of their objects, and the fields chats add to
+buildings, premises and the viewer."""
 
 from __future__ import annotations
 
@@ -8,83 +9,28 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, and_, any_, bindparam, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import BigInteger
 
-from edom_graphql.buildings.models import Building as BuildingRow
 from edom_graphql.buildings.types import Building, BuildingByIdLoader, Premise, PremiseByIdLoader
-from edom_graphql.chats.access import (
-    ChatRef,
-    can_write,
-    chat_visible,
-    message_visible,
-)
-from edom_graphql.chats.models import Chat as ChatRow
-from edom_graphql.chats.models import ChatEvent as ChatEventRow
+from edom_graphql.chats import reads
+from edom_graphql.chats.access import can_write, chat_visible, message_visible
 from edom_graphql.chats.models import ChatEventKind, ChatKind
-from edom_graphql.chats.models import ChatMessage as MessageRow
-from edom_graphql.chats.models import ChatMessageReport as ReportRow
-from edom_graphql.chats.models import ChatRead as ReadRow
-from edom_graphql.core.capabilities import MATRIX, Capability, Tier
+from edom_graphql.chats.reads import ChatRef, ChatRefLoader, LatestEventLoader, UnreadCountLoader
+from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import (
-    ByIdLoader,
-    KeyedQuery,
-    Loader,
-    PagedChildren,
-    PageLoader,
-    keys_param,
-)
-from edom_graphql.core.nodes import Node, Verdict
+from edom_graphql.core.loaders import ByIdLoader, Loader, PageLoader
+from edom_graphql.core.nodes import Node, Verdict, visible
 from edom_graphql.core.pagination import (
     After,
-    AnySelect,
     Connection,
     First,
     build_connection,
     encode_cursor,
-    keyset_desc,
-    page_params,
     page_request,
 )
 from edom_graphql.core.permissions import requires
-from edom_graphql.core.profile import AccessProfile
-from edom_graphql.residents.models import User as UserRow
-from edom_graphql.residents.reads import USER_COLUMNS
 from edom_graphql.residents.types import User, UserByIdLoader, Viewer
-
-CHAT_COLUMNS = select(
-    ChatRow.id,
-    ChatRow.kind,
-    ChatRow.building_id,
-    ChatRow.premise_id,
-    ChatRow.user_low_id,
-    ChatRow.user_high_id,
-    ChatRow.last_message_id,
-    ChatRow.last_activity_at,
-)
-MESSAGE_COLUMNS = (
-    select(
-        MessageRow.id,
-        MessageRow.chat_id,
-        MessageRow.body,
-        MessageRow.created_at,
-        MessageRow.edited_at,
-        MessageRow.deleted_at,
-        MessageRow.removed_at,
-    )
-    .add_columns(*USER_COLUMNS.selected_columns)
-    .join(UserRow, UserRow.id == MessageRow.author_id)
-)
-"""A message with its author's user columns (``ChatMessage.from_row``)."""
-_MESSAGE_WIDTH = 7
-
-ACTIVITY = func.coalesce(ChatRow.last_message_id, 0)
-"""Chats order by their latest message (ids grow with time), empty ones last."""
 
 
 class ChatMessageStatus(enum.Enum):
@@ -148,7 +94,7 @@ class ChatMessage(Node):
             edited_at=row[4],
             deleted_at=deleted_at,
             removed_at=removed_at,
-            author=User.from_row(row[_MESSAGE_WIDTH:]),
+            author=User.from_row(row[reads.MESSAGE_WIDTH :]),
         )
 
     @staticmethod
@@ -300,211 +246,63 @@ class ChatConnection(Connection[Chat]):
     pass
 
 
-# -- statements and loaders --------------------------------------------------------------
-
-CHAT_BY_ID = KeyedQuery(CHAT_COLUMNS, ChatRow.id)
-MESSAGE_BY_ID = KeyedQuery(MESSAGE_COLUMNS, MessageRow.id)
-CHATS_BY_ID = Prepared(CHAT_COLUMNS.where(ChatRow.id == keys_param()))
-MESSAGES_BY_ID = Prepared(MESSAGE_COLUMNS.where(MessageRow.id == keys_param()))
-REPORTED = Prepared(
-    select(ReportRow.message_id).distinct().where(ReportRow.message_id == keys_param())
-)
-"""Which of the messages have been reported to moderators."""
+# -- loaders and finders -----------------------------------------------------------------
 
 
-def _messages_page(chat_id: ColumnElement[int], has_after: bool, _: tuple[bool, ...]) -> AnySelect:
-    return keyset_desc(
-        MESSAGE_COLUMNS.where(MessageRow.chat_id == chat_id), (MessageRow.id,), has_after=has_after
-    )
+class ChatByIdLoader(Loader[int, Chat | None]):
+    """Chats by id. Their rows are read through :class:`~edom_graphql.chats.reads.ChatRefLoader`,
+    which the gatekeepers ask: a chat is read once per operation, whoever asks first."""
 
-
-MESSAGES_OF_CHAT = PagedChildren(_messages_page)
-
-EVENTS_AFTER = Prepared(
-    select(ChatEventRow.id, ChatEventRow.kind, ChatEventRow.at)
-    .add_columns(*MESSAGE_COLUMNS.selected_columns)
-    .join(MessageRow, MessageRow.id == ChatEventRow.message_id)
-    .join(UserRow, UserRow.id == MessageRow.author_id)
-    .where(ChatEventRow.chat_id == bindparam("chat_id"), ChatEventRow.id > bindparam("after"))
-    .order_by(ChatEventRow.id)
-    .limit(bindparam("limit"))
-)
-_LATEST_EVENT = Prepared(
-    select(func.coalesce(func.max(ChatEventRow.id), 0)).where(
-        ChatEventRow.chat_id == bindparam("chat_id")
-    )
-)
-_LATEST_EVENTS = Prepared(
-    select(ChatEventRow.chat_id, func.max(ChatEventRow.id))
-    .where(ChatEventRow.chat_id == keys_param())
-    .group_by(ChatEventRow.chat_id)
-)
-_UNREAD = Prepared(
-    select(
-        ChatRow.id,
-        select(func.count())
-        .where(
-            MessageRow.chat_id == ChatRow.id,
-            MessageRow.id > func.coalesce(ReadRow.last_read_message_id, 0),
-            MessageRow.author_id != bindparam("user_id"),
-            MessageRow.deleted_at.is_(None),
-            MessageRow.removed_at.is_(None),
-        )
-        .scalar_subquery(),
-    )
-    .outerjoin(
-        ReadRow, and_(ReadRow.chat_id == ChatRow.id, ReadRow.user_id == bindparam("user_id"))
-    )
-    .where(ChatRow.id == keys_param())
-)
-
-
-async def latest_event_id(db: Database, chat_id: int) -> int:
-    row = await db.fetch_one(_LATEST_EVENT, chat_id=chat_id)
-    return int(row[0]) if row is not None else 0
-
-
-async def events_after(db: Database, chat_id: int, after: int, limit: int) -> list[Any]:
-    return list(await db.fetch(EVENTS_AFTER, chat_id=chat_id, after=after, limit=limit))
-
-
-class ChatByIdLoader(ByIdLoader[Chat]):
-    query = CHAT_BY_ID
-    convert = Chat.from_row
+    async def batch_load_fn(self, keys: list[int]) -> list[Chat | None]:
+        rows = await ChatRefLoader.of(self.context).rows_of(keys)
+        return [Chat.from_row(row) if row is not None else None for row in rows]
 
 
 class ChatMessageByIdLoader(ByIdLoader[ChatMessage]):
-    query = MESSAGE_BY_ID
+    query = reads.MESSAGE_BY_ID
     convert = ChatMessage.from_row
 
 
 class MessagesOfChatLoader(PageLoader[ChatMessage]):
-    children = MESSAGES_OF_CHAT
+    children = reads.MESSAGES_OF_CHAT
     convert = ChatMessage.from_row
 
 
-class ReportedLoader(Loader[int, bool]):
-    """Whether each message has been reported to the building's moderators."""
-
-    async def batch_load_fn(self, keys: list[int]) -> list[bool]:
-        reported = {row[0] for row in await self.db.fetch(REPORTED, keys=keys)}
-        return [key in reported for key in keys]
-
-
-class LatestEventLoader(Loader[int, int]):
-    """The id of each chat's latest log entry (0 for a chat without one)."""
-
-    async def batch_load_fn(self, keys: list[int]) -> list[int]:
-        latest = dict(await self.db.fetch(_LATEST_EVENTS, keys=keys))
-        return [int(latest.get(key, 0)) for key in keys]
+async def readable_chat(context: Context, pk: int | None) -> Chat | None:
+    """The chat with this primary key if the viewer is a member of it, else None."""
+    if pk is None:
+        return None
+    (chat,) = await Chat.load_nodes(context, [pk])
+    return await visible(context, chat)
 
 
-class UnreadCountLoader(Loader[tuple[int, int], int]):
-    """Unread messages per (chat, viewer)."""
-
-    async def batch_load_fn(self, keys: list[tuple[int, int]]) -> list[int]:
-        counts: dict[tuple[int, int], int] = {}
-        for user_id in {user for _, user in keys}:
-            chats = [chat for chat, user in keys if user == user_id]
-            for chat_id, count in await self.db.fetch(_UNREAD, keys=chats, user_id=user_id):
-                counts[(chat_id, user_id)] = count
-        return [counts.get(key, 0) for key in keys]
-
-
-# -- the viewer's chats ------------------------------------------------------------------
-
-_IDS = ARRAY(BigInteger)
-
-
-def _managed_by(param: str) -> Any:
-    """Buildings managed by the organisations in the array parameter ``param``."""
-    return select(BuildingRow.id).where(
-        BuildingRow.organisation_id == any_(bindparam(param, type_=_IDS))
-    )
-
-
-def _member_chats(has_after: bool) -> Prepared:
-    """Chats whose members include the viewer, given the viewer's qualifying buildings,
-    premises and organisations as arrays (see :func:`viewer_chats`)."""
-    statement = CHAT_COLUMNS.where(
-        or_(
-            and_(
-                ChatRow.kind == ChatKind.BUILDING,
-                or_(
-                    ChatRow.building_id == any_(bindparam("chat_buildings", type_=_IDS)),
-                    ChatRow.building_id.in_(_managed_by("chat_staff")),
-                ),
-            ),
-            and_(
-                ChatRow.kind == ChatKind.DIRECT,
-                or_(
-                    ChatRow.user_low_id == bindparam("viewer_id"),
-                    ChatRow.user_high_id == bindparam("viewer_id"),
-                ),
-            ),
-            and_(
-                ChatRow.kind == ChatKind.MANAGEMENT,
-                ChatRow.premise_id == any_(bindparam("management_premises", type_=_IDS)),
-            ),
-            and_(  # staff see the management chats that have messages
-                ChatRow.kind == ChatKind.MANAGEMENT,
-                ChatRow.last_message_id.is_not(None),
-                ChatRow.building_id.in_(_managed_by("management_staff")),
-            ),
-        )
-    )
-    return Prepared(keyset_desc(statement, (ACTIVITY, ChatRow.id), has_after=has_after))
-
-
-_MEMBER_CHATS = {has_after: _member_chats(has_after) for has_after in (False, True)}
-
-
-def _by_tier(capability: Capability, tiers: dict[int, Tier]) -> list[int]:
-    """The keys (buildings or premises) where the tier grants ``capability``."""
-    allowed = MATRIX[capability].tiers
-    return sorted(key for key, tier in tiers.items() if tier in allowed)
-
-
-def _by_staff(profile: AccessProfile, capability: Capability) -> list[int]:
-    rule = MATRIX[capability]
-    return sorted(org for org, roles in profile.staff_roles.items() if roles & rule.staff)
+async def readable_message(context: Context, pk: int | None) -> ChatMessage | None:
+    """The message with this primary key if the viewer may see it, else None."""
+    if pk is None:
+        return None
+    (message,) = await ChatMessage.load_nodes(context, [pk])
+    return await visible(context, message)
 
 
 async def viewer_chats(context: Context, *, first: int, after: str | None) -> ChatConnection:
     """The chats the viewer is a member of now, most recently active first."""
-    viewer_id = context.require_viewer()
+    context.require_viewer()
     profile = await context.profile()
     page = page_request(first, after, types=(int, int))
-    rows = await context.db.fetch(
-        _MEMBER_CHATS[page.after is not None],
-        viewer_id=viewer_id,
-        chat_buildings=_by_tier(Capability.BUILDING_CHAT, profile.building_tiers),
-        chat_staff=_by_staff(profile, Capability.BUILDING_CHAT),
-        management_premises=_by_tier(Capability.MANAGEMENT_CHAT, profile.premise_tiers),
-        management_staff=_by_staff(profile, Capability.MANAGEMENT_CHAT_ANSWER),
-        **page_params(page),
-    )
+    rows = await reads.member_chats_of(context.db, profile, page)
     connection = build_connection([Chat.from_row(row) for row in rows], page, Chat.sort_key)
     return ChatConnection(edges=connection.edges, page_info=connection.page_info)
 
 
-_BUILDING_CHAT = Prepared(
-    CHAT_COLUMNS.where(ChatRow.kind == ChatKind.BUILDING, ChatRow.building_id == bindparam("key"))
-)
-_MANAGEMENT_CHAT = Prepared(
-    CHAT_COLUMNS.where(ChatRow.kind == ChatKind.MANAGEMENT, ChatRow.premise_id == bindparam("key"))
-)
-
-
 async def building_chat(context: Context, building_id: int) -> Chat | None:
     """The building's chat (the caller has checked BUILDING_CHAT)."""
-    row = await context.db.fetch_one(_BUILDING_CHAT, key=building_id)
+    row = await reads.building_chat_of(context.db, building_id)
     return Chat.from_row(row) if row is not None else None
 
 
 async def management_chat(context: Context, premise_id: int) -> Chat | None:
     """The premise's management chat (shown to its members only, by its gatekeeper)."""
-    row = await context.db.fetch_one(_MANAGEMENT_CHAT, key=premise_id)
+    row = await reads.management_chat_of(context.db, premise_id)
     return Chat.from_row(row) if row is not None else None
 
 
@@ -558,11 +356,10 @@ __all__ = [
     "ChatMessage",
     "ChatMessageByIdLoader",
     "ChatMessageEvent",
-    "LatestEventLoader",
     "MessagesOfChatLoader",
-    "ReportedLoader",
-    "UnreadCountLoader",
     "building_chat",
     "management_chat",
+    "readable_chat",
+    "readable_message",
     "viewer_chats",
 ]

@@ -30,7 +30,6 @@ from edom_graphql.core.context import Context, Services
 from edom_graphql.core.db import Database
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.metrics import Metrics
-from edom_graphql.server.migrations import current_revision, head_revision
 from edom_graphql.core.pubsub import PubSub
 from edom_graphql.core.storage import LocalStorage
 from edom_graphql.core.storage import is_key as is_storage_key
@@ -38,6 +37,7 @@ from edom_graphql.schema import DOMAINS, build_schema
 from edom_graphql.server.dashboard.routes import dashboard_routes
 from edom_graphql.server.http import GraphQLEndpoint
 from edom_graphql.server.media import PHOTOS, orphan_sweep_task, visible_photo_type
+from edom_graphql.server.migrations import current_revision, head_revision
 from edom_graphql.settings import Settings
 
 log = logging.getLogger("edom_graphql.server.app")

@@ -1,13 +1,10 @@
-"""Business rules of chats: sending, editing, deleting and removing messages, opening
-direct chats, read positions.
+"""Writing a chat's messages: sending, editing and deleting them, and read positions.
 
 Every change to a chat's messages appends a row to the chat's event log in the same
 transaction, after :func:`~edom_graphql.core.streams.serialise_writers` for that chat:
 within a chat, event ids are commit order, so a subscriber resuming after event N reads
 exactly what it has not seen. The new event id is announced on the chat's channel once
 the transaction commits.
-
-Who may write where is decided by :mod:`edom_graphql.chats.access` before these run.
 """
 
 from __future__ import annotations
@@ -16,24 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edom_graphql.buildings.models import Building, StaffMembership
 from edom_graphql.chats.models import (
     MAX_CLIENT_KEY_LENGTH,
     MAX_MESSAGE_LENGTH,
-    MAX_REASON_LENGTH,
     Chat,
     ChatEvent,
     ChatEventKind,
-    ChatKind,
     ChatMessage,
-    ChatMessageReport,
     ChatRead,
 )
-from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ratelimit import Window, check_and_count
@@ -61,17 +53,6 @@ def message_text(body: str) -> str:
     return text
 
 
-def reason_text(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise ServiceError("BLANK", "The reason must not be empty.", ["reason"])
-    if len(text) > MAX_REASON_LENGTH:
-        raise ServiceError(
-            "TOO_LONG", f"The reason has at most {MAX_REASON_LENGTH} characters.", ["reason"]
-        )
-    return text
-
-
 def client_key_text(client_key: str | None) -> str | None:
     if client_key is None:
         return None
@@ -84,7 +65,7 @@ def client_key_text(client_key: str | None) -> str | None:
     return client_key
 
 
-async def _append_event(
+async def append_event(
     session: AsyncSession,
     outbox: Outbox,
     *,
@@ -163,7 +144,7 @@ async def send_message(
         .where(Chat.id == chat_id)
         .values(last_message_id=message_id, last_activity_at=now)
     )
-    await _append_event(
+    await append_event(
         session, outbox, chat_id=chat_id, message_id=message_id, kind=ChatEventKind.ADDED, now=now
     )
     # The author has read everything up to their own message.
@@ -224,7 +205,7 @@ async def edit_message(
     await session.execute(
         update(ChatMessage).where(ChatMessage.id == message_id).values(body=text, edited_at=now)
     )
-    await _append_event(
+    await append_event(
         session, outbox, chat_id=chat_id, message_id=message_id, kind=ChatEventKind.EDITED, now=now
     )
 
@@ -244,49 +225,12 @@ async def delete_message(
     await session.execute(
         update(ChatMessage).where(ChatMessage.id == message_id).values(deleted_at=now)
     )
-    await _append_event(
+    await append_event(
         session,
         outbox,
         chat_id=chat_id,
         message_id=message_id,
         kind=ChatEventKind.DELETED,
-        now=now,
-    )
-
-
-async def remove_message(
-    session: AsyncSession,
-    outbox: Outbox,
-    *,
-    chat_id: int,
-    message_id: int,
-    moderator_id: int,
-    reason: str,
-    now: datetime,
-) -> None:
-    """Staff take an abusive message out of a building chat."""
-    text = reason_text(reason)
-    await serialise_writers(session, CHAT_LOCK_CLASS, chat_id)
-    removed = (
-        await session.execute(
-            update(ChatMessage)
-            .where(
-                ChatMessage.id == message_id,
-                ChatMessage.removed_at.is_(None),
-                ChatMessage.deleted_at.is_(None),
-            )
-            .values(removed_at=now, removed_by_id=moderator_id, removal_reason=text)
-            .returning(ChatMessage.id)
-        )
-    ).scalar_one_or_none()
-    if removed is None:
-        raise ServiceError("GONE", "The message was already deleted or removed.", ["messageId"])
-    await _append_event(
-        session,
-        outbox,
-        chat_id=chat_id,
-        message_id=message_id,
-        kind=ChatEventKind.REMOVED,
         now=now,
     )
 
@@ -297,78 +241,6 @@ EXCERPT = 200
 
 def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
-
-
-async def moderators_of(session: AsyncSession, *, building_id: int) -> list[int]:
-    """The staff who hold CHAT_MODERATE in the building."""
-    roles = MATRIX[Capability.CHAT_MODERATE].staff
-    return list(
-        (
-            await session.execute(
-                select(StaffMembership.user_id)
-                .distinct()
-                .join(Building, Building.organisation_id == StaffMembership.organisation_id)
-                .where(
-                    Building.id == building_id,
-                    StaffMembership.role.in_(list(roles)),
-                    StaffMembership.ended_at.is_(None),
-                )
-                .order_by(StaffMembership.user_id)
-            )
-        ).scalars()
-    )
-
-
-async def report_message(
-    session: AsyncSession,
-    outbox: Outbox,
-    *,
-    message_id: int,
-    reporter_id: int,
-    reason: str,
-    moderator_ids: Sequence[int],
-) -> bool:
-    """Record a member's complaint about a building-chat message and notify the
-    moderators, once per reporter and message; whether this report is new."""
-    text = reason_text(reason)
-    row = (
-        await session.execute(
-            select(
-                ChatMessage.author_id,
-                ChatMessage.body,
-                ChatMessage.deleted_at,
-                ChatMessage.removed_at,
-            ).where(ChatMessage.id == message_id)
-        )
-    ).one()
-    author_id, body, deleted_at, removed_at = row
-    if author_id == reporter_id:
-        raise ServiceError("OWN_MESSAGE", "You cannot report your own message.", ["messageId"])
-    if deleted_at is not None or removed_at is not None:
-        raise ServiceError("GONE", "The message was deleted or removed.", ["messageId"])
-    reported = (
-        await session.execute(
-            pg_insert(ChatMessageReport)
-            .values(message_id=message_id, reporter_id=reporter_id, reason=text)
-            .on_conflict_do_nothing(
-                index_elements=[ChatMessageReport.message_id, ChatMessageReport.reporter_id]
-            )
-            .returning(ChatMessageReport.id)
-        )
-    ).scalar_one_or_none()
-    if reported is None:
-        return False
-    for moderator_id in moderator_ids:
-        await notify(
-            session,
-            outbox,
-            user_id=moderator_id,
-            kind="CHAT_MESSAGE_REPORTED",
-            message=f"Жалоба на сообщение в чате дома: «{excerpt(body)}». Причина: {text}",
-            subject_type="ChatMessage",
-            subject_id=message_id,
-        )
-    return True
 
 
 async def _advance_read(
@@ -412,35 +284,3 @@ async def mark_read(
         if in_chat is None:
             raise ServiceError("NOT_FOUND", "No such message in this chat.", ["messageId"])
     await _advance_read(session, chat_id=chat_id, user_id=user_id, message_id=up_to_message_id)
-
-
-async def open_direct_chat(
-    session: AsyncSession, *, user_id: int, other_id: int, building_id: int
-) -> int:
-    """The direct chat of two users, created on first use (concurrent openers agree)."""
-    low, high = sorted((user_id, other_id))
-    inserted = (
-        await session.execute(
-            pg_insert(Chat)
-            .values(
-                kind=ChatKind.DIRECT, building_id=building_id, user_low_id=low, user_high_id=high
-            )
-            .on_conflict_do_nothing(
-                index_elements=[Chat.user_low_id, Chat.user_high_id],
-                # The predicate of the partial unique index, as a literal: bound as a
-                # parameter, a generic plan no longer matches the index.
-                index_where=text("kind = 'DIRECT'"),
-            )
-            .returning(Chat.id)
-        )
-    ).scalar_one_or_none()
-    if inserted is not None:
-        return inserted
-    existing: int = (
-        await session.execute(
-            select(Chat.id).where(
-                Chat.kind == ChatKind.DIRECT, Chat.user_low_id == low, Chat.user_high_id == high
-            )
-        )
-    ).scalar_one()
-    return existing

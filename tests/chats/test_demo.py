@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from edom_graphql.chats.models import Chat, ChatEvent, ChatMessage, ChatRead
 from edom_graphql.core.db import Database
-from edom_graphql.core.migrations import upgrade
 from edom_graphql.server.demo import DEMO_CHAT_MESSAGES, load_demo
+from edom_graphql.server.migrations import upgrade
 
 
 def test_demo_chats(fresh_database: Any) -> None:

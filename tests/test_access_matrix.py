@@ -1405,7 +1405,7 @@ GUARDED_FIELDS = {
     ("Mutation", "repairRequestComplete"): "REPAIR_REQUEST_HANDLE",
     ("Query", "repairRequestDesk"): "REPAIR_REQUEST_HANDLE",
     ("ManagementOrganisation", "repairBoardCursor"): "REPAIR_REQUEST_HANDLE",
-    # cells in tests/test_vehicles.py (test_vehicles_of_a_person_are_personal_data)
+    # cells in tests/vehicles/test_vehicles.py (test_vehicles_of_a_person_are_personal_data)
     ("Query", "vehicles"): "PERSONAL_DATA",
 }
 

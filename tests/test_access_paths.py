@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from edom_graphql.notifications.models import Notification
 from edom_graphql.residents.models import GuestGrant, Registration
-from tests.chats.helpers import OPEN_DIRECT, REPORT, building_chat_id, sent
+from tests.chats.operations import OPEN_DIRECT, REPORT, building_chat_id, sent
 from tests.factories import Api, Person, World, let_in, make_user, make_world
 from tests.live import GraphQLWebSocket, signed_in
 from tests.repairs import helpers as repairs

@@ -29,7 +29,7 @@ from edom_graphql.core.ids import decode_id
 from edom_graphql.core.loaders import keys_param
 from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
-from tests.chats.helpers import building_chat_id
+from tests.chats.operations import building_chat_id
 from tests.factories import Api, Clock, Person, make_world, serving
 from tests.live import GraphQLWebSocket, bearer, ws_connect
 from tests.network import Cable, cable_for, through

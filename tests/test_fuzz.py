@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
 from edom_graphql.core.ids import encode_id
-from tests.chats.helpers import building_chat_id, sent
+from tests.chats.operations import building_chat_id, sent
 from tests.factories import ALL_PEOPLE, Api, Person, World, let_in, make_user, make_world
 from tests.repairs import helpers as repairs
 

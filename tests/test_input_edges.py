@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from edom_graphql.listings.models import Listing
 from edom_graphql.polls.models import Poll
 from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent
-from tests.chats.helpers import building_chat_id
+from tests.chats.operations import building_chat_id
 from tests.factories import Api, World, make_world
 from tests.live import signed_in
 from tests.repairs import helpers as repairs

@@ -12,7 +12,7 @@ from pathlib import Path
 from edom_graphql.core.storage import PARTIAL_PREFIX, LocalStorage
 from edom_graphql.server.media import ORPHAN_GRACE, PHOTOS, orphan_sweep_task, sweep_orphans
 from tests.factories import Api, Clock, make_world
-from tests.listings.helpers import JPEG, PNG, listing_input, upload
+from tests.listings.operations import JPEG, PNG, listing_input, upload
 
 
 def age(path: Path, seconds: float) -> None:

@@ -19,10 +19,10 @@ from edom_graphql.polls.models import Poll
 from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent
 from edom_graphql.residents.models import GuestInvitation
 from edom_graphql.schema import build_schema
-from tests.chats.helpers import REPORT, building_chat_id, sent
+from tests.chats.operations import REPORT, building_chat_id, sent
 from tests.factories import INVITE, Api, Clock, Person, World, make_world
-from tests.listings.helpers import CREATE as LISTING_CREATE
-from tests.listings.helpers import PNG, listing_input, upload
+from tests.listings.operations import CREATE as LISTING_CREATE
+from tests.listings.operations import PNG, listing_input, upload
 from tests.repairs import helpers as repairs
 
 POLL = """

@@ -12,7 +12,7 @@ from edom_graphql.chats import service
 from edom_graphql.core.db import Database
 from edom_graphql.core.ids import encode_id
 from edom_graphql.residents.models import Registration
-from tests.chats.helpers import (
+from tests.chats.operations import (
     NODE,
     OPEN_DIRECT,
     bodies,

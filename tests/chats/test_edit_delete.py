@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from edom_graphql.chats.models import ChatEvent
 from edom_graphql.core.ids import decode_id
-from tests.chats.helpers import (
+from tests.chats.operations import (
     DELETE,
     EDIT,
     bodies,

@@ -9,7 +9,7 @@ import random
 from typing import Any
 
 from edom_graphql.core.ids import encode_id
-from tests.chats.helpers import building_chat_id, management_chat_id, sent
+from tests.chats.operations import building_chat_id, management_chat_id, sent
 from tests.factories import Api, Person, World, make_user, make_world
 from tests.live import GraphQLWebSocket, signed_in
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from edom_graphql.core.ids import decode_id, encode_id
-from tests.chats.helpers import (
+from tests.chats.operations import (
     BUILDING_CHAT,
     BUILDING_CHAT_MEMBERS,
     EVERYONE,

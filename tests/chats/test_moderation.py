@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chats.helpers import (
+from tests.chats.operations import (
     NODE,
     OPEN_DIRECT,
     REMOVE,

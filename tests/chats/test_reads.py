@@ -3,7 +3,7 @@ pages of messages, and statements that do not grow with the number of chats."""
 
 from __future__ import annotations
 
-from tests.chats.helpers import (
+from tests.chats.operations import (
     DELETE,
     MARK_READ,
     MESSAGES,

@@ -9,7 +9,7 @@ import pytest
 
 from edom_graphql.chats.models import MAX_MESSAGE_LENGTH
 from edom_graphql.core.ids import encode_id
-from tests.chats.helpers import (
+from tests.chats.operations import (
     OPEN_DIRECT,
     SEND,
     building_chat_id,

@@ -4,7 +4,7 @@ its own."""
 from __future__ import annotations
 
 from tests.factories import Api, make_world
-from tests.listings.helpers import CLOSE, LIST, NODE, create
+from tests.listings.operations import CLOSE, LIST, NODE, create
 
 
 async def test_board_newest_first_with_keyset_pages_and_filters(api: Api) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from edom_graphql.core.ids import encode_id
 from tests.factories import Api, make_world
-from tests.listings.helpers import CLOSE, NODE, UPDATE, create
+from tests.listings.operations import CLOSE, NODE, UPDATE, create
 
 
 async def test_close_by_author_only(api: Api) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from edom_graphql.listings.models import Listing
 from tests.factories import Api, make_world
-from tests.listings.helpers import CREATE, count, create, listing_input
+from tests.listings.operations import CREATE, count, create, listing_input
 
 
 @pytest.mark.parametrize(

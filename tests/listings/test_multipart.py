@@ -10,7 +10,7 @@ import pytest
 
 from edom_graphql.server.http import MAX_MULTIPART_BYTES
 from tests.factories import Api, World, make_world
-from tests.listings.helpers import CREATE, JPEG, listing_input
+from tests.listings.operations import CREATE, JPEG, listing_input
 
 
 def _operations(world: World) -> str:

@@ -11,7 +11,7 @@ import pytest
 from edom_graphql.core.storage import LocalStorage, is_key
 from edom_graphql.listings.models import MAX_PHOTO_BYTES, Listing, ListingPhoto
 from tests.factories import ANONYMOUS, Api, make_world
-from tests.listings.helpers import (
+from tests.listings.operations import (
     CREATE,
     JPEG,
     PNG,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import Api, make_world
-from tests.listings.helpers import LIST, NODE, REMOVE, create
+from tests.listings.operations import LIST, NODE, REMOVE, create
 
 
 async def test_remove_by_staff(api: Api) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import Api, make_world
-from tests.listings.helpers import UPDATE, create
+from tests.listings.operations import UPDATE, create
 
 
 async def test_update_by_author_only(api: Api) -> None:

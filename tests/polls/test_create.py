@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.factories import Api, make_world
-from tests.polls.helpers import CREATE, LIST, closes, create, create_input
+from tests.polls.operations import CREATE, LIST, closes, create, create_input
 
 
 async def test_create_poll(api: Api) -> None:

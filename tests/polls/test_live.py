@@ -10,7 +10,7 @@ from sqlalchemy import update
 from edom_graphql.residents.models import GuestGrant
 from tests.factories import Api, make_world
 from tests.live import signed_in
-from tests.polls.helpers import RESULTS, counts, create, vote
+from tests.polls.operations import RESULTS, counts, create, vote
 
 
 async def test_live_results_as_others_vote(api: Api) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import Api, make_world
-from tests.polls.helpers import LIST, create, node, vote
+from tests.polls.operations import LIST, create, node, vote
 
 
 async def test_listing_newest_first_with_pagination(api: Api) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.factories import Api, Clock, make_world
-from tests.polls.helpers import LIST, closes, counts, create, node, vote
+from tests.polls.operations import LIST, closes, counts, create, node, vote
 
 
 async def test_closing_time(api: Api, clock: Clock) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from edom_graphql.core.ids import encode_id
 from tests.factories import Api, make_world
-from tests.polls.helpers import VOTE, ballots_and_votes, counts, create, node, vote
+from tests.polls.operations import VOTE, ballots_and_votes, counts, create, node, vote
 
 
 async def test_single_choice_vote(api: Api) -> None:

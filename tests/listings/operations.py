@@ -1,4 +1,4 @@
-"""Operations and helpers of the listings tests."""
+"""The GraphQL operations the listings tests send, and the calls that send them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Operations and helpers of the polls tests."""
+"""The GraphQL operations the polls tests send, and the calls that send them."""
 
 from __future__ import annotations
 

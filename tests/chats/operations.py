@@ -1,4 +1,4 @@
-"""Operations and helpers of the chats tests."""
+"""The GraphQL operations the chats tests send, and the calls that send them."""
 
 from __future__ import annotations
 

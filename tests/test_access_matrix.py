@@ -1325,7 +1325,7 @@ async def test_repair_board_cursor(api: Api, world: World, key: str) -> None:
 
 
 # The directive of every state-machine mutation, cell by cell: who gets past it (the state
-# machine then decides, see test_repairs_transitions.py) and who is refused with nothing
+# machine then decides, see tests/repairs/test_transitions.py) and who is refused with nothing
 # changed. A NEW building request of the owner is the object in scope.
 REPAIR_STATE_MUTATIONS = {
     "Cancel": ("REPAIR_REQUEST_CREATE", {}),

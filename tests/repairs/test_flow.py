@@ -12,7 +12,8 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from edom_graphql.notifications.models import Notification
-from edom_graphql.repairs.service import auto_close_task, close_expired
+from edom_graphql.repairs.scheduled import auto_close_task
+from edom_graphql.repairs.service import close_expired
 from tests.factories import ANONYMOUS, Api, Clock, World, make_world
 from tests.repairs.helpers import call, create, drive, events, pk_of, row, step
 

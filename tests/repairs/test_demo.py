@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from edom_graphql.core.db import Database
-from edom_graphql.core.migrations import upgrade
 from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent
 from edom_graphql.server.demo import load_demo
+from edom_graphql.server.migrations import upgrade
 
 
 def test_demo_repair_requests(fresh_database: Any) -> None:

@@ -1,85 +1,36 @@
-"""GraphQL types of repair requests, and the lists of them a viewer may see (by the
-rule of :mod:`edom_graphql.repairs.access`, in SQL)."""
+"""GraphQL types of repair requests and their history, and their loaders."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
-from sqlalchemy import and_, bindparam, exists, or_, select
 
 from edom_graphql.buildings.types import Building, BuildingByIdLoader, Premise, PremiseByIdLoader
-from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.db import Prepared
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, KeyedQuery, ListByKeyLoader, keys_param
-from edom_graphql.core.nodes import Node, Verdict, visible_only
+from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, Loader
+from edom_graphql.core.nodes import Node, Verdict, visible
 from edom_graphql.core.pagination import (
     After,
     Connection,
     First,
     build_connection,
     encode_cursor,
-    keyset,
-    keyset_desc,
-    page_params,
     page_request,
 )
 from edom_graphql.core.photos import PhotoBase
-from edom_graphql.core.profile import premises_allowing
-from edom_graphql.repairs import access
+from edom_graphql.repairs import access, reads
 from edom_graphql.repairs.models import (
     RepairCategory,
     RepairRequestEventKind,
     RepairRequestScope,
     RepairRequestStatus,
 )
-from edom_graphql.repairs.models import RepairRequest as RequestRow
-from edom_graphql.repairs.models import RepairRequestEvent as EventRow
-from edom_graphql.repairs.models import RepairRequestFollower as FollowerRow
-from edom_graphql.repairs.models import RepairRequestPhoto as PhotoRow
-from edom_graphql.repairs.reads import FollowsLoader
-from edom_graphql.repairs.service import is_open, is_overdue
+from edom_graphql.repairs.service import is_overdue
 from edom_graphql.residents.types import User, UserByIdLoader
-
-REQUEST_COLUMNS = select(
-    RequestRow.id,
-    RequestRow.number,
-    RequestRow.building_id,
-    RequestRow.organisation_id,
-    RequestRow.premise_id,
-    RequestRow.author_id,
-    RequestRow.scope,
-    RequestRow.category,
-    RequestRow.description,
-    RequestRow.status,
-    RequestRow.assignee_id,
-    RequestRow.created_at,
-    RequestRow.updated_at,
-    RequestRow.due_at,
-    RequestRow.rating,
-    RequestRow.follower_count,
-    RequestRow.version,
-)
-EVENT_COLUMNS = select(
-    EventRow.id,
-    EventRow.request_id,
-    EventRow.building_id,
-    EventRow.organisation_id,
-    EventRow.actor_id,
-    EventRow.kind,
-    EventRow.from_status,
-    EventRow.to_status,
-    EventRow.assignee_id,
-    EventRow.rating,
-    EventRow.comment,
-    EventRow.at,
-)
-REQUESTS_BY_ID = Prepared(REQUEST_COLUMNS.where(RequestRow.id == keys_param()))
-EVENTS_BY_ID = Prepared(EVENT_COLUMNS.where(EventRow.id == keys_param()))
 
 
 @strawberry.type(description="A photo of a repair request.")
@@ -193,7 +144,7 @@ class RepairRequest(Node):
         viewer_id = context.require_viewer()
         if viewer_id == self.author_pk:
             return False
-        follows: bool = await FollowsLoader.of(context).load((self.pk, viewer_id))
+        follows: bool = await reads.FollowsLoader.of(context).load((self.pk, viewer_id))
         return follows
 
     @strawberry.field(description="Its photos, in order.")
@@ -245,9 +196,7 @@ class RepairRequestEvent(Node):
     async def load_nodes(
         cls, context: Context, pks: Sequence[int]
     ) -> Sequence[RepairRequestEvent | None]:
-        rows = await context.db.fetch(EVENTS_BY_ID, keys=list(pks))
-        found = {row["id"]: RepairRequestEvent.from_row(row) for row in rows}
-        return [found.get(pk) for pk in pks]
+        return await RepairRequestEventByIdLoader.of(context).load_many(list(pks))
 
     @classmethod
     def is_visible(cls, context: Context, node: RepairRequestEvent) -> Verdict:
@@ -310,40 +259,42 @@ class RepairRequestEventConnection(Connection[RepairRequestEvent]):
     pass
 
 
-# -- loaders -------------------------------------------------------------------------------
-
-PHOTO_COLUMNS = select(
-    PhotoRow.storage_key, PhotoRow.content_type, PhotoRow.size_bytes, PhotoRow.position
-).order_by(PhotoRow.request_id, PhotoRow.position)
+# -- loaders ---------------------------------------------------------------------------------
 
 
-class RepairRequestByIdLoader(ByIdLoader[RepairRequest]):
-    """Requests by id, unfiltered: for objects reached through a visible path only."""
+class RepairRequestByIdLoader(Loader[int, RepairRequest | None]):
+    """Requests by id, unfiltered: for objects reached through a visible path only.
 
-    query = KeyedQuery(REQUEST_COLUMNS, RequestRow.id)
-    convert = RepairRequest.from_row
+    Shares its rows with :class:`~edom_graphql.repairs.reads.RequestRefLoader` (the
+    access decisions' loader) both ways, so a request is read once per operation."""
+
+    async def batch_load_fn(self, keys: list[int]) -> list[RepairRequest | None]:
+        refs = reads.RequestRefLoader.of(self.context)
+        missing = [key for key in keys if key not in refs.rows]
+        if missing:
+            refs.remember(await reads.requests_by_id(self.db, missing))
+        return [
+            RepairRequest.from_row(refs.rows[key]) if key in refs.rows else None for key in keys
+        ]
+
+
+class RepairRequestEventByIdLoader(ByIdLoader[RepairRequestEvent]):
+    query = reads.EVENT_BY_ID
+    convert = RepairRequestEvent.from_row
 
 
 class PhotosOfRequestLoader(ListByKeyLoader[RepairRequestPhoto]):
-    query = KeyedQuery(PHOTO_COLUMNS, PhotoRow.request_id)
+    query = reads.PHOTOS_OF_REQUEST
     convert = RepairRequestPhoto.from_row
 
 
+async def visible_request(context: Context, request_id: int) -> RepairRequest | None:
+    """The request if the viewer may see it (as things are now), else None."""
+    (request,) = await RepairRequest.load_nodes(context, [request_id])
+    return await visible(context, request)
+
+
 # -- history ---------------------------------------------------------------------------------
-
-
-def _events(has_after: bool, comments_only: bool) -> Prepared:
-    statement = EVENT_COLUMNS.where(EventRow.request_id == bindparam("request_id"))
-    if comments_only:
-        statement = statement.where(EventRow.kind == RepairRequestEventKind.COMMENTED)
-    return Prepared(keyset(statement, (EventRow.id,), has_after=has_after))
-
-
-_EVENTS = {
-    (has_after, comments_only): _events(has_after, comments_only)
-    for has_after in (False, True)
-    for comments_only in (False, True)
-}
 
 
 async def events_of(
@@ -351,131 +302,7 @@ async def events_of(
 ) -> RepairRequestEventConnection:
     """A page of a (visible) request's history, oldest first."""
     page = page_request(first, after, types=(int,))
-    rows = await info.context.db.fetch(
-        _EVENTS[(page.after is not None, comments_only)],
-        request_id=request_id,
-        **page_params(page),
-    )
+    rows = await reads.events_of(info.context.db, request_id, page, comments_only=comments_only)
     events = [RepairRequestEvent.from_row(row) for row in rows]
     connection = build_connection(events, page, RepairRequestEvent.sort_key)
     return RepairRequestEventConnection(edges=connection.edges, page_info=connection.page_info)
-
-
-# -- a building's requests, as its residents and staff see them ------------------------------
-
-
-def _building_requests(has_after: bool, everything: bool) -> Prepared:
-    statement = REQUEST_COLUMNS.where(RequestRow.building_id == bindparam("building_id"))
-    if not everything:
-        followed = exists().where(
-            FollowerRow.request_id == RequestRow.id,
-            FollowerRow.user_id == bindparam("viewer_id"),
-        )
-        statement = statement.where(
-            or_(
-                RequestRow.scope != RepairRequestScope.APARTMENT,
-                and_(
-                    RequestRow.premise_id == keys_param("own_premises"),
-                    or_(RequestRow.author_id == bindparam("viewer_id"), followed),
-                ),
-            )
-        )
-    return Prepared(keyset_desc(statement, (RequestRow.id,), has_after=has_after))
-
-
-_BUILDING_REQUESTS = {
-    (has_after, everything): _building_requests(has_after, everything)
-    for has_after in (False, True)
-    for everything in (False, True)
-}
-
-
-async def repair_requests_of(
-    info: AppInfo, building_id: int, *, first: int, after: str | None
-) -> RepairRequestConnection:
-    """A page of the building's requests the viewer may see, newest first."""
-    context = info.context
-    page = page_request(first, after, types=(int,))
-    everything = await context.can(Capability.REPAIR_REQUEST_HANDLE, building_id=building_id)
-    rows: Sequence[Any] = []
-    if everything or await context.can(Capability.REPAIR_REQUEST_CREATE, building_id=building_id):
-        params: dict[str, Any] = {"building_id": building_id, **page_params(page)}
-        if not everything:
-            profile = await context.profile()
-            params["viewer_id"] = profile.user_id
-            params["own_premises"] = premises_allowing(profile, Capability.REPAIR_REQUEST_CREATE)
-        rows = await context.db.fetch(
-            _BUILDING_REQUESTS[(page.after is not None, everything)], **params
-        )
-    connection = build_connection(
-        [RepairRequest.from_row(row) for row in rows], page, RepairRequest.sort_key
-    )
-    return RepairRequestConnection(edges=connection.edges, page_info=connection.page_info)
-
-
-SIMILAR = Prepared(
-    REQUEST_COLUMNS.where(
-        RequestRow.building_id == bindparam("building_id"),
-        RequestRow.scope == bindparam("scope", type_=RequestRow.scope.type),
-        RequestRow.category == bindparam("category", type_=RequestRow.category.type),
-        is_open(RequestRow.status),
-        RequestRow.id != bindparam("exclude_id"),
-    )
-    .order_by(RequestRow.id.desc())
-    .limit(bindparam("limit"))
-)
-
-
-async def similar_open_requests(
-    context: Context,
-    *,
-    building_id: int,
-    scope: RepairRequestScope,
-    category: RepairCategory,
-    exclude_id: int = 0,
-    limit: int = 5,
-) -> list[RepairRequest]:
-    """Open building or yard requests of the same category that the viewer could join
-    instead of filing a duplicate (never apartment requests), newest first."""
-    if scope is RepairRequestScope.APARTMENT:
-        return []
-    rows = await context.db.fetch(
-        SIMILAR,
-        building_id=building_id,
-        scope=scope.value,
-        category=category.value,
-        exclude_id=exclude_id,
-        limit=limit,
-    )
-    requests = [RepairRequest.from_row(row) for row in rows]
-    return [request for request in await visible_only(context, requests) if request is not None]
-
-
-@strawberry.type
-class BuildingRepairRequests:
-    """``Building.repairRequests`` and ``Building.similarRepairRequests``."""
-
-    @strawberry.field(
-        description="The building's repair requests the viewer may see, newest first: all "
-        "of them for the organisation's staff; for residents the building and yard "
-        "requests, and their own and followed apartment requests."
-    )
-    async def repair_requests(
-        self: Building, info: AppInfo, first: First, after: After = None
-    ) -> RepairRequestConnection:
-        return await repair_requests_of(info, self.pk, first=first, after=after)
-
-    @strawberry.field(
-        description="Open building or yard requests of this scope and category, newest "
-        "first (at most 5): to join (`repairRequestJoin`) instead of filing a duplicate. "
-        "Empty for APARTMENT."
-    )
-    async def similar_repair_requests(
-        self: Building,
-        info: AppInfo,
-        scope: Annotated[RepairRequestScope, strawberry.argument(description="BUILDING or YARD.")],
-        category: Annotated[RepairCategory, strawberry.argument(description="The category.")],
-    ) -> list[RepairRequest]:
-        return await similar_open_requests(
-            info.context, building_id=self.pk, scope=scope, category=category
-        )

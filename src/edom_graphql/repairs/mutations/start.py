@@ -1,0 +1,57 @@
+"""``repairRequestStart``: the assigned engineer starts the work."""
+
+from __future__ import annotations
+
+import strawberry
+
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo
+from edom_graphql.core.mutation import MutationInput, Payload, user_errors_field
+from edom_graphql.core.permissions import requires
+from edom_graphql.repairs import service
+from edom_graphql.repairs.access import input_request_building
+from edom_graphql.repairs.errors import RepairRequestStartError
+from edom_graphql.repairs.models import MAX_COMMENT_LENGTH
+from edom_graphql.repairs.mutations.transition import take
+from edom_graphql.repairs.types import RepairRequest
+
+
+@strawberry.input(description="Input of `repairRequestStart`.")
+class RepairRequestStartInput:
+    request_id: strawberry.ID = strawberry.field(description="The request.")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="Refuse with VERSION_CONFLICT unless the request is at this `version`.",
+    )
+    comment: str | None = strawberry.field(
+        default=None, description=f"A note (at most {MAX_COMMENT_LENGTH} characters)."
+    )
+
+
+@strawberry.type(description="Result of `repairRequestStart`.")
+class RepairRequestStartPayload(Payload):
+    repair_request: RepairRequest | None = strawberry.field(
+        default=None, description="The request as it is now (also after a refusal)."
+    )
+    user_errors: list[RepairRequestStartError] = user_errors_field()
+
+
+@strawberry.type
+class RepairRequestStartMutation:
+    @requires(
+        Capability.REPAIR_REQUEST_HANDLE,
+        input_request_building,
+        mutation=True,
+        description="The assigned engineer starts the work (→ IN_PROGRESS).",
+    )
+    async def repair_request_start(
+        self, info: AppInfo, input: MutationInput[RepairRequestStartInput]
+    ) -> RepairRequestStartPayload | None:
+        result, request = await take(
+            info,
+            input.request_id,
+            service.Action.START,
+            expected_version=input.expected_version,
+            comment=input.comment,
+        )
+        return RepairRequestStartPayload.of(result, repair_request=request)

@@ -1,0 +1,130 @@
+"""Root fields of repairs: the staff desk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+
+from edom_graphql.core.capabilities import Capability
+from edom_graphql.core.context import AppInfo
+from edom_graphql.core.errors import BadUserInput
+from edom_graphql.core.ids import expect_id
+from edom_graphql.core.nodes import visible_only
+from edom_graphql.core.pagination import After, First, build_connection, page_request
+from edom_graphql.core.permissions import Target, requires
+from edom_graphql.repairs import reads
+from edom_graphql.repairs.models import RepairCategory, RepairRequestScope, RepairRequestStatus
+from edom_graphql.repairs.types import RepairRequest, RepairRequestConnection
+
+MAX_FILTER_VALUES = 100
+V = TypeVar("V")
+
+
+@strawberry.input(description="Which requests the desk shows; every given filter must match.")
+class RepairRequestDeskFilter:
+    building_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only requests of these buildings."
+    )
+    statuses: list[RepairRequestStatus] | None = strawberry.field(
+        default=None, description="Only requests in these statuses."
+    )
+    scopes: list[RepairRequestScope] | None = strawberry.field(
+        default=None, description="Only requests of these scopes."
+    )
+    categories: list[RepairCategory] | None = strawberry.field(
+        default=None, description="Only requests of these categories."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description="Only overdue requests (true) or only those that are not (false).",
+    )
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only requests assigned to this engineer."
+    )
+
+
+def _values(values: Sequence[V] | None, field: str) -> list[V] | None:
+    if values is None:
+        return None
+    if len(values) > MAX_FILTER_VALUES:
+        raise BadUserInput(f"At most {MAX_FILTER_VALUES} values.", field=f"filter.{field}")
+    return list(dict.fromkeys(values))
+
+
+def _desk_filter(filter: RepairRequestDeskFilter) -> reads.DeskFilter:
+    """The filter checked: at most :data:`MAX_FILTER_VALUES` values each, valid ids."""
+    buildings = _values(filter.building_ids, "buildingIds")
+    statuses = _values(filter.statuses, "statuses")
+    scopes = _values(filter.scopes, "scopes")
+    categories = _values(filter.categories, "categories")
+    building_ids = None
+    if buildings is not None:
+        building_ids = [
+            expect_id(global_id, "Building", field="filter.buildingIds") for global_id in buildings
+        ]
+    assignee_id = None
+    if filter.assignee_id is not None:
+        assignee_id = expect_id(filter.assignee_id, "User", field="filter.assigneeId")
+    return reads.DeskFilter(
+        building_ids=building_ids,
+        statuses=statuses,
+        scopes=scopes,
+        categories=categories,
+        overdue=filter.overdue,
+        assignee_id=assignee_id,
+    )
+
+
+async def repair_request_desk(
+    info: AppInfo,
+    organisation_id: int,
+    *,
+    first: int,
+    after: str | None,
+    filter: RepairRequestDeskFilter | None,
+) -> RepairRequestConnection:
+    context = info.context
+    page = page_request(first, after, types=(int,))
+    checked = _desk_filter(filter or RepairRequestDeskFilter())
+    rows = await reads.desk_requests(context.db, organisation_id, page, checked, now=context.now)
+    # requests of a building that has changed hands since are no longer this desk's
+    requests = await visible_only(context, [RepairRequest.from_row(row) for row in rows])
+    connection = build_connection(
+        [request for request in requests if request is not None], page, RepairRequest.sort_key
+    )
+    return RepairRequestConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+def _argument_organisation(source: Any, kwargs: dict[str, Any]) -> Target | None:
+    return Target(
+        organisation_id=expect_id(
+            kwargs["organisation_id"], "ManagementOrganisation", field="organisationId"
+        )
+    )
+
+
+@strawberry.type
+class RepairRequestQueries:
+    @requires(
+        Capability.REPAIR_REQUEST_HANDLE,
+        _argument_organisation,
+        description="The organisation's repair requests over all its buildings, newest "
+        "first: the staff desk.",
+    )
+    async def repair_request_desk(
+        self,
+        info: AppInfo,
+        organisation_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The viewer's organisation.")
+        ],
+        first: First,
+        after: After = None,
+        filter: Annotated[
+            RepairRequestDeskFilter | None,
+            strawberry.argument(description="Narrow the list; all requests if omitted."),
+        ] = None,
+    ) -> RepairRequestConnection | None:
+        pk = expect_id(organisation_id, "ManagementOrganisation", field="organisationId")
+        return await repair_request_desk(info, pk, first=first, after=after, filter=filter)

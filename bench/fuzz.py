@@ -1,4 +1,4 @@
-"""``python -m bench.fuzz``: a long run of the schema fuzz test (``tests/test_fuzz.py``).
+"""``python -m bench.fuzz``: a long run of the schema fuzz test (``tests/server/test_fuzz.py``).
 
 The suite runs 150 generated operations; this runs ``--examples`` (30,000 by default) of
 them against the same real server and PostgreSQL as the suite (``EDOM_TEST_DATABASE_URL``,
@@ -35,7 +35,15 @@ def main(argv: list[str] | None = None) -> int:
         }
         started = time.monotonic()
         completed = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fuzz.py"],
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/server/test_fuzz.py",
+            ],
             cwd=ROOT,
             env=env,
             check=False,

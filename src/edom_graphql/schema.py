@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,8 +14,6 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from edom_graphql.buildings.schema import DOMAIN as BUILDINGS
-from edom_graphql.chats.schema import DOMAIN as CHATS
 from edom_graphql.core.composition import READ_AHEAD_KEY, Domain, extend_type, read_ahead_of
 from edom_graphql.core.context import AppInfo
 from edom_graphql.core.errors import BadUserInput
@@ -31,28 +30,34 @@ from edom_graphql.core.observability import OperationObserver, log_unexpected
 from edom_graphql.core.permissions import RequiresDirective
 from edom_graphql.core.ratelimit import RateLimitDirective
 from edom_graphql.core.scalars import DATETIME, KOPECKS_SCALAR, Kopecks
-from edom_graphql.events.schema import DOMAIN as EVENTS
-from edom_graphql.listings.schema import DOMAIN as LISTINGS
-from edom_graphql.notifications.schema import DOMAIN as NOTIFICATIONS
-from edom_graphql.polls.schema import DOMAIN as POLLS
-from edom_graphql.repairs.schema import DOMAIN as REPAIRS
-from edom_graphql.residents.schema import DOMAIN as RESIDENTS
 from edom_graphql.settings import Settings
-from edom_graphql.vehicles.schema import DOMAIN as VEHICLES
 
-DOMAINS: tuple[Domain, ...] = (
-    RESIDENTS,
-    BUILDINGS,
-    NOTIFICATIONS,
-    VEHICLES,
-    EVENTS,
-    POLLS,
-    LISTINGS,
-    CHATS,
-    REPAIRS,
+DOMAIN_NAMES = (
+    "residents",
+    "buildings",
+    "notifications",
+    "vehicles",
+    "events",
+    "polls",
+    "listings",
+    "chats",
+    "repairs",
 )
 """The domains of the schema, in the order their root fields and the fields they add to
-each other's types are listed."""
+each other's types are listed. A new domain adds its name here (and to the models
+registry, :data:`edom_graphql.models.DOMAINS_WITH_TABLES`, if it has tables)."""
+
+
+def _face(name: str) -> Domain:
+    """The ``DOMAIN`` of ``edom_graphql.<name>.schema``: the domain's face."""
+    domain = importlib.import_module(f"edom_graphql.{name}.schema").DOMAIN
+    if not isinstance(domain, Domain) or domain.name != name:
+        raise TypeError(f"edom_graphql.{name}.schema.DOMAIN is not the Domain named {name!r}")
+    return domain
+
+
+DOMAINS: tuple[Domain, ...] = tuple(_face(name) for name in DOMAIN_NAMES)
+
 
 MAX_NODES = 100
 

@@ -18,7 +18,7 @@ from edom_graphql.core.photos import MAX_PHOTO_BYTES
 from edom_graphql.repairs.models import RepairRequest, RepairRequestPhoto
 from edom_graphql.server.media import PHOTOS, visible_photo_type
 from tests.factories import Api, Clock, GraphQLResult, Person, World, make_world
-from tests.repairs.helpers import CREATE, FIELDS, create, create_input, step
+from tests.repairs.operations import CREATE, FIELDS, create, create_input, step
 
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg body" * 10
 PNG = b"\x89PNG\r\n\x1a\n" + b"png body" * 10

@@ -10,7 +10,7 @@ import pytest
 
 from edom_graphql.core.ids import encode_id
 from tests.factories import Api, Clock, World, make_world
-from tests.repairs.helpers import create, drive, step
+from tests.repairs.operations import create, drive, step
 
 DESK = """
 query ($org: ID!, $first: Int!, $after: String, $filter: RepairRequestDeskFilter) {

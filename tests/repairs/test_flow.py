@@ -15,7 +15,7 @@ from edom_graphql.notifications.models import Notification
 from edom_graphql.repairs.scheduled import auto_close_task
 from edom_graphql.repairs.service import close_expired
 from tests.factories import ANONYMOUS, Api, Clock, World, make_world
-from tests.repairs.helpers import call, create, drive, events, pk_of, row, step
+from tests.repairs.operations import call, create, drive, events, pk_of, row, step
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

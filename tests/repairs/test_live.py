@@ -20,7 +20,7 @@ from edom_graphql.repairs.models import RepairRequestEvent
 from edom_graphql.residents.models import GuestGrant
 from tests.factories import Api, World, make_world
 from tests.live import RECEIVE_TIMEOUT, GraphQLWebSocket, signed_in
-from tests.repairs.helpers import call, create, pk_of, step
+from tests.repairs.operations import call, create, pk_of, step
 
 EVENT_FIELDS = "id cursor kind fromStatus toStatus comment actor { id } request { id status }"
 EVENTS = (

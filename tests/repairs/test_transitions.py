@@ -18,7 +18,7 @@ from sqlalchemy import delete
 
 from edom_graphql.core.ratelimit import RateLimitHit
 from tests.factories import Api, World, make_world
-from tests.repairs.helpers import MUTATIONS, create, drive, events, row
+from tests.repairs.operations import MUTATIONS, create, drive, events, row
 
 T = TypeVar("T")
 Case = tuple[str, str, str]

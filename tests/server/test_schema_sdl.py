@@ -14,7 +14,7 @@ from graphql import (
 from edom_graphql.schema import build_schema
 from edom_graphql.settings import Settings
 
-SDL_PATH = Path(__file__).parent.parent / "schema" / "schema.graphql"
+SDL_PATH = Path(__file__).parents[2] / "schema" / "schema.graphql"
 
 
 def test_committed_sdl_is_current() -> None:

@@ -16,7 +16,7 @@ import pytest
 from edom_graphql.models import DOMAINS_WITH_TABLES
 from edom_graphql.schema import DOMAINS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "edom_graphql"
 NOT_DOMAINS = {"core", "access", "server"}
 

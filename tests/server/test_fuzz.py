@@ -28,9 +28,9 @@ from hypothesis_graphql import Mode, from_schema
 from edom_graphql.core.ids import encode_id
 from tests.chats.operations import building_chat_id, sent
 from tests.factories import ALL_PEOPLE, Api, Person, World, let_in, make_user, make_world
-from tests.repairs import helpers as repairs
+from tests.repairs import operations as repairs
 
-SDL = (Path(__file__).parent.parent / "schema" / "schema.graphql").read_text()
+SDL = (Path(__file__).parents[2] / "schema" / "schema.graphql").read_text()
 EXAMPLES = int(os.environ.get("EDOM_FUZZ_EXAMPLES", "150"))
 REPORT = os.environ.get("EDOM_FUZZ_REPORT")
 CODES = {

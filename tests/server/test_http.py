@@ -8,7 +8,6 @@ import base64
 import json
 import logging
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,23 +29,13 @@ from edom_graphql.server.app import create_app
 from edom_graphql.server.migrations import upgrade
 from edom_graphql.settings import Settings
 from tests.factories import Api, GraphQLResult, Person, make_user
+from tests.server.surface import GRAPHQL_RESPONSE, b64url, body_of, claims, codes
 
-GRAPHQL_RESPONSE = "application/graphql-response+json"
 VIEWER = "{ viewer { user { id displayName } } }"
 ME_QUERY = "query Me($x: Boolean!) { viewer { user { id } } __typename @include(if: $x) }"
 
 
-# --- helpers ---------------------------------------------------------------------------
-
-
-def body_of(response: httpx.Response) -> dict[str, Any]:
-    assert response.headers["content-type"].split(";")[0] in ("application/json", GRAPHQL_RESPONSE)
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def codes(response: httpx.Response) -> list[str]:
-    return [error["extensions"]["code"] for error in body_of(response)["errors"]]
+# --- shared by the tests below ----------------------------------------------------------
 
 
 async def users_with_subject(api: Api, subject: str) -> int:
@@ -66,24 +55,6 @@ async def served(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
             yield client
     finally:
         await app.state.services.db.dispose()
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def claims(settings: Settings, subject: str, **overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    return {
-        "iss": settings.oidc_issuer,
-        "aud": settings.oidc_audience,
-        "sub": subject,
-        "name": "Mallory",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-        **overrides,
-    }
 
 
 # --- GraphQL over HTTP -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from edom_graphql.residents.models import User
 from edom_graphql.settings import Settings
 from edom_graphql.vehicles.models import Vehicle
 from tests.factories import Api, Person
-from tests.test_http import claims, codes
+from tests.server.surface import claims, codes
 
 ME = "{ viewer { user { id displayName fullName } } }"
 VEHICLE = {"input": {"plate": "А123ВС777"}}

@@ -19,7 +19,7 @@ from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent
 from tests.chats.operations import building_chat_id
 from tests.factories import Api, World, make_world
 from tests.live import signed_in
-from tests.repairs import helpers as repairs
+from tests.repairs import operations as repairs
 
 
 def forged(*values: Any) -> str:

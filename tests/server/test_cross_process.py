@@ -7,14 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,10 +19,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from tests.factories import Api, Person, make_user, make_world
+from tests.server.processes import ServerProcess, start_server, wait_ready
 
-START_TIMEOUT = 30.0
 RECEIVE_TIMEOUT = 5.0
-STOP_TIMEOUT = 10.0
 
 INVITE = """
 mutation Invite($input: GuestInvitationCreateInput!) {
@@ -53,75 +46,6 @@ subscription Received($after: String) {
   notificationReceived(after: $after) { id kind subjectId cursor readAt }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class ServerProcess:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/graphql"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT)
-
-
-def start_server(name: str, env: dict[str, str], log_dir: Path) -> ServerProcess:
-    port = free_port()
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "edom_graphql.server.cli", "serve", "--port", str(port)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    return ServerProcess(name, port, process, log_path)
-
-
-async def wait_ready(server: ServerProcess) -> None:
-    """Poll ``/readyz`` until it answers 200 (database, migrations and broker are up)."""
-    deadline = time.monotonic() + START_TIMEOUT
-    last: str = "no answer"
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=2) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                pytest.fail(f"server {server.name} exited early:\n{server.log()}")
-            try:
-                response = await client.get("/readyz")
-            except httpx.TransportError as error:
-                last = repr(error)
-            else:
-                if response.status_code == 200:
-                    return
-                last = response.text
-            await asyncio.sleep(0.1)
-    pytest.fail(f"server {server.name} not ready in {START_TIMEOUT} s ({last}):\n{server.log()}")
 
 
 @pytest.fixture(params=["postgresql", "redis"])

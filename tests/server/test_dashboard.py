@@ -1,6 +1,6 @@
 """The repair desk page at /dashboard over HTTP: the page and its two files, their types,
 the Content Security Policy and other security headers, and the login link setting.
-(tests/test_dashboard_browser.py drives the page itself in Chromium.)"""
+(tests/server/test_dashboard_browser.py drives the page itself in Chromium.)"""
 
 from __future__ import annotations
 

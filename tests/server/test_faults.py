@@ -33,7 +33,7 @@ from tests.chats.operations import building_chat_id
 from tests.factories import Api, Clock, Person, make_world, serving
 from tests.live import GraphQLWebSocket, bearer, ws_connect
 from tests.network import Cable, cable_for, through
-from tests.test_cross_process import start_server, wait_ready
+from tests.server.processes import start_server, wait_ready
 
 SEND = """
 mutation ($input: ChatMessageSendInput!) {

@@ -23,7 +23,7 @@ from tests.chats.operations import REPORT, building_chat_id, sent
 from tests.factories import INVITE, Api, Clock, Person, World, make_world
 from tests.listings.operations import CREATE as LISTING_CREATE
 from tests.listings.operations import PNG, listing_input, upload
-from tests.repairs import helpers as repairs
+from tests.repairs import operations as repairs
 
 POLL = """
 mutation ($input: PollCreateInput!) { pollCreate(input: $input) { poll { id } } }

@@ -14,7 +14,7 @@ from edom_graphql.residents.models import GuestGrant, Registration
 from tests.chats.operations import OPEN_DIRECT, REPORT, building_chat_id, sent
 from tests.factories import Api, Person, World, let_in, make_user, make_world
 from tests.live import GraphQLWebSocket, signed_in
-from tests.repairs import helpers as repairs
+from tests.repairs import operations as repairs
 
 REPORTED_MESSAGE = """
 query ($id: ID!) {

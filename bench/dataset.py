@@ -706,7 +706,8 @@ async def _repair_requests(
     conn: asyncpg.Connection, *, tag: str, buildings: list[int], count: int
 ) -> tuple[int, int]:
     """``count`` repair requests spread over the buildings, one every 5 minutes up to now,
-    in every status (:data:`REPAIR_STATUSES`) and category; filed by an owner of the
+    in every status (:data:`REPAIR_STATUSES`; DONE ones within the 72 hours before
+    auto-close) and category; filed by an owner of the
     building (APARTMENT ones for the owner's premise), assigned to the organisation's
     engineer once accepted, each with its CREATED event. Their ids, smallest and largest."""
     statuses = "ARRAY[" + ",".join(f"'{x}'" for x in REPAIR_STATUSES) + "]::text[]"
@@ -744,11 +745,15 @@ async def _repair_requests(
                'Заявка ' || g || ' (' || $1 || '): ' || c.category,
                s.status::repair_request_status,
                CASE WHEN s.status <> 'NEW' THEN a.engineer_id END,
-               t.at, t.at,
+               t.at,
+               CASE WHEN s.status = 'DONE'
+                    THEN greatest(t.at, now() - (g % 48) * interval '1 hour') ELSE t.at END,
                t.at + CASE c.category WHEN 'LEAK' THEN interval '30 minutes'
                                       WHEN 'BLOCKAGE' THEN interval '2 hours'
                                       WHEN 'EMERGENCY_DAMAGE' THEN interval '3 days' END,
-               CASE WHEN s.status IN ('DONE', 'CLOSED') THEN t.at + interval '1 day' END,
+               -- DONE within the last 72 hours (older ones the auto-close sweep has closed)
+               CASE s.status WHEN 'DONE' THEN greatest(t.at, now() - (g % 48) * interval '1 hour')
+                             WHEN 'CLOSED' THEN t.at + interval '1 day' END,
                CASE WHEN s.status = 'CLOSED' AND g % 2 = 0 THEN 1 + g % 5 END,
                CASE WHEN g % 3 = 0 THEN 0 ELSE g % 4 END,
                1

@@ -122,6 +122,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="after measuring, sample the server with py-spy while --profile-operation runs "
         "and write collapsed stacks here (a summary is printed)",
     )
+    out.add_argument(
+        "--show-statements",
+        action="store_true",
+        help="print the SQL statements of one request of each operation",
+    )
     out.add_argument("--profile-operation", default=operations.BUDGETED)
     out.add_argument("--profile-seconds", type=_non_negative_float, default=10.0)
     args = parser.parse_args(argv)
@@ -259,6 +264,11 @@ def run(args: argparse.Namespace) -> int:
                 {op.name: op.requests(count_build) for op in chosen},
                 args.count_repetitions,
             )
+            if args.show_statements:
+                for name, count in counts.items():
+                    _log(f"statements of one {name} request:")
+                    for number, statement in enumerate(count.sample, 1):
+                        _log(f"  {number:>2}. {' '.join(statement.split())[:300]}")
 
         results: list[report.OperationResult] = []
         profile_summary: profile.ProfileSummary | None = None

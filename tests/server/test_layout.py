@@ -1,6 +1,7 @@
 """The layout of the source tree, as the README describes it: every domain has the same
 rooms and only those, reads are in ``reads``, nothing imports inside a function, the
-error-code enums are static, no domain module grows past about 400 lines, and the
+error-code enums are static, no domain module grows past about 400 lines, no module
+imports itself round a circle at run time, and the
 import contracts of pyproject.toml hold (``lint-imports``)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import grimp
 import pytest
 
 from edom_graphql.models import DOMAINS_WITH_TABLES
@@ -159,3 +161,55 @@ def test_the_import_contracts_hold() -> None:
         [command, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _cycles(graph: grimp.ImportGraph) -> list[set[str]]:
+    """The import cycles of ``graph``: its strongly connected parts of more than one module
+    (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[set[str]] = []
+    for root in sorted(graph.modules):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            module, imported = work[-1]
+            step = next(imported, None)
+            if step is not None:
+                if step not in index:
+                    index[step] = low[step] = len(index)
+                    stack.append(step)
+                    on_stack.add(step)
+                    work.append((step, iter(sorted(graph.find_modules_directly_imported_by(step)))))
+                elif step in on_stack:
+                    low[module] = min(low[module], index[step])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[module])
+            if low[module] == index[module]:
+                part = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    part.add(member)
+                    if member == module:
+                        break
+                if len(part) > 1:
+                    cycles.append(part)
+    return cycles
+
+
+def test_no_module_imports_itself_round_a_circle_at_run_time() -> None:
+    # Type annotations may refer both ways (a gatekeeper names the type it guards, the
+    # type calls its gatekeeper) behind ``if TYPE_CHECKING``; nothing else may.
+    graph = grimp.build_graph("edom_graphql", exclude_type_checking_imports=True)
+    assert _cycles(graph) == []
+    with_annotations = grimp.build_graph("edom_graphql")
+    assert _cycles(with_annotations), "the cycle finder finds the annotation rings"

@@ -27,6 +27,23 @@ GRANTS_PER_SECOND_PLANNED = 1000
 """Fresh grantees prepared per second of a guest_invitation_accept run."""
 
 
+SPEED_LOOP = 10_000_000
+
+
+def machine_speed_ms() -> float:
+    """Milliseconds of one core for a fixed pure-Python loop (best of three), printed and
+    stored with the results: CPU times per request of two machines compare in proportion
+    to it, and the budget's milliseconds are only meaningful on a machine of known speed."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        total = 0
+        for step in range(SPEED_LOOP):
+            total += step
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -338,6 +355,11 @@ def run(args: argparse.Namespace) -> int:
         )
         if peak_rss is not None:
             print(f"server peak RSS (VmHWM) over the run: {peak_rss:.0f} MB")
+        machine_ms = machine_speed_ms()
+        print(
+            f"this machine: a {SPEED_LOOP:,}-step Python loop takes {machine_ms:.0f} ms "
+            "(compare CPU times across machines by this)"
+        )
         budgeted = next((r for r in results if r.name == operations.BUDGETED), None)
         verdict: report.Budget | None = None
         if budgeted is not None:
@@ -361,6 +383,7 @@ def run(args: argparse.Namespace) -> int:
                     "python": platform.python_version(),
                     "platform": platform.platform(),
                     "cpus": os.cpu_count(),
+                    "python_loop_ms": machine_ms,
                     "postgres": asyncio.run(_postgres_version(db.url)),
                     "commit": _git("rev-parse", "--short", "HEAD"),
                     "uncommitted_changes": bool(_git("status", "--porcelain", "--", "src")),

@@ -128,6 +128,7 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         # Tests move the clock by days; they sweep with close_expired / auto_close_task
         # themselves rather than race a background sweep.
         repair_auto_close_interval_seconds=0,
+        meeting_sweep_interval_seconds=0,  # likewise advance (tests/meetings)
         media_sweep_interval_seconds=0,  # likewise sweep_orphans (tests/server/test_media_sweep.py)
     )
 

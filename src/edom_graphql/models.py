@@ -17,6 +17,7 @@ DOMAINS_WITH_TABLES = (
     "listings",
     "chats",
     "repairs",
+    "meetings",
 )
 for _name in DOMAINS_WITH_TABLES:
     importlib.import_module(f"edom_graphql.{_name}.models")

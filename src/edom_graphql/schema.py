@@ -42,6 +42,7 @@ DOMAIN_NAMES = (
     "listings",
     "chats",
     "repairs",
+    "meetings",
 )
 """The domains of the schema, in the order their root fields and the fields they add to
 each other's types are listed. A new domain adds its name here (and to the models

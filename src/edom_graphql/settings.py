@@ -75,10 +75,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
 
     repair_auto_close_interval_seconds: float = Field(default=60.0, ge=0)
-    media_sweep_interval_seconds: float = Field(default=3600.0, ge=0)
-    """How often a process deletes stored files nothing references (0: never)."""
     """How often each server process sweeps for repair requests DONE for 72 hours (safe
     with many processes); 0 turns the sweep off in this process."""
+    meeting_sweep_interval_seconds: float = Field(default=30.0, ge=0)
+    """How often each server process opens and closes the voting of owners' meetings that
+    are due (safe with many processes); 0 turns the sweep off in this process."""
+    media_sweep_interval_seconds: float = Field(default=3600.0, ge=0)
+    """How often a process deletes stored files nothing references (0: never)."""
 
     dashboard_login_url: str | None = None
     """Where the repair desk at ``/dashboard`` sends staff to sign in (a production login

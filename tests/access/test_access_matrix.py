@@ -94,6 +94,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "MEETING_INITIATE": (BUILDING, "      ✓   -   -   -   -   -   -   -   ✓   -"),
     # vote in an owners' meeting
     "MEETING_VOTE": (BUILDING, "          ✓   -   -   -   -   -   -   -   -   -"),
+    # an owner may vote through a representative holding a power of attorney: measured on
+    # the representative the document names (SELF), so no tier or role holds it elsewhere
+    "MEETING_VOTE_BY_ATTORNEY": (SELF, "  -   -   -   -   -   -   -   -   -   -"),
     # the register of owners: kept by the organisation's staff, needed by the owners
     # who initiate a meeting (Housing Code art. 45 §3.1)
     "OWNERS_REGISTER": (BUILDING, "       ✓   -   -   -   -   -   ✓   ✓   ✓   -"),
@@ -1405,6 +1408,15 @@ GUARDED_FIELDS = {
     ("Mutation", "repairRequestComplete"): "REPAIR_REQUEST_HANDLE",
     ("Query", "repairRequestDesk"): "REPAIR_REQUEST_HANDLE",
     ("ManagementOrganisation", "repairBoardCursor"): "REPAIR_REQUEST_HANDLE",
+    # cells in tests/meetings/test_access.py
+    ("Building", "meetings"): "MEETING_RESULTS_VIEW",
+    ("Mutation", "meetingCreate"): "MEETING_INITIATE",
+    ("Mutation", "meetingSchedule"): "MEETING_INITIATE",
+    ("Mutation", "meetingCancel"): "MEETING_INITIATE",
+    ("Mutation", "meetingVoteCast"): "MEETING_VOTE",
+    ("Mutation", "meetingVoteCastByAttorney"): "MEETING_VOTE_BY_ATTORNEY",
+    ("Mutation", "meetingPaperBallotEnter"): "MEETING_INITIATE",
+    ("Mutation", "powerOfAttorneyRegister"): "MEETING_INITIATE",
     # cells in tests/vehicles/test_vehicles.py (test_vehicles_of_a_person_are_personal_data)
     ("Query", "vehicles"): "PERSONAL_DATA",
 }

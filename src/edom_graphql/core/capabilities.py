@@ -67,6 +67,7 @@ class Capability(enum.Enum):
     INTERCOM_APPLY = "INTERCOM_APPLY"
     MEETING_INITIATE = "MEETING_INITIATE"
     MEETING_VOTE = "MEETING_VOTE"
+    MEETING_VOTE_BY_ATTORNEY = "MEETING_VOTE_BY_ATTORNEY"
     OWNERS_REGISTER = "OWNERS_REGISTER"
     PERSONAL_DATA = "PERSONAL_DATA"
 
@@ -147,6 +148,11 @@ MATRIX: dict[Capability, Rule] = {
         "Initiate and administer an owners' meeting", _OWNER, _MANAGER
     ),
     Capability.MEETING_VOTE: Rule("Vote in an owners' meeting", _OWNER),
+    # A representative votes for an owner under a power of attorney: measured on the
+    # representative the document names (the viewer themself), whoever they are.
+    Capability.MEETING_VOTE_BY_ATTORNEY: Rule(
+        "Vote for an owner under a power of attorney", _NOBODY, scope=Scope.SELF
+    ),
     # Housing Code art. 45 §3.1: the register of owners is kept by the organisation
     # and is needed by owners who convene a meeting.
     Capability.OWNERS_REGISTER: Rule("See the owners of premises and their shares", _OWNER, _STAFF),

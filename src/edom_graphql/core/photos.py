@@ -64,6 +64,80 @@ class StoredPhoto:
     size_bytes: int
 
 
+@dataclass(frozen=True, slots=True)
+class FileRule:
+    """What a kind of upload may be: how many files, how large, of which sniffed types,
+    and the codes of its refusals."""
+
+    max_files: int
+    max_bytes: int
+    sniff: Callable[[bytes], str | None]
+    kinds: str
+    """The accepted types, for messages ("a JPEG, PNG or WebP image")."""
+    too_many: str
+    too_large: str
+    unsupported: str
+
+
+PHOTO_RULE = FileRule(
+    MAX_PHOTOS,
+    MAX_PHOTO_BYTES,
+    sniff,
+    "a JPEG, PNG or WebP image",
+    "TOO_MANY_PHOTOS",
+    "PHOTO_TOO_LARGE",
+    "UNSUPPORTED_PHOTO",
+)
+
+MAX_DOCUMENT_BYTES = MAX_PHOTO_BYTES
+"""A PDF or a scan: as large as a photo, so that a multipart request of as many stays
+within the server's limit on uploads."""
+
+
+def sniff_pdf(data: bytes) -> str | None:
+    return "application/pdf" if data.startswith(b"%PDF-") else None
+
+
+def sniff_scan(data: bytes) -> str | None:
+    """A scanned document: a PDF or an image."""
+    return sniff_pdf(data) or sniff(data)
+
+
+def document_error_codes(rule: FileRule) -> dict[str, str]:
+    """The refusals of :func:`read_files` under ``rule``, for an error-code enum."""
+    return {
+        rule.too_many: f"More than {rule.max_files} files.",
+        rule.too_large: f"A file is larger than {rule.max_bytes} bytes.",
+        rule.unsupported: f"A file is not {rule.kinds} (judged by its content).",
+    }
+
+
+async def read_files(
+    uploads: Sequence[Any], rule: FileRule, *, owner: str, field_name: str
+) -> list[Photo]:
+    """The uploaded files, checked by ``rule``: count, size and sniffed type."""
+    if len(uploads) > rule.max_files:
+        raise ServiceError(
+            rule.too_many, f"{owner} has at most {rule.max_files} files.", [field_name]
+        )
+    files: list[Photo] = []
+    for index, upload in enumerate(uploads):
+        field = [field_name, str(index)] if rule.max_files > 1 else [field_name]
+        read = getattr(upload, "read", None)
+        if read is None:  # not a file part (e.g. a string in a JSON request)
+            raise ServiceError(rule.unsupported, "Send the file as a file.", field)
+        data = await read(rule.max_bytes + 1)
+        if not isinstance(data, bytes):
+            raise ServiceError(rule.unsupported, "Send the file as a file.", field)
+        if len(data) > rule.max_bytes:
+            raise ServiceError(rule.too_large, f"A file has at most {rule.max_bytes} bytes.", field)
+        content_type = rule.sniff(data)
+        if content_type is None:
+            raise ServiceError(rule.unsupported, f"The file must be {rule.kinds}.", field)
+        files.append(Photo(data, content_type))
+    return files
+
+
 async def read_photos(
     uploads: Sequence[Any], *, owner: str, field_name: str = "photos"
 ) -> list[Photo]:
@@ -72,30 +146,7 @@ async def read_photos(
     ``owner`` names what carries them in messages ("A listing", "A repair request");
     ``field_name`` is the input field they came in.
     """
-    if len(uploads) > MAX_PHOTOS:
-        raise ServiceError(
-            "TOO_MANY_PHOTOS", f"{owner} has at most {MAX_PHOTOS} photos.", [field_name]
-        )
-    photos: list[Photo] = []
-    for index, upload in enumerate(uploads):
-        field = [field_name, str(index)]
-        read = getattr(upload, "read", None)
-        if read is None:  # not a file part (e.g. a string in a JSON request)
-            raise ServiceError("UNSUPPORTED_PHOTO", "Send the photo as a file.", field)
-        data = await read(MAX_PHOTO_BYTES + 1)
-        if not isinstance(data, bytes):
-            raise ServiceError("UNSUPPORTED_PHOTO", "Send the photo as a file.", field)
-        if len(data) > MAX_PHOTO_BYTES:
-            raise ServiceError(
-                "PHOTO_TOO_LARGE", f"A photo has at most {MAX_PHOTO_BYTES} bytes.", field
-            )
-        content_type = sniff(data)
-        if content_type is None:
-            raise ServiceError(
-                "UNSUPPORTED_PHOTO", "A photo must be a JPEG, PNG or WebP image.", field
-            )
-        photos.append(Photo(data, content_type))
-    return photos
+    return await read_files(uploads, PHOTO_RULE, owner=owner, field_name=field_name)
 
 
 async def discard(storage: Storage, stored: Sequence[StoredPhoto]) -> None:

@@ -16,8 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
-KEY = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp)")
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+KEY = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp|pdf)")
 PARTIAL_PREFIX = ".upload-"
 """Files being written; renamed to their key once complete."""
 

@@ -1,0 +1,201 @@
+"""Buildings made for meetings: premises with given areas, each owned in given shares by
+users of their own, and the organisation's manager."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import insert
+
+from edom_graphql.buildings.models import (
+    Building,
+    ManagementOrganisation,
+    Premise,
+    PremiseKind,
+    StaffMembership,
+)
+from edom_graphql.buildings.service import premise_sort_key
+from edom_graphql.core.capabilities import StaffRole
+from edom_graphql.core.ids import encode_id
+from edom_graphql.meetings.service.closing import advance
+from edom_graphql.residents.models import Ownership, User
+from tests.factories import Api, Clock, GraphQLResult, Person
+
+Holding = tuple[Decimal, Sequence[tuple[int, int]]]
+"""A premise: its area and the shares (numerator, denominator) of its owners."""
+
+
+@dataclass
+class Owning:
+    person: Person
+    premise: str
+    area: Decimal
+    share: Fraction
+
+
+@dataclass
+class OwnersBuilding:
+    building_pk: int
+    organisation_pk: int
+    manager: Person
+    dispatcher: Person
+    total_area: Decimal
+    owners: list[Owning] = field(default_factory=list)
+
+    @property
+    def building_id(self) -> str:
+        return encode_id("Building", self.building_pk)
+
+    def weight(self, owning: Owning) -> Fraction:
+        return Fraction(owning.area) * owning.share / Fraction(self.total_area)
+
+
+async def owners_building(
+    api: Api, holdings: Sequence[Holding], *, unowned: Sequence[Decimal] = ()
+) -> OwnersBuilding:
+    """A building whose premises are owned as ``holdings`` say, plus ``unowned`` premises
+    (areas) whose owners are not on the platform."""
+    tag = uuid.uuid4().hex[:10]
+    async with api.db.transaction() as (session, _):
+        organisation = (
+            await session.execute(
+                insert(ManagementOrganisation)
+                .values(name=f"УК {tag}", inn=uuid.uuid4().hex[:12])
+                .returning(ManagementOrganisation.id)
+            )
+        ).scalar_one()
+        areas = [area for area, _ in holdings] + list(unowned)
+        building = (
+            await session.execute(
+                insert(Building)
+                .values(
+                    organisation_id=organisation,
+                    address=f"Москва, ул. Собраний, {tag}",
+                    latitude=Decimal("55.75"),
+                    longitude=Decimal("37.61"),
+                    total_area=sum(areas, Decimal(0)),
+                )
+                .returning(Building.id)
+            )
+        ).scalar_one()
+        premises = (
+            await session.execute(
+                insert(Premise).returning(Premise.id, Premise.number),
+                [
+                    {
+                        "building_id": building,
+                        "kind": PremiseKind.APARTMENT,
+                        "number": str(n),
+                        "number_sort": premise_sort_key(PremiseKind.APARTMENT, str(n)),
+                        "area": area,
+                    }
+                    for n, area in enumerate(areas, start=1)
+                ],
+            )
+        ).all()
+        pk_of_number = {number: pk for pk, number in premises}
+
+        async def user(key: str) -> Person:
+            subject = f"test|{tag}|{key}"
+            pk = (
+                await session.execute(
+                    insert(User)
+                    .values(subject=subject, display_name=key, full_name=f"{key} Полное Имя")
+                    .returning(User.id)
+                )
+            ).scalar_one()
+            return Person(key, pk, subject, api.token(subject, key))
+
+        manager = await user("manager")
+        dispatcher = await user("dispatcher")
+        await session.execute(
+            insert(StaffMembership),
+            [
+                {"organisation_id": organisation, "user_id": manager.pk, "role": StaffRole.MANAGER},
+                {
+                    "organisation_id": organisation,
+                    "user_id": dispatcher.pk,
+                    "role": StaffRole.DISPATCHER,
+                },
+            ],
+        )
+        scene = OwnersBuilding(
+            building_pk=building,
+            organisation_pk=organisation,
+            manager=manager,
+            dispatcher=dispatcher,
+            total_area=sum(areas, Decimal(0)),
+        )
+        rows: list[dict[str, Any]] = []
+        for n, (area, shares) in enumerate(holdings, start=1):
+            for index, (numerator, denominator) in enumerate(shares):
+                person = await user(f"owner{n}_{index}")
+                scene.owners.append(Owning(person, str(n), area, Fraction(numerator, denominator)))
+                rows.append(
+                    {
+                        "premise_id": pk_of_number[str(n)],
+                        "building_id": building,
+                        "user_id": person.pk,
+                        "share_numerator": numerator,
+                        "share_denominator": denominator,
+                    }
+                )
+        if rows:
+            await session.execute(insert(Ownership), rows)
+    return scene
+
+
+async def sweep(api: Api, clock: Clock) -> None:
+    """Run the meetings' time-driven steps as a server process would, until nothing is due."""
+    while await advance(api.db, api.app.state.services.storage, clock()):
+        pass
+
+
+def later(clock: Clock, **delta: float) -> datetime:
+    return clock() + timedelta(**delta)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def multipart(
+    api: Api,
+    person: Person,
+    query: str,
+    input: dict[str, Any],
+    files: dict[str, bytes],
+) -> GraphQLResult:
+    """A GraphQL multipart request: ``files`` maps an input path ("scan", "materials.0")
+    to the file's bytes."""
+    variables = {"input": dict(input)}
+    for path in files:
+        target = variables["input"]
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target.setdefault(part, [])
+        if last.isdigit():
+            assert isinstance(target, list)
+            target.append(None)
+        else:
+            target[last] = None
+    operations = {"query": query, "variables": variables}
+    mapping = {str(i): [f"variables.input.{path}"] for i, path in enumerate(files)}
+    response = await api.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+        files={
+            str(i): (f"f{i}", data, "application/octet-stream")
+            for i, data in enumerate(files.values())
+        },
+        headers=person.headers,
+    )
+    result = GraphQLResult(response)
+    await api.assert_visible(result.data, person.headers.get("Authorization"))
+    return result

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from edom_graphql.core.db import Database
+from edom_graphql.core.storage import LocalStorage
 from edom_graphql.repairs.models import RepairRequest, RepairRequestEvent
 from edom_graphql.server.demo import load_demo
 from edom_graphql.server.migrations import upgrade
 
 
-def test_demo_repair_requests(fresh_database: Any) -> None:
+def test_demo_repair_requests(fresh_database: Any, tmp_path: Path) -> None:
     url = fresh_database("edom_demo")
     upgrade(url)
 
     async def run() -> tuple[list[Any], list[Any]]:
         db = Database(url)
         try:
-            assert await load_demo(db, now=datetime.now(UTC))
+            assert await load_demo(db, LocalStorage(tmp_path), now=datetime.now(UTC))
             async with db.transaction() as (session, _):
                 requests = (
                     await session.execute(

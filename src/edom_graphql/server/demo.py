@@ -22,6 +22,7 @@ from edom_graphql.chats import service as chats
 from edom_graphql.chats.models import Chat, ChatKind
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database, Outbox
+from edom_graphql.core.storage import Storage
 from edom_graphql.events.models import Event
 from edom_graphql.repairs import service as repairs
 from edom_graphql.repairs.models import RepairCategory, RepairRequestScope
@@ -33,6 +34,7 @@ from edom_graphql.residents.models import (
     ResidencyConfirmation,
     User,
 )
+from edom_graphql.server.demo_meetings import load_meetings
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +115,9 @@ async def _premises(
     return {f"{kind.value}:{number}": pk for pk, kind, number in result}
 
 
-async def load_demo(db: Database, *, now: datetime) -> bool:
-    """Load the demo data set once; returns False when it is already there."""
+async def load_demo(db: Database, storage: Storage, *, now: datetime) -> bool:
+    """Load the demo data set once; returns False when it is already there. ``storage``
+    keeps the documents it makes (the protocol of the demo's completed meeting)."""
     async with db.transaction() as (session, outbox):
         existing = await session.execute(
             select(ManagementOrganisation.id).where(ManagementOrganisation.inn == ORGANISATION_INN)
@@ -293,6 +296,14 @@ async def load_demo(db: Database, *, now: datetime) -> bool:
             apartment_1=t["APARTMENT:1"],
             now=now,
         )
+    await load_meetings(
+        db,
+        storage,
+        building_id=tverskaya,
+        owner_id=users["owner"],
+        manager_id=users["manager"],
+        now=now,
+    )
     return True
 
 

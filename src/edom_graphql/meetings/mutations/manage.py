@@ -83,7 +83,7 @@ class MeetingManageMutations:
         meeting_id = await visible_meeting_id(context, input.meeting_id)
 
         async def work(session: AsyncSession, outbox: Outbox) -> None:
-            reason = agenda.check_place(input.reason, "reason")
+            reason = agenda.check_reason(input.reason)
             await lifecycle.cancel(
                 session,
                 outbox,

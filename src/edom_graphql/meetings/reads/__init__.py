@@ -244,6 +244,8 @@ class MeetingRef:
     administrator_user_pk: int | None
     administrator_organisation_pk: int | None
     scheduled_at: datetime | None
+    voting_starts_at: datetime
+    voting_ends_at: datetime
     voting_opened_at: datetime | None
     total_area_centi: int | None
     register_key: str | None
@@ -258,6 +260,8 @@ _REFS = KeyedQuery(
         Meeting.administrator_user_id,
         Meeting.administrator_organisation_id,
         Meeting.scheduled_at,
+        Meeting.voting_starts_at,
+        Meeting.voting_ends_at,
         Meeting.voting_opened_at,
         Meeting.total_area_centi,
         Meeting.register_key,
@@ -267,7 +271,7 @@ _REFS = KeyedQuery(
 
 
 def _ref(row: Sequence[Any]) -> MeetingRef:
-    return MeetingRef(row[0], row[1], MeetingState(row[2]), *row[3:10])
+    return MeetingRef(row[0], row[1], MeetingState(row[2]), *row[3:12])
 
 
 class MeetingRefLoader(ByIdLoader[MeetingRef]):

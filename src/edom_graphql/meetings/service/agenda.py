@@ -129,6 +129,10 @@ def check_place(place: str, field: str = "decisionsPlace") -> str:
     return _text(place, limit=MAX_PLACE_LENGTH, field=[field], what="The place")
 
 
+def check_reason(reason: str) -> str:
+    return _text(reason, limit=MAX_PLACE_LENGTH, field=["reason"], what="The reason")
+
+
 def _threshold(question: NewQuestion, field: list[str]) -> Threshold:
     fixed = KIND_THRESHOLDS.get(question.kind)
     if fixed is None:

@@ -18,7 +18,7 @@ from edom_graphql.core.nodes import Node, Verdict, visible, visible_only
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.meetings import access, reads
 from edom_graphql.meetings.models import BallotChannel, Decision, MeetingState
-from edom_graphql.meetings.reads import MeetingRef, MeetingRefLoader
+from edom_graphql.meetings.reads import MeetingRef, MeetingRefLoader, RepresentsLoader
 from edom_graphql.meetings.service.tally import weight
 from edom_graphql.meetings.types.shared import MeetingFile, VoteShare, share
 from edom_graphql.residents.types.users import User, UserByIdLoader
@@ -219,12 +219,23 @@ class MeetingRegisterEntry(Node):
             )
         )
 
-    @strawberry.field(description="The viewer may cast its ballot now.")
+    @strawberry.field(
+        description="The viewer may cast its ballot now: voting runs, it has not voted, and "
+        "it is the viewer's or they hold its owner's power of attorney."
+    )
     async def viewer_may_vote(self, info: AppInfo) -> bool:
-        if self.ballot is not None:
+        context = info.context
+        viewer_id = context.viewer_id
+        if self.ballot is not None or viewer_id is None:
             return False
-        meeting = await MeetingRefLoader.of(info.context).load(self.meeting_pk)
-        return meeting is not None and meeting.state is MeetingState.VOTING
+        meeting = await MeetingRefLoader.of(context).load(self.meeting_pk)
+        if meeting is None or meeting.state is not MeetingState.VOTING:
+            return False
+        if not meeting.voting_starts_at <= context.now < meeting.voting_ends_at:
+            return False
+        if self.owner_pk == viewer_id:
+            return True
+        return await RepresentsLoader.of(context).load((self.meeting_pk, self.owner_pk, viewer_id))
 
 
 @strawberry.type(description="A page of a register's entries.")

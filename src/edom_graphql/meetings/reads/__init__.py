@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 
 from edom_graphql.core.db import Database, Prepared
-from edom_graphql.core.loaders import ByIdLoader, KeyedQuery, Loader, keys_param
-from edom_graphql.core.pagination import PageRequest, keyset, keyset_desc, page_params
+from edom_graphql.core.loaders import ByIdLoader, KeyedQuery, Loader, PagedChildren, keys_param
+from edom_graphql.core.pagination import AnySelect, PageRequest, keyset, keyset_desc, page_params
 from edom_graphql.meetings.models import (
     BuildingMeetingRules,
     Meeting,
@@ -102,31 +102,32 @@ ENTRY_COLUMNS = (
     .outerjoin(MeetingBallot, MeetingBallot.entry_id == MeetingRegisterEntry.id)
 )
 ENTRY_BY_ID = KeyedQuery(ENTRY_COLUMNS, MeetingRegisterEntry.id)
-_ENTRY_PAGES = {
-    has_after: Prepared(
-        keyset(
-            ENTRY_COLUMNS.where(MeetingRegisterEntry.meeting_id == bindparam("meeting_id")),
-            (MeetingRegisterEntry.id,),
-            has_after=has_after,
-        )
-    )
-    for has_after in (False, True)
-}
+
+
+def _entries_page(
+    meeting_id: ColumnElement[int], has_after: bool, present: tuple[bool, ...]
+) -> AnySelect:
+    statement = ENTRY_COLUMNS.where(MeetingRegisterEntry.meeting_id == meeting_id)
+    return keyset(statement, (MeetingRegisterEntry.id,), has_after=has_after)
+
+
+ENTRIES_OF_MEETING = PagedChildren(_entries_page)
+"""A page of a meeting's register in the order it was fixed (``ENTRY_COLUMNS``)."""
 _VIEWER_ENTRIES = Prepared(
     ENTRY_COLUMNS.where(
-        MeetingRegisterEntry.meeting_id == bindparam("meeting_id"),
+        MeetingRegisterEntry.meeting_id == keys_param(),
         or_(
             MeetingRegisterEntry.owner_id == bindparam("user_id"),
             MeetingRegisterEntry.owner_id.in_(
                 select(PowerOfAttorney.principal_id).where(
-                    PowerOfAttorney.meeting_id == bindparam("meeting_id"),
+                    PowerOfAttorney.meeting_id == MeetingRegisterEntry.meeting_id,
                     PowerOfAttorney.representative_id == bindparam("user_id"),
                     PowerOfAttorney.valid_from <= bindparam("now"),
                     PowerOfAttorney.valid_until > bindparam("now"),
                 )
             ),
         ),
-    ).order_by(MeetingRegisterEntry.id)
+    ).order_by(MeetingRegisterEntry.meeting_id, MeetingRegisterEntry.id)
 )
 DECISIONS = KeyedQuery(
     select(MeetingQuestion.position, MeetingDecision.decision)
@@ -216,17 +217,12 @@ async def page_of(
     )
 
 
-async def entries_page(db: Database, meeting_id: int, page: PageRequest) -> Sequence[Any]:
-    """A page of a meeting's register in the order it was fixed (``ENTRY_COLUMNS``)."""
-    return await db.fetch(
-        _ENTRY_PAGES[page.after is not None], meeting_id=meeting_id, **page_params(page)
-    )
-
-
-async def entries_of_voter(db: Database, meeting_id: int, user_id: int, now: Any) -> Sequence[Any]:
-    """The entries the user votes: their own and those of owners whose power of attorney
-    they hold now."""
-    return await db.fetch(_VIEWER_ENTRIES, meeting_id=meeting_id, user_id=user_id, now=now)
+async def entries_of_voter(
+    db: Database, meeting_ids: Sequence[int], user_id: int, now: datetime
+) -> Sequence[Any]:
+    """The entries the user votes at these meetings (``ENTRY_COLUMNS``): their own and
+    those of owners whose power of attorney they hold now."""
+    return await db.fetch(_VIEWER_ENTRIES, keys=list(meeting_ids), user_id=user_id, now=now)
 
 
 def _pairs(rows: Sequence[Any]) -> dict[int, int]:
@@ -319,6 +315,23 @@ class RepresentsLoader(Loader[tuple[int, int, int], bool]):
                 _REPRESENTS, keys=sorted(meetings), user_id=user_id
             ):
                 found.add((int(meeting_id), int(principal_id), user_id))
+        return [key in found for key in keys]
+
+
+class RepresentativeLoader(Loader[tuple[int, int], bool]):
+    """Whether ``(meeting, user)``: a power of attorney registered at the meeting names
+    the user as a representative."""
+
+    async def batch_load_fn(self, keys: list[tuple[int, int]]) -> list[bool]:
+        by_user: dict[int, set[int]] = defaultdict(set)
+        for meeting_id, user_id in keys:
+            by_user[user_id].add(meeting_id)
+        found: set[tuple[int, int]] = set()
+        for user_id, meetings in by_user.items():
+            for meeting_id, _ in await self.db.fetch(
+                _REPRESENTS, keys=sorted(meetings), user_id=user_id
+            ):
+                found.add((int(meeting_id), user_id))
         return [key in found for key in keys]
 
 

@@ -3,6 +3,7 @@ attorney."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ import strawberry
 from edom_graphql.buildings.types import Premise, PremiseByIdLoader
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader
+from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, Loader, PageLoader
 from edom_graphql.core.nodes import Node, Verdict, visible, visible_only
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.meetings import access, reads
@@ -75,8 +76,7 @@ class MeetingRegister(Node):
     ) -> MeetingRegisterEntryConnection:
         context = info.context
         page = page_request(first, after, types=(int,))
-        rows = await reads.entries_page(context.db, self.pk, page)
-        entries = [MeetingRegisterEntry.from_row(row) for row in rows]
+        entries = await EntriesOfMeetingLoader.of(context).load((self.pk, page, ()))
         connection = build_connection(entries, page, MeetingRegisterEntry.sort_key)
         return MeetingRegisterEntryConnection(
             edges=connection.edges, page_info=connection.page_info
@@ -322,6 +322,13 @@ class EntryByIdLoader(ByIdLoader[MeetingRegisterEntry]):
     convert = MeetingRegisterEntry.from_row
 
 
+class EntriesOfMeetingLoader(PageLoader[MeetingRegisterEntry]):
+    """A page of a meeting's register."""
+
+    children = reads.ENTRIES_OF_MEETING
+    convert = MeetingRegisterEntry.from_row
+
+
 class DecisionsLoader(ListByKeyLoader[MeetingBallotDecision]):
     query = reads.DECISIONS
     convert = _decision
@@ -342,10 +349,21 @@ class AttorneysOfMeetingLoader(ListByKeyLoader[PowerOfAttorney]):
     convert = PowerOfAttorney.from_row
 
 
+class ViewerEntriesLoader(Loader[int, list[MeetingRegisterEntry]]):
+    """The entries the viewer votes, per meeting: one statement a batch."""
+
+    async def batch_load_fn(self, keys: list[int]) -> list[list[MeetingRegisterEntry]]:
+        context = self.context
+        viewer_id = context.require_viewer()
+        grouped: dict[int, list[MeetingRegisterEntry]] = defaultdict(list)
+        for row in await reads.entries_of_voter(self.db, keys, viewer_id, context.now):
+            entry = MeetingRegisterEntry.from_row(row)
+            grouped[entry.meeting_pk].append(entry)
+        return [grouped.get(key, []) for key in keys]
+
+
 async def entries_of_viewer(context: Context, meeting_pk: int) -> list[MeetingRegisterEntry]:
-    viewer_id = context.require_viewer()
-    rows = await reads.entries_of_voter(context.db, meeting_pk, viewer_id, context.now)
-    return [MeetingRegisterEntry.from_row(row) for row in rows]
+    return await ViewerEntriesLoader.of(context).load(meeting_pk)
 
 
 async def attorneys_of(context: Context, meeting_pk: int) -> list[PowerOfAttorney]:

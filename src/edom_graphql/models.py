@@ -18,6 +18,9 @@ DOMAINS_WITH_TABLES = (
     "chats",
     "repairs",
     "meetings",
+    "points",
+    "meters",
+    "billing",
 )
 for _name in DOMAINS_WITH_TABLES:
     importlib.import_module(f"edom_graphql.{_name}.models")

@@ -43,6 +43,9 @@ DOMAIN_NAMES = (
     "chats",
     "repairs",
     "meetings",
+    "points",
+    "meters",
+    "billing",
 )
 """The domains of the schema, in the order their root fields and the fields they add to
 each other's types are listed. A new domain adds its name here (and to the models

@@ -80,8 +80,25 @@ class Settings(BaseSettings):
     meeting_sweep_interval_seconds: float = Field(default=30.0, ge=0)
     """How often each server process opens and closes the voting of owners' meetings that
     are due (safe with many processes); 0 turns the sweep off in this process."""
+    meter_reminder_interval_seconds: float = Field(default=600.0, ge=0)
+    """How often each server process reminds the occupants of premises with meters that a
+    reading window has opened (once per premise, window and period, safe with many
+    processes); 0 turns the sweep off in this process."""
     media_sweep_interval_seconds: float = Field(default=3600.0, ge=0)
     """How often a process deletes stored files nothing references (0: never)."""
+
+    # Payments (edom_graphql.billing.service.providers)
+    payment_provider: str = "sandbox"
+    """The payment provider ``billPay`` uses, by its registered name."""
+    payment_sandbox_url: str = "http://127.0.0.1:8010"
+    """Where the sandbox provider listens (``python -m edom_graphql.billing.service.sandbox``)."""
+    payment_sandbox_secret: str = "edom-sandbox-webhook-secret"  # noqa: S105 (development only)
+    """The secret the sandbox signs its webhooks with (HMAC-SHA256); never in production."""
+    payment_webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    """How far a webhook's signed timestamp may be from now."""
+    payment_provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    payment_return_url: str | None = None
+    """Where the provider sends the payer back after confirming a payment."""
 
     dashboard_login_url: str | None = None
     """Where the repair desk at ``/dashboard`` sends staff to sign in (a production login

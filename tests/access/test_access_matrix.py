@@ -84,6 +84,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "BILLS_PAY": (PREMISE, "              ✓   ✓   ✓   ✓   -   -   -   -   -   -"),
     "INTERCOM_CODE_CREATE": (PREMISE, "   ✓   ✓   ✓   ✓   -   -   -   -   -   -"),
     "HOUSEHOLD_RECORDS_VIEW": (BUILDING, "✓   ✓   ✓   ✓   -   -   ✓   ✓   ✓   -"),
+    # register, replace and retire a premise's meters: engineers and managers of the
+    # building's organisation (dispatchers route requests); measured at the premise
+    "METERS_MANAGE": (PREMISE, "          -   -   -   -   -   -   -   ✓   ✓   -"),
     # create polls
     "POLL_CREATE": (BUILDING, "           ✓   ✓   -   -   -   -   -   -   ✓   -"),
     # grant / revoke guest access to own premise
@@ -1419,6 +1422,18 @@ GUARDED_FIELDS = {
     ("Mutation", "powerOfAttorneyRegister"): "MEETING_INITIATE",
     # cells in tests/vehicles/test_vehicles.py (test_vehicles_of_a_person_are_personal_data)
     ("Query", "vehicles"): "PERSONAL_DATA",
+    # cells in tests/billing/test_access.py (bills and payments are household records,
+    # HOUSEHOLD_RECORDS_VIEW measured at their premise)
+    ("Premise", "bills"): "HOUSEHOLD_RECORDS_VIEW",
+    ("Premise", "payments"): "HOUSEHOLD_RECORDS_VIEW",
+    ("Mutation", "billPay"): "BILLS_PAY",
+    # cells in tests/meters/test_access.py (meters are seen with HOUSEHOLD_RECORDS_VIEW
+    # measured at their premise)
+    ("Premise", "meters"): "HOUSEHOLD_RECORDS_VIEW",
+    ("Mutation", "meterReadingSubmit"): "METER_READING_SUBMIT",
+    ("Mutation", "meterRegister"): "METERS_MANAGE",
+    ("Mutation", "meterReplace"): "METERS_MANAGE",
+    ("Mutation", "meterRetire"): "METERS_MANAGE",
 }
 
 

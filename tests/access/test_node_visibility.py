@@ -20,11 +20,14 @@ import pytest_asyncio
 from graphql import ObjectTypeDefinitionNode, parse
 from sqlalchemy import delete, insert, select, update
 
+from edom_graphql.billing.models import Bill, BillKind, Payment, PaymentStatus
 from edom_graphql.buildings.models import Building, ManagementOrganisation, Premise, PremiseKind
 from edom_graphql.core.execution import node_types_of
 from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.events.models import Event
 from edom_graphql.notifications.models import Notification
+from edom_graphql.points.models import PointEntry, RewardKind
+from edom_graphql.points.service import catalogue
 from edom_graphql.repairs.models import RepairRequestEvent
 from edom_graphql.residents.models import GuestGrant, GuestLevel, Ownership, User
 from edom_graphql.schema import build_schema
@@ -40,6 +43,14 @@ from tests.factories import (
     let_in,
     make_user,
     make_world,
+)
+from tests.meetings.operations import VOTE
+from tests.meetings.scene import (
+    drafted,
+    entries_by_owner,
+    meeting_input,
+    registered_attorney,
+    voting_since,
 )
 
 
@@ -75,8 +86,19 @@ NODE_TYPES = (
     "ChatMessage",
     "RepairRequest",
     "RepairRequestEvent",
+    "Meeting",
+    "MeetingRegister",
+    "MeetingRegisterEntry",
+    "PowerOfAttorney",
+    "PointEntry",
+    "Reward",
+    "RewardRedemption",
+    "Meter",
+    "MeterReading",
+    "Bill",
+    "Payment",
 )
-PUBLIC_TYPES = {"Event"}
+PUBLIC_TYPES = {"Event", "Reward"}
 """City-wide reference data: any signed-in viewer sees every row."""
 
 # -- who may see what, by hand ---------------------------------------------------------
@@ -160,6 +182,32 @@ VISIBLE: dict[str, set[str]] = {
     "repair_building": DIRECTORY | STAFF,
     "repair_apartment": {"registered"} | STAFF,
     "repair_apartment_event": {"registered"} | STAFF,
+    # owners' meetings: one put to the owners (here voting) is read like the building's
+    # notices; a draft only by its initiator, who administers the building's first
+    # meeting. The register (names, how each voted): the building's owners and staff and
+    # the administrator (here an owner). An entry also its owner and the representative a
+    # power of attorney names for them; a power of attorney the administrator, the
+    # building's staff and the two people it names.
+    "meeting": IN_BUILDING,
+    "meeting_draft": {"co_owner"},
+    "meeting_register": {"owner", "co_owner"} | STAFF,
+    "entry_owner": {"owner", "co_owner"} | STAFF,
+    "entry_co_owner": {"owner", "co_owner", "resident"} | STAFF,
+    "power_of_attorney": {"owner", "co_owner", "resident"} | STAFF,
+    # city points: a ledger entry and a redemption are their user's own (not the staff's,
+    # not the admin's); the catalogue is every signed-in user's
+    "point_entry": {"owner"},
+    "reward": set(VIEWERS),
+    "redemption": {"owner"},
+    # meters of apartment 1 and their readings: its occupants down to elevated guests
+    # (HOUSEHOLD_RECORDS_VIEW at the premise) and the building's staff; not the
+    # neighbours, the lower guests or the admin
+    "meter": {"owner", "co_owner", "guest_elevated"} | STAFF,
+    "meter_reading": {"owner", "co_owner", "guest_elevated"} | STAFF,
+    # a bill of apartment 1 and a payment of it (by its elevated guest): household
+    # records, read like its meters
+    "bill": {"owner", "co_owner", "guest_elevated"} | STAFF,
+    "payment": {"owner", "co_owner", "guest_elevated"} | STAFF,
 }
 
 # Cells that fail because of known bugs outside the access code this file may fix.
@@ -179,6 +227,12 @@ class Scene:
         return ANONYMOUS if key == "anonymous" else self.world[key]
 
 
+def pk_of_id(global_id: str) -> int:
+    decoded = decode_id(global_id)
+    assert decoded is not None, global_id
+    return decoded[1]
+
+
 async def read(api: Api, statement: Any) -> list[Any]:
     """Rows read straight from the database (in a transaction of its own)."""
     async with api.db.transaction() as (session, _):
@@ -186,7 +240,7 @@ async def read(api: Api, statement: Any) -> list[Any]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def scene(api: Api) -> Scene:
+async def scene(api: Api, clock: Clock) -> Scene:
     world = await make_world(api)
     visitor = await make_user(api, "visitor")
     assert visitor.pk is not None
@@ -395,6 +449,150 @@ async def scene(api: Api) -> Scene:
         as_=world["registered"],
     )
     assert reported["chatMessageReport"]["reported"] is True
+
+    # the building's first owners' meeting, voting since five days ago: the owner
+    # initiates and administers it, has voted, and has registered the power of attorney
+    # by which the resident represents the co-owner; and the co-owner's draft
+    owner, co_owner, resident = world["owner"], world["co_owner"], world["resident"]
+    meeting_id = await voting_since(
+        api,
+        clock,
+        owner,
+        owner,
+        meeting_input(
+            world.building_id,
+            "Ремонт крыльца",
+            ["Ремонт крыльца"],
+            starts=clock(),
+            choose_organisation=True,
+        ),
+    )
+    entries = await entries_by_owner(api, owner, meeting_id)
+    voted = await api.gql(
+        VOTE,
+        {
+            "input": {
+                "entryId": entries[owner.id],
+                "decisions": [{"number": n, "decision": "FOR"} for n in (1, 2)],
+            }
+        },
+        as_=owner,
+    )
+    assert voted["meetingVoteCast"]["userErrors"] == []
+    attorney_id = await registered_attorney(
+        api,
+        owner,
+        meeting_id,
+        co_owner,
+        resident,
+        valid_from=clock() - timedelta(days=1),
+        valid_until=clock() + timedelta(days=3),
+    )
+    draft_id = await drafted(
+        api,
+        co_owner,
+        meeting_input(
+            world.building_id,
+            "Озеленение двора",
+            ["Посадка деревьев"],
+            starts=clock() + timedelta(days=20),
+            choose_organisation=True,
+        ),
+    )
+    meeting_pk = pk_of_id(meeting_id)
+    add("meeting", "Meeting", meeting_pk, title="Ремонт крыльца")
+    add("meeting_draft", "Meeting", pk_of_id(draft_id), title="Озеленение двора")
+    add("meeting_register", "MeetingRegister", meeting_pk, totalArea="261.00")
+    add("entry_owner", "MeetingRegisterEntry", pk_of_id(entries[owner.id]), area="41.00")
+    add("entry_co_owner", "MeetingRegisterEntry", pk_of_id(entries[co_owner.id]), area="41.00")
+    add(
+        "power_of_attorney",
+        "PowerOfAttorney",
+        pk_of_id(attorney_id),
+        documentNumber="77 АБ 1234567",
+    )
+    # the owner's award for the poll, a promo code of the catalogue she redeemed
+    ((entry_pk, amount),) = await read(
+        api,
+        select(PointEntry.id, PointEntry.amount).where(
+            PointEntry.source_key == f"poll:{poll_pk[1]}"
+        ),
+    )
+    add("point_entry", "PointEntry", entry_pk, amount=amount)
+    async with api.db.transaction() as (session, _):
+        reward_pk = await catalogue.add_reward(
+            session,
+            catalogue.NewReward(
+                kind=RewardKind.PROMO_CODE,
+                title="Скидка на такси",
+                partner="Такси",
+                price=5,
+                codes=["VISIBLE-1"],
+            ),
+        )
+    add("reward", "Reward", reward_pk, title="Скидка на такси")
+    redeemed = await api.gql(
+        "mutation ($input: RewardRedeemInput!) "
+        "{ rewardRedeem(input: $input) { redemption { id } userErrors { code } } }",
+        {"input": {"rewardId": scene.ids["reward"], "idempotencyKey": "visibility"}},
+        as_=owner,
+    )
+    assert redeemed["rewardRedeem"]["userErrors"] == []
+    redemption_pk = pk_of_id(redeemed["rewardRedeem"]["redemption"]["id"])
+    add("redemption", "RewardRedemption", redemption_pk, points=5)
+    # a water meter of apartment 1, registered by the engineer, and its installation reading
+    registered = await api.gql(
+        "mutation ($input: MeterRegisterInput!) { meterRegister(input: $input) "
+        "{ meter { id lastReadings { id } } userErrors { code } } }",
+        {
+            "input": {
+                "premiseId": world.premise_id("1"),
+                "kind": "COLD_WATER",
+                "serialNumber": "ХВ-0001",
+                "nextVerificationOn": (datetime.now(UTC) + timedelta(days=2000)).date().isoformat(),
+            }
+        },
+        as_=world["engineer"],
+    )
+    assert registered["meterRegister"]["userErrors"] == []
+    meter = registered["meterRegister"]["meter"]
+    add("meter", "Meter", pk_of_id(meter["id"]), serialNumber="ХВ-0001")
+    (installation,) = meter["lastReadings"]
+    add("meter_reading", "MeterReading", pk_of_id(installation["id"]), value="0.000")
+    # a bill of apartment 1 as the import writes one, and its payment by the elevated guest
+    async with api.db.transaction() as (session, _):
+        bill_pk = (
+            await session.execute(
+                insert(Bill)
+                .values(
+                    building_id=world.building_pk,
+                    premise_id=world.premises["1"],
+                    kind=BillKind.EPD,
+                    period=202610,
+                    amount=444_212,
+                    due_on=datetime(2026, 11, 10).date(),
+                )
+                .returning(Bill.id)
+            )
+        ).scalar_one()
+        payment_pk = (
+            await session.execute(
+                insert(Payment)
+                .values(
+                    bill_id=bill_pk,
+                    premise_id=world.premises["1"],
+                    building_id=world.building_pk,
+                    user_id=world["guest_elevated"].pk,
+                    idempotency_key="visibility",
+                    amount=100_000,
+                    status=PaymentStatus.PENDING,
+                    provider="sandbox",
+                )
+                .returning(Payment.id)
+            )
+        ).scalar_one()
+    add("bill", "Bill", bill_pk, month="2026-10")
+    add("payment", "Payment", payment_pk, paymentStatus="PENDING")
     assert set(scene.ids) == set(VISIBLE)
     return scene
 
@@ -419,6 +617,17 @@ fragment Fields on Node {
   ... on ChatMessage { body }
   ... on RepairRequest { description }
   ... on RepairRequestEvent { toStatus }
+  ... on Meeting { title }
+  ... on MeetingRegister { totalArea }
+  ... on MeetingRegisterEntry { area }
+  ... on PowerOfAttorney { documentNumber }
+  ... on PointEntry { amount }
+  ... on Reward { title }
+  ... on RewardRedemption { points }
+  ... on Meter { serialNumber }
+  ... on MeterReading { value }
+  ... on Bill { month }
+  ... on Payment { paymentStatus: status }
 }
 """
 NODE = (
@@ -738,6 +947,10 @@ query ($building: ID!, $other: ID!, $grants: [ID!]!, $ownerships: [ID!]!, $premi
     guestGrantsGiven(first: 20) { nodes { ...G } }
     guestGrantsReceived(first: 20) { nodes { ...G } }
     notifications(first: 20) { nodes { id subjectId } }
+    points {
+      entries(first: 20) { nodes { id } }
+      redemptions(first: 20) { nodes { id reward { id } entry { id } } }
+    }
   }
   main: building(id: $building) { ...B }
   other: building(id: $other) { ...B }

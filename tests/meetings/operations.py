@@ -103,3 +103,63 @@ subscription Tally($id: ID!, $after: String) {{
   meetingTally(meetingId: $id, after: $after) {{ {TALLY_FIELDS} }}
 }}
 """
+VIEWER_ENTRY_IDS = """
+query ViewerEntryIds($id: ID!) {
+  node(id: $id) { ... on Meeting { id viewerEntries { id } } }
+}
+"""
+VOTE_QUIET = f"""
+mutation VoteQuiet($input: MeetingVoteCastInput!) {{
+  meetingVoteCast(input: $input) {{ entry {{ ballot {{ channel }} }} {ERRORS} }}
+}}
+"""
+ADMINISTRATION = """
+query Administration($id: ID!) {
+  node(id: $id) { ... on Meeting { id state isFirstMeeting viewerAdministers
+    initiator { id } administrator { id } administratorOrganisation { id }
+    initiatingOrganisation { id } } }
+}
+"""
+MEETING_TALLY = f"""
+query MeetingTally($id: ID!) {{
+  node(id: $id) {{ ... on Meeting {{ id state tally {{ {TALLY_FIELDS} }} }} }}
+}}
+"""
+REGISTER_PAGE = """
+query RegisterPage($id: ID!, $after: String) {
+  node(id: $id) { ... on Meeting { id
+    register { totalArea
+      entries(first: 100, after: $after) {
+        nodes { id share area owner { id } weight { numerator denominator } }
+        pageInfo { hasNextPage endCursor } } } } }
+}
+"""
+EXACT_SHARE = "numerator denominator percentOfAll percentOfCast"
+PROTOCOL_EXACT = f"""
+query ProtocolExact($id: ID!) {{
+  node(id: $id) {{ ... on Meeting {{ id state quorum
+    agenda {{ number adopted }}
+    protocol {{ number quorum totalArea
+      turnout {{ {EXACT_SHARE} }}
+      questions {{ number threshold adopted
+        votesFor {{ {EXACT_SHARE} }} against {{ {EXACT_SHARE} }} abstain {{ {EXACT_SHARE} }} }}
+      document {{ contentType url }} }}
+  }} }}
+}}
+"""
+POWER_OF_ATTORNEY = """
+query PowerOfAttorney($id: ID!) {
+  node(id: $id) { ... on PowerOfAttorney { id meetingId documentNumber
+    principal { id } representative { id } scan { contentType url } } }
+}
+"""
+MEETING_FILES = """
+query MeetingFiles($id: ID!) {
+  node(id: $id) { ... on Meeting { id
+    materials { url }
+    protocol { document { url } }
+    register { annex { url }
+      entries(first: 100) { nodes { owner { id } ballot { scan { url } } } } }
+  } }
+}
+"""

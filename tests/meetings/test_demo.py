@@ -91,7 +91,7 @@ def test_demo_meetings(fresh_database: Any, tmp_path: Path) -> None:
     assert (tmp_path / first.protocol_key).read_bytes().startswith(b"%PDF-")
     assert (tmp_path / first.register_key).read_bytes().startswith(b"%PDF-")
     # its administrator question passed: the organisation administers the second meeting
-    assert [passed for meeting_id, passed in adopted if meeting_id == first.id][0] is True
+    assert next(passed for meeting_id, passed in adopted if meeting_id == first.id) is True
     assert second.state is MeetingState.VOTING
     assert second.administrator_organisation_id is not None
     assert open_entries == 2  # apartment 1 and her half of apartment 2

@@ -89,4 +89,3 @@ async def test_a_page_of_meetings_costs_no_statement_per_meeting(api: Api, clock
     assert all(len(node["viewerEntries"]) == 1 for node in nodes)
     assert all(node["register"] is not None for node in nodes)
     assert many == few, (few, many)
-

@@ -62,6 +62,7 @@ class Capability(enum.Enum):
     BILLS_PAY = "BILLS_PAY"
     INTERCOM_CODE_CREATE = "INTERCOM_CODE_CREATE"
     HOUSEHOLD_RECORDS_VIEW = "HOUSEHOLD_RECORDS_VIEW"
+    METERS_MANAGE = "METERS_MANAGE"
     POLL_CREATE = "POLL_CREATE"
     GUEST_ACCESS_MANAGE = "GUEST_ACCESS_MANAGE"
     INTERCOM_APPLY = "INTERCOM_APPLY"
@@ -136,6 +137,16 @@ MATRIX: dict[Capability, Rule] = {
     ),
     Capability.HOUSEHOLD_RECORDS_VIEW: Rule(
         "Read polls' votes, meter readings, bills and entrance codes", _TO_ELEVATED, _STAFF
+    ),
+    # Staff of the building's organisation register, replace and retire a premise's
+    # meters: its engineers (who install them) and managers; dispatchers route requests.
+    # Residents submit readings (METER_READING_SUBMIT) and see them, with all staff
+    # (HOUSEHOLD_RECORDS_VIEW, measured at the premise for meters).
+    Capability.METERS_MANAGE: Rule(
+        "Register, replace and retire a premise's meters",
+        _NOBODY,
+        frozenset({StaffRole.ENGINEER, StaffRole.MANAGER}),
+        scope=Scope.PREMISE,
     ),
     Capability.POLL_CREATE: Rule("Create polls", _OWNER_REGISTERED, _MANAGER),
     Capability.GUEST_ACCESS_MANAGE: Rule(

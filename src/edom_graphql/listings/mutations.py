@@ -163,6 +163,7 @@ class ListingMutations:
             async def write(session: AsyncSession, outbox: Outbox) -> int:
                 listing_id = await service.create_listing(
                     session,
+                    outbox,
                     building_id=building_id,
                     author_id=author_id,
                     category=input.category,

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.photos import MAX_PHOTOS, StoredPhoto
 from edom_graphql.listings.models import (
@@ -22,6 +23,8 @@ from edom_graphql.listings.models import (
     ListingPhoto,
     ListingStatus,
 )
+from edom_graphql.points.models import AwardReason
+from edom_graphql.points.service.ledger import award
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ def validate_listing(
 
 async def create_listing(
     session: AsyncSession,
+    outbox: Outbox,
     *,
     building_id: int,
     author_id: int,
@@ -77,7 +81,8 @@ async def create_listing(
     price_kopecks: int | None,
     now: datetime,
 ) -> int:
-    """Post a listing on the building's board; its id."""
+    """Post a listing on the building's board; its id. The author's first listing earns
+    city points (once per author, however raced)."""
     text = validate_listing(category=category, title=title, body=body, price_kopecks=price_kopecks)
     listing_id: int = (
         await session.execute(
@@ -96,6 +101,13 @@ async def create_listing(
             .returning(Listing.id)
         )
     ).scalar_one()
+    await award(
+        session,
+        outbox,
+        user_id=author_id,
+        reason=AwardReason.FIRST_LISTING,
+        source_key=f"first-listing:{author_id}",
+    )
     return listing_id
 
 

@@ -2,8 +2,9 @@
 MeetingRegisterEntry and PowerOfAttorney, and who administers.
 
 - A meeting put to the owners (scheduled, even if later cancelled) is seen by whoever may
-  see the building's meeting results (every resident tier, its staff, support); a draft
-  only by its initiator (while they may initiate there) and whoever administers it.
+  see the building's meeting results (every resident tier, its staff, support) and by a
+  representative registered at it; a draft only by its initiator (while they may
+  initiate there) and whoever administers it.
 - The register, with owners' names and how each ownership voted, is seen by the
   building's owners and staff (OWNERS_REGISTER) and whoever administers the meeting; an
   entry also by its owner and a representative the administrator registered for them.
@@ -29,6 +30,7 @@ from edom_graphql.meetings.reads import (
     EntryMeetingLoader,
     MeetingBuildingLoader,
     MeetingRefLoader,
+    RepresentativeLoader,
     RepresentsLoader,
 )
 
@@ -85,10 +87,18 @@ def meeting_visible(context: Context, meeting: AnyMeeting) -> Verdict:
 
 
 def _meeting_visible(context: Context, meeting: AnyMeeting) -> Verdict:
-    if context.viewer_id is None:
+    viewer_id = context.viewer_id
+    if viewer_id is None:
         return False
     if meeting.scheduled_at is not None:
-        return context.allows(Capability.MEETING_RESULTS_VIEW, building_id=meeting.building_pk)
+        # a representative registered at the meeting sees it (to find whom they vote for),
+        # whether or not they live in the building
+        return either(
+            lambda: context.allows(
+                Capability.MEETING_RESULTS_VIEW, building_id=meeting.building_pk
+            ),
+            lambda: RepresentativeLoader.of(context).load((meeting.pk, viewer_id)),
+        )
     return runs(context, meeting)
 
 

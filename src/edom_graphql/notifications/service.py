@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import BigInteger, Integer, bindparam, cast, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
@@ -54,6 +55,49 @@ async def notify(
     ).scalar_one()
     outbox.add(channel(user_id), {"id": notification_id})
     return notification_id
+
+
+async def notify_many(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    user_ids: Sequence[int],
+    kind: str,
+    message: str,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+) -> None:
+    """The same notification to many users in two statements (all a building's owners):
+    their streams' locks in id order, the same order as :func:`notify` takes one."""
+    ordered = sorted(set(user_ids))
+    if not ordered:
+        return
+    ids = (
+        func.unnest(bindparam("ids", ordered, type_=ARRAY(BigInteger)))
+        .table_valued("user_id")
+        .render_derived()
+    )  # a function scan: the locks are taken in the array's (ascending) order
+    await session.execute(
+        select(
+            func.pg_advisory_xact_lock(STREAM_LOCK_CLASS, cast(ids.c.user_id, Integer))
+        ).select_from(ids)
+    )
+    rows = await session.execute(
+        insert(Notification).returning(Notification.id, Notification.user_id),
+        [
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "message": message,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "data": {},
+            }
+            for user_id in ordered
+        ],
+    )
+    for notification_id, user_id in rows:
+        outbox.add(channel(user_id), {"id": notification_id})
 
 
 async def mark_read(

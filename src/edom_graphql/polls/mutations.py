@@ -102,6 +102,7 @@ class PollMutations:
         async def work(session: AsyncSession, outbox: Outbox) -> int:
             return await service.create_poll(
                 session,
+                outbox,
                 building_id=building_id,
                 author_id=author_id,
                 question=input.question,

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
+from edom_graphql.points.models import AwardReason
+from edom_graphql.points.service.ledger import award
 from edom_graphql.polls.models import (
     MAX_OPTION_LENGTH,
     MAX_QUESTION_LENGTH,
@@ -93,6 +95,7 @@ def validate_poll(
 
 async def create_poll(
     session: AsyncSession,
+    outbox: Outbox,
     *,
     building_id: int,
     author_id: int,
@@ -103,7 +106,7 @@ async def create_poll(
     closes_at: datetime,
     now: datetime,
 ) -> int:
-    """Create a poll in the building; its id."""
+    """Create a poll in the building; its id. The author is awarded city points for it."""
     poll = validate_poll(question=question, options=options, closes_at=closes_at, now=now)
     poll_id: int = (
         await session.execute(
@@ -126,6 +129,13 @@ async def create_poll(
             {"poll_id": poll_id, "building_id": building_id, "position": position, "text": text}
             for position, text in enumerate(poll.options, start=1)
         ],
+    )
+    await award(
+        session,
+        outbox,
+        user_id=author_id,
+        reason=AwardReason.POLL_CREATED,
+        source_key=f"poll:{poll_id}",
     )
     return poll_id
 

@@ -24,6 +24,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edom_graphql.access.gate import Access
+from edom_graphql.billing.service.webhooks import receive_webhook
 from edom_graphql.core.auth import AuthenticationError, TokenVerifier
 from edom_graphql.core.clock import utcnow
 from edom_graphql.core.context import Context, Services
@@ -188,6 +189,13 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    async def payment_webhook(request: Request) -> Response:
+        """A payment provider's signed confirmation (``billing.service.webhooks``)."""
+        status, answer = await receive_webhook(
+            services, request.path_params["provider"], request.headers, request.stream()
+        )
+        return JSONResponse(answer, status_code=status)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pubsub.start()
@@ -224,6 +232,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/media/{key}", media, methods=["GET"]),
+            Route("/payments/webhook/{provider}", payment_webhook, methods=["POST"]),
             *dashboard_routes(settings),
         ],
         middleware=middleware,

@@ -1,4 +1,4 @@
-"""``edom-graphql serve | migrate | seed | export-schema | token | personas``."""
+"""``edom-graphql serve | migrate | seed | import-bills | export-schema | token | personas``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,71 @@ def seed(settings: Settings, url: str) -> bool:
             await db.dispose()
 
     return asyncio.run(run())
+
+
+IMPORT_BILLS_FORMAT = """\
+FILE is CSV or JSON from the city's billing centre (docs/billing-import.md).
+CSV: a header row, then one row per line item of a bill:
+  payer_code,building,premise,month,kind,service,amount_kopecks,due_on
+  7700000001,,,2026-10,EPD,MAINTENANCE,254300,2026-11-10
+JSON: [{"payer_code": "7700000001", "month": "2026-10", "kind": "EPD",
+        "due_on": "2026-11-10", "lines": [{"service": "MAINTENANCE",
+        "amount_kopecks": 254300}]}]
+A premise is named by payer_code, or by building (its address or id) and premise
+(its number). kind: EPD or ELECTRICITY; amounts in kopecks; due_on empty: the 10th
+of the next month. Every row is checked first: with any error nothing is imported
+(exit 1, each error with its line). Bills are matched by premise, month and kind:
+new ones are created, changed unpaid ones corrected, the same left unchanged, and
+changed ones already paid kept as they were (reported).
+"""
+
+
+def import_bills(settings: Settings, path: Path, *, progress: bool) -> int:
+    from collections.abc import Callable
+
+    from edom_graphql.billing.service.importing import (
+        PROGRESS_THRESHOLD,
+        ImportRefused,
+        ImportReport,
+        ProgressBar,
+    )
+    from edom_graphql.billing.service.importing import import_bills as run_import
+    from edom_graphql.core.clock import utcnow
+    from edom_graphql.core.db import Database
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"import-bills: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    url = database_url(settings)
+
+    def bar(total: int) -> Callable[[int], None]:
+        if not progress or total < PROGRESS_THRESHOLD:
+            return lambda count: None
+        return ProgressBar(total, f"importing {total} bills").advance
+
+    async def run() -> ImportReport:
+        db = Database(url)
+        try:
+            return await run_import(db, data, name=path.name, now=utcnow(), progress=bar)
+        finally:
+            await db.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except ImportRefused as refused:
+        errors = refused.errors
+        print(f"import-bills: {path}: {len(errors)} errors, nothing imported", file=sys.stderr)
+        for row_error in errors[:200]:
+            print(f"  {row_error}", file=sys.stderr)
+        if len(errors) > 200:
+            print(f"  … and {len(errors) - 200} more", file=sys.stderr)
+        return 1
+    for kept in report.kept:
+        print(f"kept {kept}")
+    print(report.summary())
+    return 0
 
 
 DEVELOPMENT_ONLY = "tokens are issued only in development (EDOM_ENVIRONMENT=development)"
@@ -133,6 +198,17 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--port", type=int, default=None)
     commands.add_parser("migrate", help="apply migrations to the database")
     commands.add_parser("seed", help="load the demo data set (once)")
+    bills_parser = commands.add_parser(
+        "import-bills",
+        help="import bills from the city's billing centre (CSV or JSON)",
+        description="Import bills from the city's billing centre, all or nothing.",
+        epilog=IMPORT_BILLS_FORMAT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bills_parser.add_argument("file", type=Path, help="the CSV or JSON file")
+    bills_parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar on stderr"
+    )
     export = commands.add_parser("export-schema", help="write the SDL")
     export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH)
     token_parser = commands.add_parser("token", help="print a development token for a persona")
@@ -151,6 +227,8 @@ def main(argv: list[str] | None = None) -> None:
         url = database_url(settings)
         migrate(url)
         print("demo data loaded" if seed(settings, url) else "demo data already present")
+    elif args.command == "import-bills":
+        sys.exit(import_bills(settings, args.file, progress=not args.no_progress))
     elif args.command == "export-schema":
         export_schema(args.output)
     elif args.command == "token":

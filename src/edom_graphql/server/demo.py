@@ -34,7 +34,10 @@ from edom_graphql.residents.models import (
     ResidencyConfirmation,
     User,
 )
+from edom_graphql.server.demo_billing import load_billing
 from edom_graphql.server.demo_meetings import load_meetings
+from edom_graphql.server.demo_meters import load_meters
+from edom_graphql.server.demo_points import load_points
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +307,9 @@ async def load_demo(db: Database, storage: Storage, *, now: datetime) -> bool:
         manager_id=users["manager"],
         now=now,
     )
+    await load_meters(db, building_id=tverskaya, users=users, now=now)
+    await load_billing(db, premises=t, users=users, now=now)
+    await load_points(db, owner_id=users["owner"], now=now)
     return True
 
 

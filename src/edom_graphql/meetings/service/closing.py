@@ -31,6 +31,8 @@ from edom_graphql.meetings.reads.tallies import Counted, tally_in
 from edom_graphql.meetings.service import protocol
 from edom_graphql.meetings.service.lifecycle import channel, owners_of, tell
 from edom_graphql.meetings.service.tally import adopted
+from edom_graphql.points.models import AwardReason
+from edom_graphql.points.service.ledger import award
 from edom_graphql.residents.models import Ownership
 
 SWEEP_BATCH = 20
@@ -220,6 +222,7 @@ async def close_voting(db: Database, storage: Storage, now: datetime) -> bool:
             )
             if quorum:
                 await _apply_rules(session, meeting_id, building_id, now)
+                await _award_administrator(session, outbox, meeting_id)
             documents = await protocol.documents(
                 session, meeting_id=meeting_id, tally=counted.tally, formed_at=now
             )
@@ -251,6 +254,22 @@ async def close_voting(db: Database, storage: Storage, now: datetime) -> bool:
             await storage.delete(key)
         raise
     return True
+
+
+async def _award_administrator(session: AsyncSession, outbox: Outbox, meeting_id: int) -> None:
+    """City points for the user who administered a completed meeting (none for an
+    organisation)."""
+    user_id = (
+        await session.execute(select(Meeting.administrator_user_id).where(Meeting.id == meeting_id))
+    ).scalar_one()
+    if user_id is not None:
+        await award(
+            session,
+            outbox,
+            user_id=user_id,
+            reason=AwardReason.MEETING_ADMINISTERED,
+            source_key=f"meeting-administered:{meeting_id}",
+        )
 
 
 def _announce(outbox: Outbox, meeting_id: int) -> None:

@@ -33,7 +33,9 @@ from edom_graphql.meetings.service.agenda import (
     check_notice,
     check_voting_period,
 )
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import notify_many
+from edom_graphql.points.models import AwardReason
+from edom_graphql.points.service.ledger import award
 from edom_graphql.residents.models import Ownership
 
 NUMBER_LOCK_CLASS = 1_301
@@ -152,18 +154,16 @@ async def tell(
     message: str,
     meeting_id: int,
 ) -> None:
-    """One notification about the meeting to each user (in id order: the lock order of
-    notification streams)."""
-    for user_id in sorted(set(user_ids)):
-        await notify(
-            session,
-            outbox,
-            user_id=user_id,
-            kind=kind,
-            message=message,
-            subject_type="Meeting",
-            subject_id=meeting_id,
-        )
+    """One notification about the meeting to each user (two statements however many)."""
+    await notify_many(
+        session,
+        outbox,
+        user_ids=user_ids,
+        kind=kind,
+        message=message,
+        subject_type="Meeting",
+        subject_id=meeting_id,
+    )
 
 
 async def _administration(
@@ -327,6 +327,13 @@ async def create_meeting(
         kind="MEETING_TO_ADMINISTER",
         message=f"Owners' meeting No. {number} “{meeting.title}” has reached you to administer.",
         meeting_id=meeting_id,
+    )
+    await award(
+        session,
+        outbox,
+        user_id=meeting.initiator_id,
+        reason=AwardReason.MEETING_CREATED,
+        source_key=f"meeting-created:{meeting_id}",
     )
     return meeting_id
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
-from edom_graphql.core.errors import ServiceError
+from edom_graphql.core.errors import Forbidden, ServiceError
 from edom_graphql.core.photos import StoredPhoto
 from edom_graphql.meetings.models import (
     MAX_DOCUMENT_NUMBER_LENGTH,
@@ -38,6 +38,8 @@ from edom_graphql.meetings.service.lifecycle import (
     locked_meeting,
     require_administrator,
 )
+from edom_graphql.points.models import AwardReason
+from edom_graphql.points.service.ledger import award
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,9 @@ async def entry_of(session: AsyncSession, entry_id: int) -> Entry:
                 MeetingRegisterEntry.owner_id,
             ).where(MeetingRegisterEntry.id == entry_id)
         )
-    ).one()
+    ).one_or_none()
+    if row is None:  # as for any id that names no entry the viewer may vote
+        raise Forbidden("You may not vote with this register entry.")
     return Entry(row[0], row[1], row[2])
 
 
@@ -214,7 +218,7 @@ async def cast_online(
                 ["powerOfAttorneyId"],
             )
     decided = await _checked_choices(session, meeting.id, choices)
-    return await _write_ballot(
+    ballot_id = await _write_ballot(
         session,
         outbox,
         meeting=meeting,
@@ -227,6 +231,14 @@ async def cast_online(
             "created_at": now,
         },
     )
+    await award(  # the owner, once a meeting (however many of their records vote)
+        session,
+        outbox,
+        user_id=entry.owner_id,
+        reason=AwardReason.MEETING_VOTED,
+        source_key=f"meeting-voted:{meeting.id}:{entry.owner_id}",
+    )
+    return ballot_id
 
 
 async def enter_paper(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -41,7 +40,7 @@ from edom_graphql.meetings.types.results import (
     Question,
     tally_value,
 )
-from edom_graphql.meetings.types.shared import MeetingFile, share
+from edom_graphql.meetings.types.shared import MeetingFile, share, square_metres
 from edom_graphql.residents.types.users import User, UserByIdLoader
 
 
@@ -258,7 +257,7 @@ class Meeting(Node):
             formed_at=self.ended_at or self.voting_ends_at,
             voting_started_at=self.voting_opened_at or self.voting_starts_at,
             voting_ended_at=self.ended_at or self.voting_ends_at,
-            total_area=str(Decimal(self.total_area_centi) / 100),
+            total_area=square_metres(self.total_area_centi),
             turnout=share(base),
             quorum=bool(self.quorum),
             questions=[

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -19,9 +18,9 @@ from edom_graphql.core.nodes import Node, Verdict, visible, visible_only
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.meetings import access, reads
 from edom_graphql.meetings.models import BallotChannel, Decision, MeetingState
-from edom_graphql.meetings.reads import MeetingRef, MeetingRefLoader, RepresentsLoader
+from edom_graphql.meetings.reads import MeetingRef, MeetingRefLoader
 from edom_graphql.meetings.service.tally import weight
-from edom_graphql.meetings.types.shared import MeetingFile, VoteShare, share
+from edom_graphql.meetings.types.shared import MeetingFile, VoteShare, share, square_metres
 from edom_graphql.residents.types.users import User, UserByIdLoader
 
 
@@ -58,7 +57,7 @@ class MeetingRegister(Node):
 
     @strawberry.field(description="Area of all the building's premises, m² (a decimal string).")
     def total_area(self) -> str:
-        return str(Decimal(self.meeting.total_area_centi) / 100)
+        return square_metres(self.meeting.total_area_centi)
 
     @strawberry.field(
         description="The register with every ownership's decisions as a PDF: the protocol's "
@@ -206,7 +205,7 @@ class MeetingRegisterEntry(Node):
 
     @strawberry.field(description="The premise's area, m² (a decimal string).")
     def area(self) -> str:
-        return str(Decimal(self.area_centi) / 100)
+        return square_metres(self.area_centi)
 
     @strawberry.field(description="Its vote: area × share ÷ area of all premises, exactly.")
     def weight(self) -> VoteShare:
@@ -235,7 +234,9 @@ class MeetingRegisterEntry(Node):
             return False
         if self.owner_pk == viewer_id:
             return True
-        return await RepresentsLoader.of(context).load((self.meeting_pk, self.owner_pk, viewer_id))
+        # a representative: under a power of attorney valid now (as `viewerEntries` lists)
+        voted = await ViewerEntriesLoader.of(context).load(self.meeting_pk)
+        return any(entry.pk == self.pk for entry in voted)
 
 
 @strawberry.type(description="A page of a register's entries.")
@@ -301,6 +302,15 @@ class PowerOfAttorney(Node):
     @strawberry.field(description="The representative.")
     async def representative(self, info: AppInfo) -> User | None:
         return await UserByIdLoader.of(info.context).load(self.representative_pk)
+
+    @strawberry.field(
+        description="The representative's display name, for whoever sees the power of "
+        "attorney (`representative` is null where the user is not otherwise visible, e.g. "
+        "to neighbours when the representative lives elsewhere)."
+    )
+    async def representative_name(self, info: AppInfo) -> str:
+        user = await UserByIdLoader.of(info.context).load(self.representative_pk)
+        return user.display_name if user is not None else ""
 
     @strawberry.field(description="The scan of the document.")
     def scan(self) -> MeetingFile:

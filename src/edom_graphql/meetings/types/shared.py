@@ -98,6 +98,11 @@ class VoteShare:
         return None if self.cast_base is None else percent(self.value, self.cast_base)
 
 
+def square_metres(centi: int) -> str:
+    """Hundredths of m² as the decimal string premises use ("41.00")."""
+    return f"{centi // 100}.{centi % 100:02d}"
+
+
 def share(value: Fraction, cast_base: Fraction | None = None) -> VoteShare:
     return VoteShare(value=value, cast_base=cast_base)
 

@@ -85,6 +85,7 @@ PROTOCOL = """
 query Protocol($id: ID!) {
   node(id: $id) { ... on Meeting { id state quorum
     protocol { number formedAt votingStartedAt votingEndedAt totalArea quorum
+      initiator administrator
       turnout { numerator denominator percentOfAll }
       questions { number title threshold adopted
         votesFor { numerator denominator percentOfAll percentOfCast }

@@ -121,6 +121,10 @@ async def test_first_meeting_from_draft_to_protocol(api: Api, clock: Clock) -> N
     protocol = (await api.gql(PROTOCOL, {"id": meeting["id"]}, as_=other))["node"]
     assert protocol["state"] == "COMPLETED"
     assert protocol["quorum"] is True
+    # the first meeting's initiator administered it: named by display name, as neighbours
+    # see them (the protocol is public to the building)
+    assert protocol["protocol"]["initiator"] == initiator.key
+    assert protocol["protocol"]["administrator"] == initiator.key
     questions = protocol["protocol"]["questions"]
     # Q1: FOR 50 + 15.25 = 65.25% of all, cast 100%: adopted by a majority of votes cast
     assert questions[0]["votesFor"]["percentOfAll"] == "65.25"

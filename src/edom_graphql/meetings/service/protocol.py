@@ -55,13 +55,13 @@ def name_of(display_name: str, full_name: str | None) -> str:
 
 
 async def _party(session: AsyncSession, user_id: int | None, organisation_id: int | None) -> str:
+    """A party as the protocol (seen by every resident) names it: a user by their display
+    name (full names are personal data), an organisation by its name."""
     if user_id is not None:
-        display_name, full_name = (
-            await session.execute(
-                select(User.display_name, User.full_name).where(User.id == user_id)
-            )
-        ).one()
-        return name_of(display_name, full_name)
+        display_name: str = (
+            await session.execute(select(User.display_name).where(User.id == user_id))
+        ).scalar_one()
+        return display_name
     name: str = (
         await session.execute(
             select(ManagementOrganisation.name).where(ManagementOrganisation.id == organisation_id)

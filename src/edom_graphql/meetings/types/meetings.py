@@ -257,6 +257,12 @@ class Meeting(Node):
             formed_at=self.ended_at or self.voting_ends_at,
             voting_started_at=self.voting_opened_at or self.voting_starts_at,
             voting_ended_at=self.ended_at or self.voting_ends_at,
+            initiator=await party_name(
+                info.context, self.initiator_pk, self.initiator_organisation_pk
+            ),
+            administrator=await party_name(
+                info.context, self.administrator_user_pk, self.administrator_organisation_pk
+            ),
             total_area=square_metres(self.total_area_centi),
             turnout=share(base),
             quorum=bool(self.quorum),
@@ -286,6 +292,16 @@ class Meeting(Node):
     )
     async def powers_of_attorney(self, info: AppInfo) -> list[PowerOfAttorney]:
         return await attorneys_of(info.context, self.pk)
+
+
+async def party_name(context: Context, user_pk: int | None, organisation_pk: int | None) -> str:
+    """The name a protocol gives a party: the organisation's (when it acted), else the
+    user's display name."""
+    if organisation_pk is not None:
+        organisation = await OrganisationByIdLoader.of(context).load(organisation_pk)
+        return organisation.name if organisation is not None else ""
+    user = await UserByIdLoader.of(context).load(user_pk) if user_pk is not None else None
+    return user.display_name if user is not None else ""
 
 
 async def tally_of(context: Context, meeting: Meeting) -> MeetingTally | None:

@@ -122,6 +122,12 @@ class MeetingProtocol:
     formed_at: datetime = strawberry.field(description="When it was formed.")
     voting_started_at: datetime = strawberry.field(description="When voting started.")
     voting_ended_at: datetime = strawberry.field(description="When voting ended.")
+    initiator: str = strawberry.field(
+        description="Who initiated it: the owner's display name, or the organisation's name."
+    )
+    administrator: str = strawberry.field(
+        description="Who administered it: the owner's display name, or the organisation's name."
+    )
     total_area: str = strawberry.field(
         description="Area of all the building's premises, m² (a decimal string)."
     )

@@ -131,6 +131,7 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         meeting_sweep_interval_seconds=0,  # likewise advance (tests/meetings)
         meter_reminder_interval_seconds=0,  # likewise send_reminders (tests/meters)
         media_sweep_interval_seconds=0,  # likewise sweep_orphans (tests/server/test_media_sweep.py)
+        push_delivery_interval_seconds=0,  # likewise deliver_due (tests/notifications)
     )
 
 

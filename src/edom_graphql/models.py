@@ -20,7 +20,9 @@ DOMAINS_WITH_TABLES = (
     "meetings",
     "points",
     "meters",
+    "intercom",
     "billing",
+    "notices",
 )
 for _name in DOMAINS_WITH_TABLES:
     importlib.import_module(f"edom_graphql.{_name}.models")

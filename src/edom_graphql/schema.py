@@ -46,6 +46,8 @@ DOMAIN_NAMES = (
     "points",
     "meters",
     "billing",
+    "intercom",
+    "notices",
 )
 """The domains of the schema, in the order their root fields and the fields they add to
 each other's types are listed. A new domain adds its name here (and to the models

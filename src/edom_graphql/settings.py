@@ -100,6 +100,28 @@ class Settings(BaseSettings):
     payment_return_url: str | None = None
     """Where the provider sends the payer back after confirming a payment."""
 
+    # Push to phones (edom_graphql.notifications.service.push, .mobile)
+    push_delivery_interval_seconds: float = Field(default=2.0, ge=0)
+    """How often each server process sends due push deliveries (safe with many processes:
+    rows are claimed with FOR UPDATE SKIP LOCKED); 0 sends none in this process."""
+    push_max_attempts: int = Field(default=8, ge=1, le=30)
+    """Attempts at a delivery before it is FAILED (transient failures back off 2ⁿ × 15 s)."""
+    push_timeout_seconds: float = Field(default=10.0, gt=0)
+    vapid_private_key: str | None = None
+    """The Web Push VAPID private key (PEM, or the raw P-256 scalar in base64url); required
+    in production, in development made at first start as ``<data_dir>/vapid-key.pem``."""
+    vapid_subject: str = "mailto:push@edom.example"
+    """The VAPID ``sub`` claim: a contact of the operator for push services."""
+    fcm_project_id: str | None = None
+    """Firebase project for FCM HTTP v1; with ``fcm_service_account_file`` enables FCM."""
+    fcm_service_account_file: Path | None = None
+    apns_team_id: str | None = None
+    """APNs token auth: team id, key id, the .p8 key file and the app's bundle id."""
+    apns_key_id: str | None = None
+    apns_key_file: Path | None = None
+    apns_topic: str | None = None
+    apns_sandbox: bool = False
+
     dashboard_login_url: str | None = None
     """Where the repair desk at ``/dashboard`` sends staff to sign in (a production login
     that returns to ``/dashboard#access_token=…``); unset: staff paste a token."""
@@ -139,6 +161,10 @@ class Settings(BaseSettings):
     @property
     def dev_key_path(self) -> Path:
         return self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def vapid_key_path(self) -> Path:
+        return self.data_dir / "vapid-key.pem"
 
 
 @lru_cache(maxsize=1)

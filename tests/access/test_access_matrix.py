@@ -93,6 +93,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "GUEST_ACCESS_MANAGE": (PREMISE, "    ✓   ✓   -   -   -   -   -   -   -   -"),
     # apply for smart intercom connection
     "INTERCOM_APPLY": (PREMISE, "         ✓   ✓   -   -   -   -   -   -   -   -"),
+    # review intercom applications and connect entrances: engineers and managers of the
+    # building's organisation
+    "INTERCOM_MANAGE": (BUILDING, "        -   -   -   -   -   -   -   ✓   ✓   -"),
     # initiate / administer an owners' meeting
     "MEETING_INITIATE": (BUILDING, "      ✓   -   -   -   -   -   -   -   ✓   -"),
     # vote in an owners' meeting
@@ -106,6 +109,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # personal data of a user of the building: the user themself (always) and staff of
     # the building's organisation; never neighbours, nor the platform's support admin
     "PERSONAL_DATA": (SELF, "             -   -   -   -   -   -   ✓   ✓   ✓   -"),
+    # post, edit and withdraw the building's notices: dispatchers and managers of the
+    # building's organisation
+    "NOTICES_POST": (BUILDING, "          -   -   -   -   -   -   ✓   -   ✓   -"),
 }
 
 
@@ -339,13 +345,14 @@ def test_expected_sets_spot_checks() -> None:
         "MANAGEMENT_CHAT_ANSWER",
         "HOUSEHOLD_RECORDS_VIEW",
         "OWNERS_REGISTER",
+        "NOTICES_POST",
     }
     assert expected_building_capabilities("MANAGER") == expected_building_capabilities(
         "DISPATCHER"
-    ) | {"POLL_CREATE", "MEETING_INITIATE"}
-    assert expected_building_capabilities("ENGINEER") == expected_building_capabilities(
-        "DISPATCHER"
-    ) - {"CHAT_MODERATE"}
+    ) | {"POLL_CREATE", "MEETING_INITIATE", "INTERCOM_MANAGE"}
+    assert expected_building_capabilities("ENGINEER") == (
+        expected_building_capabilities("DISPATCHER") - {"CHAT_MODERATE", "NOTICES_POST"}
+    ) | {"INTERCOM_MANAGE"}
 
 
 # -- Building.eventsNearby @requires(EVENTS_VIEW) ---------------------------------------
@@ -1434,6 +1441,23 @@ GUARDED_FIELDS = {
     ("Mutation", "meterRegister"): "METERS_MANAGE",
     ("Mutation", "meterReplace"): "METERS_MANAGE",
     ("Mutation", "meterRetire"): "METERS_MANAGE",
+    # cells in tests/intercom/test_access.py (codes and the entry log are household
+    # records measured at their premise; opening at a premise behind that entrance)
+    ("Premise", "intercomCodes"): "HOUSEHOLD_RECORDS_VIEW",
+    ("Premise", "intercomEntries"): "HOUSEHOLD_RECORDS_VIEW",
+    ("Premise", "intercomCalls"): "INTERCOM_OPEN",
+    ("Mutation", "intercomApply"): "INTERCOM_APPLY",
+    ("Mutation", "intercomApplicationReview"): "INTERCOM_MANAGE",
+    ("Mutation", "intercomApplicationConnect"): "INTERCOM_MANAGE",
+    ("Mutation", "intercomDoorOpen"): "INTERCOM_OPEN",
+    ("Mutation", "intercomCodeCreate"): "INTERCOM_CODE_CREATE",
+    ("Mutation", "intercomCodeRevoke"): "INTERCOM_CODE_CREATE",
+    ("Mutation", "intercomCallAnswer"): "INTERCOM_OPEN",
+    # cells in tests/notices/test_access.py
+    ("Building", "notices"): "NOTICES_VIEW",
+    ("Mutation", "noticePost"): "NOTICES_POST",
+    ("Mutation", "noticeUpdate"): "NOTICES_POST",
+    ("Mutation", "noticeWithdraw"): "NOTICES_POST",
 }
 
 

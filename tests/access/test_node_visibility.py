@@ -25,6 +25,7 @@ from edom_graphql.buildings.models import Building, ManagementOrganisation, Prem
 from edom_graphql.core.execution import node_types_of
 from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.events.models import Event
+from edom_graphql.intercom import models as intercom
 from edom_graphql.notifications.models import Notification
 from edom_graphql.points.models import PointEntry, RewardKind
 from edom_graphql.points.service import catalogue
@@ -52,6 +53,9 @@ from tests.meetings.scene import (
     registered_attorney,
     voting_since,
 )
+from tests.notices.operations import POST as NOTICE_POST
+from tests.notices.operations import WITHDRAW as NOTICE_WITHDRAW
+from tests.notices.scene import content as notice_content
 
 
 async def invitation_id(api: Api, grantor: Person, premise_id: str) -> str:
@@ -78,6 +82,7 @@ NODE_TYPES = (
     "GuestInvitation",
     "Ownership",
     "Notification",
+    "Device",
     "Vehicle",
     "Event",
     "Poll",
@@ -97,6 +102,13 @@ NODE_TYPES = (
     "MeterReading",
     "Bill",
     "Payment",
+    "Notice",
+    "Entrance",
+    "IntercomPanel",
+    "IntercomApplication",
+    "IntercomCode",
+    "IntercomEntry",
+    "IntercomCall",
 )
 PUBLIC_TYPES = {"Event", "Reward"}
 """City-wide reference data: any signed-in viewer sees every row."""
@@ -154,6 +166,9 @@ VISIBLE: dict[str, set[str]] = {
     "ownership_stranger": {"stranger", "other_staff"},
     # notifications: the recipient only
     "notification_visitor": {"visitor"},
+    # push devices: their user only; a removed one nobody
+    "device_owner": {"owner"},
+    "device_removed": set(),
     # vehicles: a plate is personal data: the owner and the staff of their building,
     # never neighbours
     "vehicle_owner": {"owner"} | STAFF,
@@ -208,6 +223,23 @@ VISIBLE: dict[str, set[str]] = {
     # records, read like its meters
     "bill": {"owner", "co_owner", "guest_elevated"} | STAFF,
     "payment": {"owner", "co_owner", "guest_elevated"} | STAFF,
+    # notices: a notice to the whole building is read by whoever reads the building's
+    # notices (NOTICES_VIEW); a withdrawn one leaves the residents' lists but its id (in
+    # their notification of it) still shows it, flagged (entrance-scoped notices:
+    # tests/notices/test_access.py)
+    "notice": IN_BUILDING,
+    "notice_withdrawn": IN_BUILDING,
+    # the intercom: entrance 1, its panel and its application are seen with the building;
+    # apartment 1's code and entry log are household records (an opening also by the
+    # basic guest who made it), a key fob's entry (no premise) only the staff's; a call
+    # to apartment 1 reaches its occupants, every tier and guest level, not staff
+    "entrance": IN_BUILDING,
+    "intercom_panel": IN_BUILDING,
+    "intercom_application": IN_BUILDING,
+    "intercom_code": {"owner", "co_owner", "guest_elevated"} | STAFF,
+    "intercom_entry": {"owner", "co_owner", "guest_elevated", "guest_basic"} | STAFF,
+    "intercom_fob_entry": STAFF,
+    "intercom_call": {"owner", "co_owner", "guest_elevated", "guest_basic", "guest_initial"},
 }
 
 # Cells that fail because of known bugs outside the access code this file may fix.
@@ -326,6 +358,26 @@ async def scene(api: Api, clock: Clock) -> Scene:
     add("ownership_stranger", "Ownership", ownerships[world["stranger"].pk], share=whole)
     add("notification_visitor", "Notification", notification[0], kind="GUEST_ACCESS_GRANTED")
     add("vehicle_owner", "Vehicle", vehicle_pk[1], plate="М 001 ММ 777")
+    for target in ("device_owner", "device_removed"):
+        registered = await api.gql(
+            "mutation ($input: DeviceRegisterInput!) { deviceRegister(input: $input) "
+            "{ device { id } } }",
+            {
+                "input": {
+                    "platform": "FCM",
+                    "token": f"fcm-{uuid.uuid4().hex}",
+                    "deviceName": target,
+                }
+            },
+            as_=world["owner"],
+        )
+        device_id = registered["deviceRegister"]["device"]["id"]
+        add(target, "Device", (decode_id(device_id) or ("", 0))[1], name=target)
+    await api.gql(
+        "mutation ($input: DeviceRemoveInput!) { deviceRemove(input: $input) { removedDeviceId } }",
+        {"input": {"id": scene.ids["device_removed"]}},
+        as_=world["owner"],
+    )
     async with api.db.transaction() as (session, _):
         starts = datetime.now(UTC) + timedelta(days=3)
         event_pk = (
@@ -593,8 +645,87 @@ async def scene(api: Api, clock: Clock) -> Scene:
         ).scalar_one()
     add("bill", "Bill", bill_pk, month="2026-10")
     add("payment", "Payment", payment_pk, paymentStatus="PENDING")
+    # a notice to the building posted by the manager, and one the dispatcher withdrew
+    for key, title in (("notice", "Объявление"), ("notice_withdrawn", "Снятое объявление")):
+        values = {**notice_content(), "buildingId": world.building_id, "title": title}
+        posted = await api.gql(NOTICE_POST, {"input": values}, as_=world["manager"])
+        notice_id = posted["noticePost"]["notice"]["id"]
+        add(key, "Notice", pk_of_id(notice_id), title=title)
+    withdrawn = await api.gql(
+        NOTICE_WITHDRAW,
+        {"input": {"noticeId": scene.ids["notice_withdrawn"]}},
+        as_=world["dispatcher"],
+    )
+    assert withdrawn["noticeWithdraw"]["userErrors"] == []
+    await _intercom(api, world, add)
     assert set(scene.ids) == set(VISIBLE)
     return scene
+
+
+async def _intercom(api: Api, world: World, add: Any) -> None:
+    """Entrance 1 connected to a panel, and apartment 1's code, entries and a call."""
+    now = datetime.now(UTC)
+    apartment = world.premises["1"]
+    building = {"building_id": world.building_pk}
+
+    async def new(table: Any, **values: Any) -> int:
+        async with api.db.transaction() as (session, _):
+            pk: int = (
+                await session.execute(insert(table).values(**values).returning(table.id))
+            ).scalar_one()
+        return pk
+
+    entrance = await new(intercom.BuildingEntrance, **building, number=1)
+    add("entrance", "Entrance", entrance, entranceNumber=1)
+    application = await new(
+        intercom.IntercomApplication,
+        **building,
+        entrance_id=entrance,
+        premise_id=apartment,
+        applicant_id=world["owner"].pk,
+        status=intercom.ApplicationStatus.CONNECTED,
+        updated_at=now,
+    )
+    add("intercom_application", "IntercomApplication", application, applicationStatus="CONNECTED")
+    panel = await new(
+        intercom.IntercomPanel,
+        **building,
+        entrance_id=entrance,
+        name="Main door",
+        api_url="http://127.0.0.1:9",
+        secret="s" * 20,
+    )
+    add("intercom_panel", "IntercomPanel", panel, name="Main door")
+    code = await new(
+        intercom.IntercomCode,
+        **building,
+        entrance_id=entrance,
+        premise_id=apartment,
+        creator_id=world["owner"].pk,
+        code_hash="0" * 64,
+    )
+    add("intercom_code", "IntercomCode", code, codeActive=True)
+    opened = {**building, "panel_id": panel, "outcome": intercom.DoorOutcome.OPENED, "at": now}
+    entry = await new(
+        intercom.IntercomEntry,
+        **opened,
+        premise_id=apartment,
+        method=intercom.EntryMethod.APP,
+        user_id=world["guest_basic"].pk,
+    )
+    add("intercom_entry", "IntercomEntry", entry, method="APP")
+    fob = await new(intercom.IntercomEntry, **opened, method=intercom.EntryMethod.KEY_FOB)
+    add("intercom_fob_entry", "IntercomEntry", fob, method="KEY_FOB")
+    call = await new(
+        intercom.IntercomCall,
+        **building,
+        panel_id=panel,
+        premise_id=apartment,
+        device_call_id="visibility",
+        state=intercom.CallState.RINGING,
+        rang_at=now,
+    )
+    add("intercom_call", "IntercomCall", call, callState="RINGING")
 
 
 FIELDS = """
@@ -609,6 +740,7 @@ fragment Fields on Node {
   ... on GuestInvitation { status }
   ... on Ownership { share { numerator denominator } }
   ... on Notification { kind }
+  ... on Device { name }
   ... on Vehicle { plate }
   ... on Event { title }
   ... on Poll { question }
@@ -628,6 +760,13 @@ fragment Fields on Node {
   ... on MeterReading { value }
   ... on Bill { month }
   ... on Payment { paymentStatus: status }
+  ... on Notice { title }
+  ... on Entrance { entranceNumber: number }
+  ... on IntercomPanel { name }
+  ... on IntercomApplication { applicationStatus: status }
+  ... on IntercomCode { codeActive: active }
+  ... on IntercomEntry { method }
+  ... on IntercomCall { callState: state }
 }
 """
 NODE = (

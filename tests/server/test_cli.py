@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,93 @@ def _check_demo(base: str, tokens: dict[str, str]) -> None:
     page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=10)
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
+    _pay_a_bill(base, tokens["owner"])
+    _open_the_door(base, tokens["owner"])
+
+
+ENTRANCES = "{ viewer { buildings(first: 5) { nodes { entrances { id number connected } } } } }"
+OPEN = """
+mutation ($input: IntercomDoorOpenInput!) {
+  intercomDoorOpen(input: $input) { outcome userErrors { code } }
+}
+"""
+
+
+def _open_the_door(base: str, token: str) -> None:
+    """The demo's intercom simulator runs beside the server with the demo's panel: the
+    owner opens the entrance door and the device answers."""
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def gql(query: str, variables: dict[str, Any] | None = None) -> Any:
+        body = {"query": query, "variables": variables or {}}
+        answer = httpx.post(f"{base}/graphql", json=body, headers=headers, timeout=10).json()
+        assert "errors" not in answer, answer
+        return answer["data"]
+
+    entrances = [
+        entrance
+        for building in gql(ENTRANCES)["viewer"]["buildings"]["nodes"]
+        for entrance in building["entrances"]
+        if entrance["connected"]
+    ]
+    opened = gql(OPEN, {"input": {"entranceId": entrances[0]["id"]}})["intercomDoorOpen"]
+    assert opened == {"outcome": "OPENED", "userErrors": []}
+
+
+UNPAID = """
+{ viewer { premises { premise { number
+    bills(first: 20, unpaid: true) { nodes { id kind amountDue status } } } } } }
+"""
+PAY = """
+mutation ($input: BillPayInput!) {
+  billPay(input: $input) { payment { id status confirmationUrl } userErrors { code } }
+}
+"""
+BILL = "query ($id: ID!) { node(id: $id) { ... on Bill { status amountDue } } }"
+
+
+def _pay_a_bill(base: str, token: str) -> None:
+    """The demo's payment sandbox runs beside the server: a bill is paid end to end
+    (billPay, the sandbox's confirmation page, its signed webhook back to the API)."""
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def gql(query: str, variables: dict[str, Any] | None = None) -> Any:
+        body = {"query": query, "variables": variables or {}}
+        answer = httpx.post(f"{base}/graphql", json=body, headers=headers, timeout=10).json()
+        assert "errors" not in answer, answer
+        return answer["data"]
+
+    bills = [
+        bill
+        for entry in gql(UNPAID)["viewer"]["premises"]
+        for bill in entry["premise"]["bills"]["nodes"]
+    ]
+    bill = bills[0]
+    started = gql(
+        PAY,
+        {
+            "input": {
+                "billId": bill["id"],
+                "amount": bill["amountDue"],
+                "idempotencyKey": uuid.uuid4().hex,
+            }
+        },
+    )["billPay"]
+    assert started["userErrors"] == []
+    payment = started["payment"]
+    assert payment["status"] == "PENDING"
+    paid = httpx.post(payment["confirmationUrl"], data={"action": "pay"}, timeout=10)
+    assert paid.status_code in (200, 303)
+    deadline = time.monotonic() + 15
+    while gql(BILL, {"id": bill["id"]})["node"]["status"] != "PAID":
+        assert time.monotonic() < deadline, "the sandbox's webhook never settled the bill"
+        time.sleep(0.2)
 
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDOM_")}
-    return {**env, "EDOM_LOG_LEVEL": "WARNING", **extra}
+    sandbox = f"http://127.0.0.1:{_free_port()}"  # the demo's payment sandbox
+    return {**env, "EDOM_LOG_LEVEL": "WARNING", "EDOM_PAYMENT_SANDBOX_URL": sandbox, **extra}
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:

@@ -48,6 +48,23 @@ def string_value(values: st.SearchStrategy[str]) -> st.SearchStrategy[graphql.Va
     return values.map(lambda text: graphql.StringValueNode(value=text))
 
 
+def dates() -> st.SearchStrategy[str]:
+    today = datetime.now(UTC).date()
+    return st.one_of(
+        st.integers(-800, 800).map(lambda days: (today + timedelta(days=days)).isoformat()),
+        st.sampled_from(["0001-01-01", "9999-12-31", "2026-02-30", "2026-13-01", "", "x"]),
+        st.text(max_size=12),
+    )
+
+
+def decimals() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+        st.sampled_from(["NaN", "Infinity", "-1", "1e400", "12,5", "0." + "9" * 60, ""]),
+        st.text(max_size=20),
+    )
+
+
 def instants() -> st.SearchStrategy[str]:
     now = datetime.now(UTC)
     return st.one_of(
@@ -109,6 +126,8 @@ def operations(scene: Scene) -> st.SearchStrategy[str]:
     custom = {
         "ID": string_value(st.one_of(real, real, real, forged)),
         "DateTime": string_value(instants()),
+        "Date": string_value(dates()),
+        "Decimal": string_value(decimals()),
         "Kopecks": st.integers(-(2**70), 2**70).map(lambda n: graphql.IntValueNode(value=str(n))),
         "Upload": st.just(graphql.NullValueNode()),
     }

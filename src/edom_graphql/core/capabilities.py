@@ -66,11 +66,13 @@ class Capability(enum.Enum):
     POLL_CREATE = "POLL_CREATE"
     GUEST_ACCESS_MANAGE = "GUEST_ACCESS_MANAGE"
     INTERCOM_APPLY = "INTERCOM_APPLY"
+    INTERCOM_MANAGE = "INTERCOM_MANAGE"
     MEETING_INITIATE = "MEETING_INITIATE"
     MEETING_VOTE = "MEETING_VOTE"
     MEETING_VOTE_BY_ATTORNEY = "MEETING_VOTE_BY_ATTORNEY"
     OWNERS_REGISTER = "OWNERS_REGISTER"
     PERSONAL_DATA = "PERSONAL_DATA"
+    NOTICES_POST = "NOTICES_POST"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,13 @@ MATRIX: dict[Capability, Rule] = {
     Capability.INTERCOM_APPLY: Rule(
         "Apply for smart intercom connection", _OWNER_REGISTERED, scope=Scope.PREMISE
     ),
+    # Staff of the building's organisation review intercom applications and connect the
+    # entrances' panels: its engineers (who install them) and managers.
+    Capability.INTERCOM_MANAGE: Rule(
+        "Review intercom applications and connect entrances",
+        _NOBODY,
+        frozenset({StaffRole.ENGINEER, StaffRole.MANAGER}),
+    ),
     Capability.MEETING_INITIATE: Rule(
         "Initiate and administer an owners' meeting", _OWNER, _MANAGER
     ),
@@ -171,6 +180,15 @@ MATRIX: dict[Capability, Rule] = {
     # "visible to the user and to staff of the building's organisation"), nobody else.
     Capability.PERSONAL_DATA: Rule(
         "See a user's phone, full name and e-mail", _NOBODY, _STAFF, scope=Scope.SELF
+    ),
+    # The organisation posts notices to its buildings (outages, works, meetings,
+    # announcements), edits and withdraws them: its dispatchers, who take in outage
+    # reports, and its managers; engineers carry out the work. Residents read them
+    # (NOTICES_VIEW).
+    Capability.NOTICES_POST: Rule(
+        "Post, edit and withdraw the building's notices",
+        _NOBODY,
+        frozenset({StaffRole.DISPATCHER, StaffRole.MANAGER}),
     ),
 }
 

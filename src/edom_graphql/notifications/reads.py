@@ -10,7 +10,12 @@ from sqlalchemy import bindparam, func, select
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import KeyedQuery
 from edom_graphql.core.pagination import PageRequest, keyset_desc, page_params
-from edom_graphql.notifications.models import Notification
+from edom_graphql.notifications.models import (
+    Notification,
+    NotificationCategory,
+    NotificationMute,
+    PushDevice,
+)
 
 NOTIFICATION_COLUMNS = select(
     Notification.id,
@@ -79,3 +84,35 @@ async def latest_id(db: Database, *, user_id: int) -> int:
 async def rows_after(db: Database, *, user_id: int, last_id: int, limit: int) -> Sequence[Any]:
     """The user's notifications after ``last_id``, oldest first (a stream's replay)."""
     return await db.fetch(_AFTER, user_id=user_id, last_id=last_id, limit=limit)
+
+
+DEVICE_COLUMNS = select(
+    PushDevice.id,
+    PushDevice.user_id,
+    PushDevice.platform,
+    PushDevice.name,
+    PushDevice.created_at,
+    PushDevice.updated_at,
+    PushDevice.removed_at,
+)
+DEVICE_BY_ID = KeyedQuery(DEVICE_COLUMNS, PushDevice.id)
+_DEVICES = Prepared(
+    DEVICE_COLUMNS.where(
+        PushDevice.user_id == bindparam("user_id"), PushDevice.removed_at.is_(None)
+    ).order_by(PushDevice.id)
+)
+_MUTES = Prepared(
+    select(NotificationMute.category)
+    .where(NotificationMute.user_id == bindparam("user_id"))
+    .order_by(NotificationMute.category)
+)
+
+
+async def devices_of(db: Database, *, user_id: int) -> Sequence[Any]:
+    """The user's live devices, oldest first."""
+    return await db.fetch(_DEVICES, user_id=user_id)
+
+
+async def muted_of(db: Database, *, user_id: int) -> list[NotificationCategory]:
+    """The categories the user muted."""
+    return [NotificationCategory(row[0]) for row in await db.fetch(_MUTES, user_id=user_id)]

@@ -34,6 +34,7 @@ from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.pubsub import PubSub
 from edom_graphql.core.storage import LocalStorage
 from edom_graphql.core.storage import is_key as is_storage_key
+from edom_graphql.intercom.service.callbacks import receive_device_event
 from edom_graphql.schema import DOMAINS, build_schema
 from edom_graphql.server.dashboard.routes import dashboard_routes
 from edom_graphql.server.http import GraphQLEndpoint
@@ -196,6 +197,13 @@ def create_app(
         )
         return JSONResponse(answer, status_code=status)
 
+    async def intercom_device_event(request: Request) -> Response:
+        """A panel's signed event (``intercom.service.callbacks``)."""
+        status, answer = await receive_device_event(
+            services, request.path_params["panel"], request.headers, request.stream()
+        )
+        return JSONResponse(answer, status_code=status)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pubsub.start()
@@ -233,6 +241,7 @@ def create_app(
             Route("/metrics", metrics_endpoint),
             Route("/media/{key}", media, methods=["GET"]),
             Route("/payments/webhook/{provider}", payment_webhook, methods=["POST"]),
+            Route("/intercom/devices/{panel}/events", intercom_device_event, methods=["POST"]),
             *dashboard_routes(settings),
         ],
         middleware=middleware,

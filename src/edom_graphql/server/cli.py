@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from edom_graphql.settings import Settings
 
@@ -133,11 +135,10 @@ def print_personas(settings: Settings, host: str, port: int) -> None:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
 
     from edom_graphql.core.logs import configure_logging
     from edom_graphql.server.app import create_app
-    from edom_graphql.server.http import MAX_MESSAGE_BYTES
+    from edom_graphql.server.companions import demo_companions
 
     configure_logging(level=settings.log_level, json_format=settings.log_json)
     url = database_url(settings)
@@ -151,6 +152,20 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         log.info("demo data %s", "loaded" if created else "already present")
         print_personas(settings, host, port)
     app = create_app(settings, database_url=url)
+    with contextlib.ExitStack() as stack:
+        if args.demo:
+            for line in stack.enter_context(
+                demo_companions(settings, database_url=url, host=host, port=port)
+            ):
+                print(f"  started {line}", flush=True)
+        _run(app, settings, host=host, port=port)
+
+
+def _run(app: Any, settings: Settings, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from edom_graphql.server.http import MAX_MESSAGE_BYTES
+
     uvicorn.run(
         app,
         host=host,

@@ -35,8 +35,10 @@ from edom_graphql.residents.models import (
     User,
 )
 from edom_graphql.server.demo_billing import load_billing
+from edom_graphql.server.demo_intercom import load_intercom
 from edom_graphql.server.demo_meetings import load_meetings
 from edom_graphql.server.demo_meters import load_meters
+from edom_graphql.server.demo_notices import load_notices
 from edom_graphql.server.demo_points import load_points
 
 
@@ -309,6 +311,10 @@ async def load_demo(db: Database, storage: Storage, *, now: datetime) -> bool:
     )
     await load_meters(db, building_id=tverskaya, users=users, now=now)
     await load_billing(db, premises=t, users=users, now=now)
+    await load_intercom(
+        db, building_id=tverskaya, apartment_1=t["APARTMENT:1"], users=users, now=now
+    )
+    await load_notices(db, building_id=tverskaya, author_id=users["dispatcher"], now=now)
     await load_points(db, owner_id=users["owner"], now=now)
     return True
 

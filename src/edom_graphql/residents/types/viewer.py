@@ -25,7 +25,14 @@ from edom_graphql.core.pagination import (
     page_request,
 )
 from edom_graphql.notifications.reads import unread_count
-from edom_graphql.notifications.types import NotificationConnection, notifications_of
+from edom_graphql.notifications.types import (
+    Device,
+    NotificationConnection,
+    NotificationSettings,
+    devices_of,
+    notifications_of,
+    settings_of,
+)
 from edom_graphql.residents.types.guests import (
     GrantsGivenLoader,
     GrantsReceivedLoader,
@@ -162,6 +169,14 @@ class Viewer:
     @strawberry.field(description="How many of the viewer's notifications are unread.")
     async def unread_notification_count(self, info: AppInfo) -> int:
         return await unread_count(info.context.db, user_id=self.user_pk)
+
+    @strawberry.field(description="The viewer's devices that receive push notifications.")
+    async def devices(self, info: AppInfo) -> list[Device]:
+        return await devices_of(info, self.user_pk)
+
+    @strawberry.field(description="Which categories of notifications the viewer muted.")
+    async def notification_settings(self, info: AppInfo) -> NotificationSettings:
+        return await settings_of(info, self.user_pk)
 
 
 async def _grants(

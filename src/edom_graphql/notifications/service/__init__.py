@@ -4,6 +4,10 @@ Writers to one user's stream are serialised by a transaction-scoped advisory
 lock taken before the row's id is drawn, so within a user's stream id order is
 commit order: a subscriber that has seen id N and later reads ``id > N`` can
 never miss a notification that committed late with a smaller id.
+
+In the same transaction each notification gets one push delivery row per device of its
+user (unless the user muted its category, see :mod:`.categories`): a notification that
+commits is pushed, one that rolls back never is (the worker is in ``..scheduled``).
 """
 
 from __future__ import annotations
@@ -12,13 +16,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, bindparam, cast, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.streams import serialise_writers
-from edom_graphql.notifications.models import Notification
+from edom_graphql.notifications.models import (
+    Notification,
+    NotificationMute,
+    PushDelivery,
+    PushDevice,
+)
+from edom_graphql.notifications.service.categories import category_of
 
 STREAM_LOCK_CLASS = 1_001
 
@@ -53,8 +73,32 @@ async def notify(
             .returning(Notification.id)
         )
     ).scalar_one()
+    await _enqueue(session, [notification_id], kind)
     outbox.add(channel(user_id), {"id": notification_id})
     return notification_id
+
+
+async def _enqueue(session: AsyncSession, notification_ids: Sequence[int], kind: str) -> None:
+    """The push deliveries of the notifications (all of one kind): one per live device of
+    each recipient who has not muted the kind's category."""
+    pairs = (
+        select(Notification.id, PushDevice.id)
+        .join(PushDevice, PushDevice.user_id == Notification.user_id)
+        .where(
+            Notification.id
+            == func.any(bindparam("ids", list(notification_ids), type_=ARRAY(BigInteger))),
+            PushDevice.removed_at.is_(None),
+        )
+    )
+    category = category_of(kind)
+    if category is not None:
+        pairs = pairs.where(
+            ~exists().where(
+                NotificationMute.user_id == Notification.user_id,
+                NotificationMute.category == category,
+            )
+        )
+    await session.execute(insert(PushDelivery).from_select(["notification_id", "device_id"], pairs))
 
 
 async def notify_many(
@@ -96,7 +140,9 @@ async def notify_many(
             for user_id in ordered
         ],
     )
-    for notification_id, user_id in rows:
+    pairs = list(rows)
+    await _enqueue(session, [notification_id for notification_id, _ in pairs], kind)
+    for notification_id, user_id in pairs:
         outbox.add(channel(user_id), {"id": notification_id})
 
 

@@ -1,0 +1,1 @@
+"""The intercom's writers and its device adapter."""

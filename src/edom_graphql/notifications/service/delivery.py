@@ -258,7 +258,8 @@ def providers_of(settings: Settings, client: httpx.AsyncClient) -> dict[PushPlat
             key_id=settings.apns_key_id,
             private_key=settings.apns_key_file.read_text(),
             topic=settings.apns_topic,
-            client=client,  # needs http2=True in production (see .mobile)
+            # APNs speaks only HTTP/2: a client of its own (h2, from httpx[http2])
+            client=httpx.AsyncClient(http2=True, timeout=client.timeout),
             sandbox=settings.apns_sandbox,
         )
     return providers

@@ -6,7 +6,7 @@ import asyncio
 import os
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import func, pool, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -35,10 +35,22 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+MIGRATION_LOCK = 7_301_000
+"""Session advisory lock held while migrating: any number of processes (containers
+starting together) may run the migrations at once; they take turns, and the later ones
+find the database at head and do nothing."""
+
+
 async def _run_async() -> None:
     engine = create_async_engine(_url(), poolclass=pool.NullPool)
     async with engine.connect() as connection:
-        await connection.run_sync(_run)
+        await connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK)))
+        await connection.commit()  # the session lock outlives this transaction
+        try:
+            await connection.run_sync(_run)
+        finally:
+            await connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK)))
+            await connection.commit()
     await engine.dispose()
 
 

@@ -129,6 +129,7 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         # themselves rather than race a background sweep.
         repair_auto_close_interval_seconds=0,
         meeting_sweep_interval_seconds=0,  # likewise advance (tests/meetings)
+        intercom_missed_call_interval_seconds=0,  # likewise sweep_missed (tests/intercom)
         meter_reminder_interval_seconds=0,  # likewise send_reminders (tests/meters)
         media_sweep_interval_seconds=0,  # likewise sweep_orphans (tests/server/test_media_sweep.py)
         push_delivery_interval_seconds=0,  # likewise deliver_due (tests/notifications)

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     repair_auto_close_interval_seconds: float = Field(default=60.0, ge=0)
     """How often each server process sweeps for repair requests DONE for 72 hours (safe
     with many processes); 0 turns the sweep off in this process."""
+    intercom_missed_call_interval_seconds: float = Field(default=5.0, ge=0)
+    """How often each server process marks calls nobody answered in time MISSED (safe
+    with many processes); 0 turns the sweep off in this process."""
     meeting_sweep_interval_seconds: float = Field(default=30.0, ge=0)
     """How often each server process opens and closes the voting of owners' meetings that
     are due (safe with many processes); 0 turns the sweep off in this process."""

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from edom_graphql.core.ids import encode_id
 from edom_graphql.intercom.models import IntercomCall
+from edom_graphql.intercom.service.calls import sweep_missed
 from edom_graphql.notifications.models import Notification
 from edom_graphql.residents.models import GuestGrant
 from tests.factories import Api, Clock
@@ -133,6 +134,7 @@ async def test_an_unanswered_call_rings_out(
         await simulator.ring(scene.device, "1")
         assert (await event(owner, "1"))["state"] == "RINGING"
         clock.advance(timedelta(minutes=2))
+        assert await sweep_missed(api.db, clock()) >= 1  # as each server process does
         message = await asyncio.wait_for(owner.next("1"), timeout=10)
         assert message["intercomCalls"]["state"] == "MISSED"
 

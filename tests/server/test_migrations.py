@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -61,3 +64,30 @@ def test_upgrade_matches_models_and_downgrade_to_base(fresh_database: Any) -> No
 
 def test_head_is_single() -> None:
     assert head_revision() is not None
+
+
+def test_three_migrates_at_once_on_an_empty_database(fresh_database: Any, tmp_path: Any) -> None:
+    """Containers that start together each run `edom-graphql migrate`: they take turns
+    on an advisory lock, all succeed, and the database ends at head."""
+    url = fresh_database("edom_migrate_race")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDOM_")}
+    env.update(EDOM_DATABASE_URL=url, EDOM_DATA_DIR=str(tmp_path), EDOM_LOG_LEVEL="WARNING")
+    command = [sys.executable, "-m", "edom_graphql.server.cli", "migrate"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    outcomes = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0], outcomes
+
+    async def revision() -> str | None:
+        engine = create_async_engine(async_url(url))
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(revision()) == head_revision()

@@ -11,8 +11,6 @@ from edom_graphql.core.context import Services
 from edom_graphql.core.periodic import running
 from edom_graphql.intercom.service.calls import SWEEP_BATCH, sweep_missed
 
-SWEEP_INTERVAL_SECONDS = 5.0
-
 
 def sweep_of(services: Services) -> Callable[[], Awaitable[bool]]:
     """One pass; True while a backlog may remain."""
@@ -25,10 +23,14 @@ def sweep_of(services: Services) -> Callable[[], Awaitable[bool]]:
 
 @contextlib.asynccontextmanager
 async def missed_calls_task(
-    services: Services, *, interval_seconds: float = SWEEP_INTERVAL_SECONDS
+    services: Services, *, interval_seconds: float | None = None
 ) -> AsyncIterator[asyncio.Task[None] | None]:
-    """The missed-call sweep in the background for the duration of the block (safe in
-    every server process: rows are claimed with SKIP LOCKED)."""
+    """The missed-call sweep in the background for the duration of the block, every
+    ``interval_seconds`` (default: the ``intercom_missed_call_interval_seconds`` setting;
+    0 runs none in this process). Safe in every server process: rows are claimed with
+    SKIP LOCKED."""
+    if interval_seconds is None:
+        interval_seconds = services.settings.intercom_missed_call_interval_seconds
     async with running(
         sweep_of(services), interval_seconds=interval_seconds, what="intercom missed calls"
     ) as task:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.buildings.models import (
@@ -131,16 +132,19 @@ async def load_demo(db: Database, storage: Storage, *, now: datetime) -> bool:
             return False
         users: dict[str, int] = {}
         for persona in PERSONAS:
+            values = {
+                "display_name": persona.name.split()[0],
+                "full_name": persona.name,
+                "phone": f"+7916{len(users):07d}",
+                "is_admin": persona.key == "admin",
+            }
+            # A persona may exist already: a demo token used on a server started without
+            # --demo signs its user up on first sight. The demo makes it its persona.
             users[persona.key] = (
                 await session.execute(
-                    insert(User)
-                    .values(
-                        subject=persona.subject,
-                        display_name=persona.name.split()[0],
-                        full_name=persona.name,
-                        phone=f"+7916{len(users):07d}",
-                        is_admin=persona.key == "admin",
-                    )
+                    pg_insert(User)
+                    .values(subject=persona.subject, **values)
+                    .on_conflict_do_update(index_elements=["subject"], set_=values)
                     .returning(User.id)
                 )
             ).scalar_one()

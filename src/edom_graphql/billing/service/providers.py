@@ -20,8 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import enum
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -32,6 +30,7 @@ from typing import Any, Protocol
 import httpx
 
 from edom_graphql.billing.models import MAX_EVENT_ID_LENGTH, MAX_PROVIDER_ID_LENGTH, MAX_URL_LENGTH
+from edom_graphql.core import signing
 from edom_graphql.settings import Settings
 
 REFERENCE = re.compile(r"edom-payment-([1-9][0-9]{0,17})")
@@ -127,10 +126,9 @@ class PaymentProvider(Protocol):
 
 
 def signature(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(
-        secret.encode(), f"{event_id}.{timestamp}.".encode() + body, hashlib.sha256
-    ).digest()
-    return "v1," + base64.b64encode(digest).decode("ascii")
+    return "v1," + base64.b64encode(signing.digest(secret, event_id, timestamp, body)).decode(
+        "ascii"
+    )
 
 
 def signed_headers(secret: str, event_id: str, timestamp: int, body: bytes) -> dict[str, str]:
@@ -159,13 +157,13 @@ def verify_signature(
     if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
         raise WebhookRejected(401, "BAD_TIMESTAMP", "The webhook timestamp is not a number.")
     timestamp = int(stamp)
-    if abs(now.timestamp() - timestamp) > tolerance:
+    if not signing.fresh(timestamp, now.timestamp(), tolerance):
         raise WebhookRejected(
             401, "STALE_TIMESTAMP", f"The webhook was signed more than {tolerance} s from now."
         )
     expected = signature(secret, event_id, timestamp, body)
     given = signatures.split()
-    if not any(hmac.compare_digest(expected.encode(), sig.encode()) for sig in given):
+    if not any(signing.same(expected, sig) for sig in given):
         raise WebhookRejected(401, "BAD_SIGNATURE", "The webhook signature does not match.")
     return event_id
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -30,6 +29,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from edom_graphql.core import signing
 from edom_graphql.intercom.models import DoorOutcome
 
 DEVICE_TIMEOUT_SECONDS = 3.0
@@ -74,8 +74,7 @@ class Device(Protocol):
 
 
 def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{event_id}.{timestamp}.".encode() + body, hashlib.sha256)
-    return "v1=" + mac.hexdigest()
+    return "v1=" + signing.digest(secret, event_id, timestamp, body).hex()
 
 
 def signed_headers(secret: str, body: bytes, *, event_id: str | None = None) -> dict[str, str]:
@@ -98,9 +97,9 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float) 
     if not event_id or len(event_id) > 100 or not stamp.isdigit() or len(stamp) > 12:
         return None
     timestamp = int(stamp)
-    if abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
+    if not signing.fresh(timestamp, now, SIGNATURE_TOLERANCE_SECONDS):
         return None
-    if not hmac.compare_digest(sign(secret, event_id, timestamp, body), signature):
+    if not signing.same(sign(secret, event_id, timestamp, body), signature):
         return None
     return event_id
 

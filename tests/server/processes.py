@@ -55,7 +55,22 @@ class ServerProcess:
                 self.process.wait(STOP_TIMEOUT)
 
 
+LEAN = {
+    # The test PostgreSQL is shared by every worker's servers (max_connections 100): a
+    # spawned server serves a handful of requests, so it keeps a small pool...
+    "EDOM_DATABASE_POOL_SIZE": "3",
+    "EDOM_DATABASE_MAX_OVERFLOW": "3",
+    # ...and leaves the periodic sweeps to the tests that drive them.
+    "EDOM_MEETING_SWEEP_INTERVAL_SECONDS": "0",
+    "EDOM_INTERCOM_MISSED_CALL_INTERVAL_SECONDS": "0",
+    "EDOM_METER_REMINDER_INTERVAL_SECONDS": "0",
+    "EDOM_PUSH_DELIVERY_INTERVAL_SECONDS": "0",
+}
+
+
 def start_server(name: str, env: dict[str, str], log_dir: Path) -> ServerProcess:
+    """A server process (``serve``) on a free port, lean unless ``env`` says otherwise."""
+    env = {**LEAN, **env}
     port = free_port()
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:

@@ -122,6 +122,9 @@ class ProfileUpdateErrorCode(enum.Enum):
         description="Not a phone number in international form.",
     )
     INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not an e-mail address.")
+    INVALID_LOCALE = strawberry.enum_value(
+        "INVALID_LOCALE", description="Not a supported language (ru or en)."
+    )
 
 
 @strawberry.type(description="A reason `profileUpdate` refused.")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,8 +40,11 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(254))
     is_admin: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    locale: Mapped[str] = mapped_column(Text, server_default=text("'ru'"))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt]
+
+    __table_args__ = (CheckConstraint("locale IN ('ru', 'en')", name="locale"),)
 
 
 def _current_per_premise_and_user(table: str) -> Index:

@@ -144,6 +144,10 @@ class ProfileUpdateInput:
     email: str | None = strawberry.field(
         default=strawberry.UNSET, description="E-mail address; null clears it."
     )
+    locale: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The language of the viewer's notifications: `ru` or `en`.",
+    )
 
 
 @strawberry.type(description="Result of `profileUpdate`.")

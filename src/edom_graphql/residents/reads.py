@@ -284,3 +284,12 @@ class VisibleUsersLoader(Loader[int, bool]):
         )
         visible = _visible_among(profile, rows) | {profile.user_id}
         return [key in visible for key in keys]
+
+
+_LOCALE = Prepared(select(models.User.locale).where(models.User.id == bindparam("user_id")))
+
+
+async def locale_of(db: Database, *, user_id: int) -> str:
+    """The language of the user's notifications."""
+    row = await db.fetch_one(_LOCALE, user_id=user_id)
+    return str(row[0]) if row is not None else "ru"

@@ -18,20 +18,31 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
+    Insert,
     Integer,
+    String,
     bindparam,
+    case,
     cast,
+    column,
     exists,
     func,
     insert,
+    literal,
     select,
+    table,
     update,
+)
+from sqlalchemy import (
+    Text as Text_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.streams import serialise_writers
+from edom_graphql.notifications.messages import Text
 from edom_graphql.notifications.models import (
     Notification,
     NotificationMute,
@@ -41,6 +52,37 @@ from edom_graphql.notifications.models import (
 from edom_graphql.notifications.service.categories import category_of
 
 STREAM_LOCK_CLASS = 1_001
+
+
+USERS = table("users", column("id", BigInteger), column("locale", Text_))
+"""The recipients' side of a localised insert (only their language is read)."""
+
+
+def _insert_localised(
+    recipients: ColumnElement[bool],
+    message: Text,
+    kind: str,
+    subject_type: str | None,
+    subject_id: int | None,
+    data: dict[str, Any],
+) -> Insert:
+    """``INSERT … SELECT`` from the recipients' rows, each in their own language."""
+    text = case((USERS.c.locale == "en", literal(message.en)), else_=literal(message.ru))
+    rows = (
+        select(
+            USERS.c.id,
+            literal(kind),
+            text,
+            literal(subject_type, String),
+            literal(subject_id, BigInteger),
+            literal(data, Notification.__table__.c.data.type),
+        )
+        .where(recipients)
+        .order_by(USERS.c.id)
+    )
+    return insert(Notification).from_select(
+        ["user_id", "kind", "message", "subject_type", "subject_id", "data"], rows
+    )
 
 
 def channel(user_id: int) -> str:
@@ -53,25 +95,29 @@ async def notify(
     *,
     user_id: int,
     kind: str,
-    message: str,
+    message: str | Text,
     subject_type: str | None = None,
     subject_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> int:
+    """One notification; a :class:`Text` is written in the recipient's language, read in
+    the same statement."""
     await serialise_writers(session, STREAM_LOCK_CLASS, user_id)
-    notification_id: int = (
-        await session.execute(
-            insert(Notification)
-            .values(
-                user_id=user_id,
-                kind=kind,
-                message=message,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                data=data or {},
-            )
-            .returning(Notification.id)
+    if isinstance(message, Text):
+        statement = _insert_localised(
+            USERS.c.id == user_id, message, kind, subject_type, subject_id, data or {}
         )
+    else:
+        statement = insert(Notification).values(
+            user_id=user_id,
+            kind=kind,
+            message=message,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data or {},
+        )
+    notification_id: int = (
+        await session.execute(statement.returning(Notification.id))
     ).scalar_one()
     await _enqueue(session, [notification_id], kind)
     outbox.add(channel(user_id), {"id": notification_id})
@@ -107,7 +153,7 @@ async def notify_many(
     *,
     user_ids: Sequence[int],
     kind: str,
-    message: str,
+    message: str | Text,
     subject_type: str | None = None,
     subject_id: int | None = None,
 ) -> None:
@@ -126,6 +172,17 @@ async def notify_many(
             func.pg_advisory_xact_lock(STREAM_LOCK_CLASS, cast(ids.c.user_id, Integer))
         ).select_from(ids)
     )
+    if isinstance(message, Text):
+        localised = await session.execute(
+            _insert_localised(
+                USERS.c.id.in_(ordered), message, kind, subject_type, subject_id, {}
+            ).returning(Notification.id, Notification.user_id)
+        )
+        pairs = sorted(localised, key=lambda pair: pair[1])
+        await _enqueue(session, [notification_id for notification_id, _ in pairs], kind)
+        for notification_id, user_id in pairs:
+            outbox.add(channel(user_id), {"id": notification_id})
+        return
     rows = await session.execute(
         insert(Notification).returning(Notification.id, Notification.user_id),
         [

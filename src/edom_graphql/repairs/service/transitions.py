@@ -18,6 +18,8 @@ from edom_graphql.buildings.models import StaffMembership
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database, Outbox
 from edom_graphql.core.errors import ServiceError
+from edom_graphql.notifications import messages
+from edom_graphql.notifications.messages import Text
 from edom_graphql.notifications.service import notify
 from edom_graphql.repairs.access import may_see_request
 from edom_graphql.repairs.models import (
@@ -253,20 +255,24 @@ async def apply(
             outbox,
             user_id=assignee_id,
             kind="REPAIR_REQUEST_ASSIGNED",
-            message=f"Repair request No. {request.number} was assigned to you.",
+            message=messages.REPAIR_ASSIGNED(number=request.number),
             subject_type="RepairRequest",
             subject_id=request.id,
         )
 
 
-def _message(number: int, action: Action, target: RepairRequestStatus | None) -> str:
+def _message(number: int, action: Action, target: RepairRequestStatus | None) -> Text:
     if target is not None:
-        return f"Repair request No. {number} is now {target.value.replace('_', ' ').lower()}."
+        return messages.REPAIR_STATUS(
+            number=number,
+            status_ru=messages.REPAIR_STATUS_RU[target.value],
+            status_en=target.value.replace("_", " ").lower(),
+        )
     if action is Action.ASSIGN:
-        return f"An engineer was assigned to repair request No. {number}."
+        return messages.REPAIR_ENGINEER_ASSIGNED(number=number)
     if action is Action.COMMENT:
-        return f"New comment on repair request No. {number}."
-    return f"Repair request No. {number} was rated."
+        return messages.REPAIR_COMMENTED(number=number)
+    return messages.REPAIR_RATED(number=number)
 
 
 async def _residents(session: AsyncSession, request: Locked, now: datetime) -> set[int]:

@@ -16,6 +16,7 @@ from edom_graphql.buildings.models import Premise
 from edom_graphql.core.db import Database
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.text import has_invisible
+from edom_graphql.notifications.messages import LOCALES
 from edom_graphql.residents.models import (
     Ownership,
     Registration,
@@ -108,7 +109,7 @@ async def confirm_residency(
     return ResidencyConfirmed(premise_id=premise_id, residency_id=residency_id)
 
 
-PROFILE_FIELDS = ("display_name", "full_name", "phone", "email")
+PROFILE_FIELDS = ("display_name", "full_name", "phone", "email", "locale")
 
 
 async def update_profile(
@@ -140,6 +141,13 @@ async def update_profile(
         if email and (len(email) > 254 or has_invisible(email) or not EMAIL.fullmatch(email)):
             raise ServiceError("INVALID_EMAIL", "This is not an e-mail address.", ["email"])
         values["email"] = email or None
+    if "locale" in changes:
+        locale = changes["locale"]
+        if locale not in LOCALES:
+            raise ServiceError(
+                "INVALID_LOCALE", "The language is one of: " + ", ".join(LOCALES) + ".", ["locale"]
+            )
+        values["locale"] = locale
     if values:
         values["updated_at"] = now
         await session.execute(update(User).where(User.id == user_id).values(**values))

@@ -33,6 +33,7 @@ from edom_graphql.notifications.types import (
     notifications_of,
     settings_of,
 )
+from edom_graphql.residents.reads import locale_of
 from edom_graphql.residents.types.guests import (
     GrantsGivenLoader,
     GrantsReceivedLoader,
@@ -169,6 +170,10 @@ class Viewer:
     @strawberry.field(description="How many of the viewer's notifications are unread.")
     async def unread_notification_count(self, info: AppInfo) -> int:
         return await unread_count(info.context.db, user_id=self.user_pk)
+
+    @strawberry.field(description="The language of the viewer's notifications: `ru` or `en`.")
+    async def locale(self, info: AppInfo) -> str:
+        return await locale_of(info.context.db, user_id=self.user_pk)
 
     @strawberry.field(description="The viewer's devices that receive push notifications.")
     async def devices(self, info: AppInfo) -> list[Device]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYMMETRIC_ALGORITHMS = frozenset(
@@ -35,6 +35,28 @@ class Settings(BaseSettings):
 
     uploads_dir: Path | None = None
     """Where uploaded photos are stored; unset: ``<data_dir>/uploads``."""
+
+    storage_url: str | None = None
+    """Where uploaded files are kept when several hosts serve: ``s3://bucket/prefix`` (an
+    S3-compatible store, see the ``s3_*`` settings); unset: the local ``uploads_path``."""
+    s3_endpoint_url: str | None = None
+    """The S3 API's URL (MinIO, Ceph, Yandex Object Storage…); unset: AWS in ``s3_region``."""
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_session_token: str | None = None
+    s3_region: str = "us-east-1"
+    s3_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() == "":
+            return None
+        if value is not None and not value.startswith("s3://"):
+            raise ValueError("EDOM_STORAGE_URL must be s3://bucket[/prefix] (or unset)")
+        if value is not None and not value.removeprefix("s3://").split("/", 1)[0]:
+            raise ValueError("EDOM_STORAGE_URL names no bucket")
+        return value
 
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
@@ -132,7 +154,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool = False
+    """JSON log lines; unset: JSON in production, readable text lines in development."""
+
+    @model_validator(mode="after")
+    def _log_format_of_environment(self) -> Settings:
+        if "log_json" not in self.model_fields_set:
+            self.log_json = self.environment == "production"
+        return self
 
     @field_validator("oidc_algorithms")
     @classmethod

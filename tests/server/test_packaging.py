@@ -49,3 +49,35 @@ def test_the_dashboard_files_are_package_data(wheel: zipfile.ZipFile) -> None:
     shipped = set(wheel.namelist())
     for name in ("index.html", "dashboard.css", "dashboard.js"):
         assert f"edom_graphql/server/dashboard/{name}" in shipped
+
+
+def test_the_embedded_postgresql_is_an_extra(wheel: zipfile.ZipFile) -> None:
+    """The image installs the wheel without extras: no pgserver there; the README's
+    commands (``.[embedded]``, ``.[test]``) get it."""
+    (metadata,) = (n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+    requires = [
+        line.removeprefix("Requires-Dist: ")
+        for line in wheel.read(metadata).decode().splitlines()
+        if line.startswith("Requires-Dist: ")
+    ]
+    pgserver = [r for r in requires if r.startswith("pgserver")]
+    assert pgserver, requires
+    assert all("extra ==" in r for r in pgserver), pgserver
+    assert {r.split('extra == "')[1].rstrip('"') for r in pgserver} == {"embedded", "test"}
+
+
+def test_without_pgserver_the_cli_says_what_to_do(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['pgserver'] = None\n"
+        "from edom_graphql.server.cli import main\n"
+        "main(['migrate'])\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "EDOM_DATA_DIR": str(tmp_path), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done
+    assert done.stderr.strip().splitlines() == [
+        "edom-graphql: the embedded PostgreSQL is not installed: set EDOM_DATABASE_URL, "
+        "or pip install 'edom-graphql[embedded]'"
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -24,6 +25,7 @@ from edom_graphql.core.db import plain_url, with_database
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.server.app import create_app
 from edom_graphql.server.embedded import start_embedded_postgres
+from edom_graphql.server.embedded import stop as stop_embedded_postgres
 from edom_graphql.server.migrations import upgrade
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, serving
@@ -40,7 +42,36 @@ def _admin_url() -> str:
     EMBEDDED_DIR.mkdir(parents=True, exist_ok=True)
     with (EMBEDDED_DIR / "start.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return start_embedded_postgres(EMBEDDED_DIR, database="postgres")
+        url = start_embedded_postgres(EMBEDDED_DIR, database="postgres")
+        _embedded_users({os.getpid()}, set())
+        return url
+
+
+def _embedded_users(add: set[int], remove: set[int]) -> set[int]:
+    """The live test sessions using the embedded server (call with its lock held)."""
+    path = EMBEDDED_DIR / "sessions"
+    known = {int(pid) for pid in path.read_text().split()} if path.exists() else set()
+    users = set()
+    for pid in (known | add) - remove:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        users.add(pid)
+    path.write_text(" ".join(map(str, sorted(users))))
+    return users
+
+
+def _release_embedded() -> None:
+    """The last session to finish stops the embedded server and removes its folder."""
+    if os.environ.get("EDOM_TEST_DATABASE_URL") or not EMBEDDED_DIR.exists():
+        return
+    with (EMBEDDED_DIR / "start.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _embedded_users(set(), {os.getpid()}):
+            return
+        stop_embedded_postgres(EMBEDDED_DIR)
+        shutil.rmtree(EMBEDDED_DIR, ignore_errors=True)
 
 
 async def _create_database(admin_url: str, name: str) -> None:
@@ -64,9 +95,10 @@ async def _drop_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def admin_url() -> str:
+def admin_url() -> Iterator[str]:
     """A URL of the test PostgreSQL server's maintenance database."""
-    return _admin_url()
+    yield _admin_url()
+    _release_embedded()
 
 
 @pytest.fixture(scope="session")

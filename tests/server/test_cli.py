@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,7 +26,11 @@ def _free_port() -> int:
         return port
 
 
+DEMO_PERSONAS = ("owner", "registered", "resident", "guest-initial", "dispatcher", "admin")
+
+
 def _serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """``serve --demo`` until it says it is ready; the personas' tokens from ``token``."""
     process = subprocess.Popen(
         [sys.executable, "-m", "edom_graphql.server.cli", "serve", "--demo", "--port", str(port)],
         env=env,
@@ -34,19 +38,23 @@ def _serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[str], dict[
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    tokens: dict[str, str] = {}
     deadline = time.monotonic() + 90
-    persona = None
     assert process.stdout is not None
     for line in process.stdout:
-        match = re.match(r"^  (\S+)\s{2,}", line)
-        if match and not line.strip().startswith("ey"):
-            persona = match.group(1)
-        elif line.strip().startswith("ey") and persona:
-            tokens[persona] = line.strip()
-        if line.startswith("GraphiQL:"):
+        assert not line.strip().startswith("eyJ"), "serve --demo printed a token"
+        if line.startswith("ready on "):
             break
-        assert time.monotonic() < deadline, "serve --demo did not print its tokens in time"
+        assert time.monotonic() < deadline, "serve --demo did not get ready in time"
+    tokens = {
+        key: subprocess.run(
+            [sys.executable, "-m", "edom_graphql.server.cli", "token", key],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for key in DEMO_PERSONAS
+    }
     return process, tokens
 
 
@@ -208,7 +216,7 @@ def test_serve_demo_on_given_database(fresh_database: Any, tmp_path: Path) -> No
 
 def test_serve_demo_on_embedded_postgres() -> None:
     """No EDOM_DATABASE_URL: an embedded PostgreSQL under the data directory."""
-    pgserver = pytest.importorskip("pgserver")
+    pytest.importorskip("pgserver")
     import tempfile
 
     data_dir = Path(tempfile.mkdtemp(prefix="edom-e2e-", dir="/tmp"))
@@ -219,7 +227,11 @@ def test_serve_demo_on_embedded_postgres() -> None:
         _check_demo(f"http://127.0.0.1:{port}", tokens)
     finally:
         _stop(process)
-        pgserver.get_server(data_dir / "pg", cleanup_mode="delete").cleanup()
+        from edom_graphql.server.embedded import stop
+
+        outlived = stop(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    assert not outlived, "the embedded PostgreSQL outlived serve"
 
 
 @pytest.mark.parametrize("command", [["token", "owner"], ["personas"]])

@@ -51,3 +51,5 @@ def configure_logging(*, level: str = "INFO", json_format: bool = True) -> None:
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access", "strawberry.execution"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    # the embedded PostgreSQL's wrapper logs every command it runs at INFO
+    logging.getLogger("pgserver").setLevel(max(logging.WARNING, root.level))

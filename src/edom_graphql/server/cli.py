@@ -1,12 +1,17 @@
-"""``edom-graphql serve | migrate | seed | import-bills | export-schema | token | personas``."""
+"""``edom-graphql serve | migrate | seed | import-bills | export-schema | token | personas``,
+and ``edom-graphql db status | stop | reset`` for the embedded PostgreSQL."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
+import signal
 import sys
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +20,13 @@ from edom_graphql.settings import Settings
 log = logging.getLogger("edom_graphql.server.cli")
 DEFAULT_SCHEMA_PATH = Path("schema/schema.graphql")
 
+# Data directories whose embedded PostgreSQL this process started: stopped on exit.
+_started_embedded: list[Path] = []
+
+
+class CommandError(Exception):
+    """A known failure of a command, told in one line (exit status 1)."""
+
 
 def database_url(settings: Settings) -> str:
     """``EDOM_DATABASE_URL``, or the embedded PostgreSQL when it is unset."""
@@ -22,10 +34,27 @@ def database_url(settings: Settings) -> str:
         return settings.database_url
     if settings.environment == "production":
         sys.exit("EDOM_DATABASE_URL is required in production")
-    from edom_graphql.server.embedded import start_embedded_postgres
+    from edom_graphql.server.embedded import EmbeddedError, start
 
-    print(f"Starting the embedded PostgreSQL in {settings.data_dir / 'pg'} …", file=sys.stderr)
-    return start_embedded_postgres(settings.data_dir)
+    try:
+        embedded = start(settings.data_dir)
+    except EmbeddedError as error:
+        raise CommandError(str(error)) from error
+    if embedded.started_here:
+        _started_embedded.append(settings.data_dir)
+    return embedded.url
+
+
+def stop_started_embedded() -> None:
+    """Stop the embedded PostgreSQL servers this process started (not ones it reused)."""
+    from edom_graphql.server.embedded import EmbeddedError, stop
+
+    while _started_embedded:
+        data_dir = _started_embedded.pop()
+        try:
+            stop(data_dir)
+        except EmbeddedError as error:
+            print(f"edom-graphql: {error}", file=sys.stderr)
 
 
 def migrate(url: str) -> None:
@@ -68,8 +97,6 @@ changed ones already paid kept as they were (reported).
 
 
 def import_bills(settings: Settings, path: Path, *, progress: bool) -> int:
-    from collections.abc import Callable
-
     from edom_graphql.billing.service.importing import (
         PROGRESS_THRESHOLD,
         ImportRefused,
@@ -134,39 +161,136 @@ def print_personas(settings: Settings, host: str, port: int) -> None:
     print(f"GraphiQL: http://{host}:{port}/graphql\n", flush=True)
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail at once, in one line, when ``host:port`` cannot be listened on."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is in use; pick another with --port"
+                ) from error
+            raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+
+
+def persona_keys() -> str:
+    from edom_graphql.server.demo import PERSONAS
+
+    return ", ".join(persona.key for persona in PERSONAS)
+
+
+def banner(settings: Settings, *, host: str, port: int, demo: bool, embedded: bool) -> str:
+    """What a developer needs after ``serve``: where, how to sign in, where the data is."""
+    base = f"http://{host}:{port}"
+    where = f"{settings.data_dir} (embedded PostgreSQL)" if embedded else "EDOM_DATABASE_URL"
+    lines = [
+        f"edom-graphql {'(demo) ' if demo else ''}— development",
+        f"  GraphiQL   {base}/graphql",
+        f"  Dashboard  {base}/dashboard",
+        "  Token      edom-graphql token NAME, then the header",
+        '             {"Authorization": "Bearer <token>"}',
+        *textwrap.wrap(
+            persona_keys(), 88, initial_indent="  Names      ", subsequent_indent=" " * 13
+        ),
+        f"  Data       {where}",
+    ]
+    if not demo:
+        lines.append(
+            "  Next       no demo data? edom-graphql seed, or serve --demo (tokens work either way)"
+        )
+    stop = "Ctrl-C"
+    if embedded:
+        stop += " (stops the PostgreSQL it started); edom-graphql db status | stop | reset --yes"
+    lines.append(f"  Stop       {stop}")
+    return "\n".join(lines)
+
+
+# Start-up chatter the development banner replaces (their warnings still show).
+QUIET_IN_DEVELOPMENT = (
+    "uvicorn.error",
+    "alembic",
+    "fontTools",
+    "httpx",
+    "edom_graphql.pubsub",
+    "edom_graphql.embedded",
+    "edom_graphql.core.auth",
+    "edom_graphql.server.cli",
+)
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from edom_graphql.core.logs import configure_logging
     from edom_graphql.server.app import create_app
     from edom_graphql.server.companions import demo_companions
 
-    configure_logging(level=settings.log_level, json_format=settings.log_json)
-    url = database_url(settings)
-    migrate(url)
     host = args.host or settings.host
     port = args.port or settings.port
+    if args.demo and settings.environment != "development":
+        raise CommandError("--demo needs EDOM_ENVIRONMENT=development")
+    check_port(host, port)
+    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    development = settings.environment == "development"
+    if development and not settings.log_json:
+        # the banner and "ready" say what uvicorn's start-up lines would
+        logging.captureWarnings(True)
+        for chatty in QUIET_IN_DEVELOPMENT:
+            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
+    url = database_url(settings)
+    migrate(url)
     if args.demo:
-        if settings.environment != "development":
-            sys.exit("--demo needs EDOM_ENVIRONMENT=development")
         created = seed(settings, url)
         log.info("demo data %s", "loaded" if created else "already present")
-        print_personas(settings, host, port)
     app = create_app(settings, database_url=url)
     with contextlib.ExitStack() as stack:
+        companions: list[str] = []
         if args.demo:
-            for line in stack.enter_context(
-                demo_companions(settings, database_url=url, host=host, port=port)
-            ):
-                print(f"  started {line}", flush=True)
-        _run(app, settings, host=host, port=port)
+            companions = list(
+                stack.enter_context(
+                    demo_companions(settings, database_url=url, host=host, port=port)
+                )
+            )
+        if development:
+            print(
+                banner(
+                    settings,
+                    host=host,
+                    port=port,
+                    demo=args.demo,
+                    embedded=not settings.database_url,
+                ),
+                flush=True,
+            )
+            for line in companions:
+                print(f"  Started    {line}", flush=True)
+
+        def ready() -> None:
+            if development:
+                print(f"ready on http://{host}:{port}/graphql", flush=True)
+
+        _run(app, settings, host=host, port=port, on_ready=ready)
 
 
-def _run(app: Any, settings: Settings, *, host: str, port: int) -> None:
+def _run(
+    app: Any, settings: Settings, *, host: str, port: int, on_ready: Callable[[], None]
+) -> None:
     import uvicorn
 
     from edom_graphql.server.http import MAX_MESSAGE_BYTES
 
-    uvicorn.run(
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                on_ready()
+
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -181,6 +305,10 @@ def _run(app: Any, settings: Settings, *, host: str, port: int) -> None:
         proxy_headers=True,
         timeout_graceful_shutdown=10,
     )
+    server = Server(config)
+    server.run()
+    if not server.started and not server.should_exit:
+        raise CommandError(f"the server did not start on {host}:{port}")
 
 
 def export_schema(output: Path) -> None:
@@ -204,13 +332,91 @@ def token(settings: Settings, persona_key: str, ttl: int | None) -> None:
     print(issue_dev_token(settings, subject=persona.subject, name=persona.name, ttl_seconds=ttl))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="edom-graphql", description=__doc__)
+ENVIRONMENT_HELP = """\
+environment (each setting is EDOM_<NAME>; see the README for all):
+  EDOM_ENVIRONMENT    development (default: tokens, demo, GraphiQL) or production
+  EDOM_DATABASE_URL   PostgreSQL URL; unset: an embedded PostgreSQL in EDOM_DATA_DIR
+  EDOM_DATA_DIR       embedded PostgreSQL, signing key, uploads (default: {data_dir})
+  EDOM_HOST, EDOM_PORT  where serve listens (default: 127.0.0.1, 8000)
+  EDOM_PUBSUB_URL     memory:// (default), postgres://… or redis://…
+  EDOM_CORS_ORIGINS   JSON list of allowed browser origins
+  EDOM_LOG_JSON       JSON log lines (default: in production only)
+
+An embedded PostgreSQL started by a command is stopped when that command exits;
+one that was already running is left running (edom-graphql db status | stop | reset).
+"""
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def db_command(settings: Settings, action: str, *, yes: bool) -> int:
+    from edom_graphql.server import embedded
+
+    state = embedded.status(settings.data_dir)
+    if settings.database_url:
+        print(f"EDOM_DATABASE_URL is set: the embedded PostgreSQL ({state.pgdata}) is not used")
+    if action == "status":
+        if state.pid is not None:
+            print(f"running (pid {state.pid}), data in {state.pgdata}")
+        elif state.initialised:
+            print(f"stopped, data in {state.pgdata}")
+        else:
+            print(f"not created yet; it will live in {state.pgdata}")
+        return 0
+    if action == "stop":
+        try:
+            stopped = embedded.stop(settings.data_dir)
+        except embedded.EmbeddedError as error:
+            raise CommandError(str(error)) from error
+        print(f"stopped PostgreSQL on {state.pgdata}" if stopped else "not running")
+        return 0
+    extra = (
+        settings.uploads_path,
+        settings.dev_key_path,
+        settings.vapid_key_path,
+    )
+    if not yes:
+        print(
+            f"db reset stops the embedded PostgreSQL and deletes {state.pgdata}, "
+            f"{settings.uploads_path} and the development keys in {settings.data_dir}; "
+            "run it again with --yes",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        removed = embedded.reset(settings.data_dir, extra)
+    except (embedded.EmbeddedError, OSError) as error:
+        raise CommandError(f"db reset: {error}") from error
+    for path in removed:
+        print(f"deleted {path}")
+    print("nothing to delete" if not removed else "the next start begins afresh")
+    return 0
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edom-graphql",
+        description=__doc__,
+        epilog=ENVIRONMENT_HELP.format(data_dir=settings.data_dir),
+        formatter_class=_Formatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="apply migrations and serve the API")
-    serve_parser.add_argument("--demo", action="store_true", help="load demo data, print tokens")
-    serve_parser.add_argument("--host", default=None)
-    serve_parser.add_argument("--port", type=int, default=None)
+    serve_parser = commands.add_parser(
+        "serve",
+        help="apply migrations and serve the API",
+        description="Apply migrations and serve GraphQL (GraphiQL at /graphql in development).",
+        epilog=ENVIRONMENT_HELP.format(data_dir=settings.data_dir),
+        formatter_class=_Formatter,
+    )
+    serve_parser.add_argument(
+        "--demo", action="store_true", help="load the demo data set (once) and its simulators"
+    )
+    serve_parser.add_argument("--host", default=settings.host, help="listen address (EDOM_HOST)")
+    serve_parser.add_argument(
+        "--port", type=int, default=settings.port, help="listen port (EDOM_PORT)"
+    )
     commands.add_parser("migrate", help="apply migrations to the database")
     commands.add_parser("seed", help="load the demo data set (once)")
     bills_parser = commands.add_parser(
@@ -224,15 +430,86 @@ def main(argv: list[str] | None = None) -> None:
     bills_parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar on stderr"
     )
-    export = commands.add_parser("export-schema", help="write the SDL")
-    export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH)
-    token_parser = commands.add_parser("token", help="print a development token for a persona")
-    token_parser.add_argument("persona")
-    token_parser.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
-    commands.add_parser("personas", help="list demo personas with fresh tokens")
-    args = parser.parse_args(argv)
-    settings = Settings()
+    export = commands.add_parser("export-schema", help="write the SDL", formatter_class=_Formatter)
+    export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH, help="SDL file")
+    keys = persona_keys()
+    token_parser = commands.add_parser(
+        "token",
+        help=f"print a development token for a persona ({keys})",
+        description="Print a development token (development only) for one demo persona.",
+        epilog=f"personas: {keys}",
+        formatter_class=_Formatter,
+    )
+    token_parser.add_argument("persona", metavar="NAME", help="a persona (see below)")
+    token_parser.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        help=f"lifetime in seconds (default: {settings.dev_token_ttl_seconds})",
+    )
+    personas_parser = commands.add_parser(
+        "personas", help="list demo personas with fresh tokens", formatter_class=_Formatter
+    )
+    personas_parser.add_argument(
+        "--host", default=settings.host, help="the server's address, for the GraphiQL URL"
+    )
+    personas_parser.add_argument(
+        "--port", type=int, default=settings.port, help="the server's port, for the GraphiQL URL"
+    )
+    db_parser = commands.add_parser(
+        "db",
+        help="the embedded PostgreSQL: status | stop | reset",
+        description=f"The embedded PostgreSQL in {settings.data_dir / 'pg'} "
+        "(used when EDOM_DATABASE_URL is unset).",
+        formatter_class=_Formatter,
+    )
+    db_parser.add_argument(
+        "action",
+        choices=["status", "stop", "reset"],
+        help="status: is it running; stop: stop it; reset: stop it and delete its data",
+    )
+    db_parser.add_argument("--yes", action="store_true", help="confirm reset")
+    return parser
 
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from edom_graphql.server.embedded import EmbeddedError
+
+    return (OSError, SQLAlchemyError, EmbeddedError)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        settings = Settings()
+    except ValueError as error:
+        sys.exit(f"edom-graphql: bad settings: {error}")
+    args = build_parser(settings).parse_args(argv)
+    # SIGTERM ends the command like Ctrl-C does, through the clean-up below (uvicorn
+    # re-raises the signal it caught once it has shut down)
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        status = _dispatch(args, settings)
+    except CommandError as error:
+        print(f"edom-graphql: {error}", file=sys.stderr)
+        status = 1
+    except KeyboardInterrupt:
+        status = 130
+    except _known_errors() as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(f"edom-graphql {args.command}: {type(error).__name__}: {first}", file=sys.stderr)
+        status = 1
+    finally:
+        stop_started_embedded()
+    sys.exit(status)
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         serve(args, settings)
     elif args.command == "migrate":
@@ -242,14 +519,19 @@ def main(argv: list[str] | None = None) -> None:
         url = database_url(settings)
         migrate(url)
         print("demo data loaded" if seed(settings, url) else "demo data already present")
+        if settings.environment == "development":
+            print("sign in with: edom-graphql token NAME (edom-graphql token --help lists them)")
     elif args.command == "import-bills":
-        sys.exit(import_bills(settings, args.file, progress=not args.no_progress))
+        return import_bills(settings, args.file, progress=not args.no_progress)
     elif args.command == "export-schema":
         export_schema(args.output)
     elif args.command == "token":
         token(settings, args.persona, args.ttl)
     elif args.command == "personas":
-        print_personas(settings, settings.host, settings.port)
+        print_personas(settings, args.host, args.port)
+    elif args.command == "db":
+        return db_command(settings, args.action, yes=args.yes)
+    return 0
 
 
 if __name__ == "__main__":

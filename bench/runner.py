@@ -21,6 +21,8 @@ from bench import client, dataset, operations, profile, report, statements
 from bench.database import migrate, open_database
 from bench.server import HOST, Server
 from edom_graphql.core.auth import issue_dev_token
+from edom_graphql.core.db import Database
+from edom_graphql.repairs.service import close_expired
 from edom_graphql.settings import Settings
 
 GRANTS_PER_SECOND_PLANNED = 1000
@@ -172,6 +174,19 @@ def _planned_grants(args: argparse.Namespace) -> int:
     return max(500, min(planned, 500_000))
 
 
+async def _settle(url: str) -> int:
+    """Run the periodic repair auto-close sweep to completion, as the server would soon
+    after start, so that the measured windows see a steady state; how many it closed."""
+    db = Database(url)
+    try:
+        closed = 0
+        while found := await close_expired(db, datetime.now(UTC)):
+            closed += found
+        return closed
+    finally:
+        await db.dispose()
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -257,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
             grantees=_planned_grants(args),
             seed=args.seed,
         )
+        _log(f"periodic sweeps settled ({asyncio.run(_settle(db.url))} requests auto-closed)")
         settings = Settings(
             environment="development",
             database_url=db.url,

@@ -11,14 +11,243 @@
 
 (() => {
   const OPEN_STATUSES = ["NEW", "ACCEPTED", "IN_PROGRESS", "DEFERRED", "DONE", "REOPENED"];
-  const STATUS_LABELS = {
-    NEW: "New",
-    ACCEPTED: "Accepted",
-    IN_PROGRESS: "In progress",
-    DEFERRED: "Deferred",
-    DONE: "Done",
-    REOPENED: "Reopened",
+  // Every text of the page, in Russian (the default) and English. A function takes the
+  // values it is given; a key missing in a language falls back to English.
+  const MESSAGES = {
+    ru: {
+      title: "Диспетчерская · edom",
+      product: "Диспетчерская",
+      board: "Доска",
+      notConnected: "Нет связи",
+      signOut: "Выйти",
+      signInTitle: "Вход в диспетчерскую",
+      signInText:
+        "Вставьте токен доступа диспетчера, инженера или управляющего управляющей " +
+        "организации. Он хранится только в этой вкладке и забывается при её закрытии.",
+      tokenLabel: "Токен доступа",
+      openBoard: "Открыть доску",
+      loginLink: "Войти через учётную запись организации",
+      open: "Открыто",
+      overdueTotal: "Просрочено",
+      language: "English",
+      languageTitle: "Switch to English",
+      "status.NEW": "Новые",
+      "status.ACCEPTED": "Приняты",
+      "status.IN_PROGRESS": "В работе",
+      "status.DEFERRED": "Отложены",
+      "status.DONE": "Выполнены",
+      "status.REOPENED": "Открыты повторно",
+      "status.CLOSED": "Закрыта",
+      "status.REJECTED": "Отклонена",
+      "status.CANCELLED": "Отменена",
+      // one request (the columns above name groups of them)
+      "state.NEW": "Новая",
+      "state.ACCEPTED": "Принята",
+      "state.IN_PROGRESS": "В работе",
+      "state.DEFERRED": "Отложена",
+      "state.DONE": "Выполнена",
+      "state.REOPENED": "Открыта повторно",
+      "role.DISPATCHER": "диспетчер",
+      "role.ENGINEER": "инженер",
+      "role.MANAGER": "управляющий",
+      "category.LEAK": "Протечка",
+      "category.BLOCKAGE": "Засор",
+      "category.EMERGENCY_DAMAGE": "Аварийное повреждение",
+      "category.PLUMBING": "Сантехника",
+      "category.HEATING": "Отопление",
+      "category.ELECTRICITY": "Электричество",
+      "category.LIFT": "Лифт",
+      "category.ROOF": "Кровля",
+      "category.ENTRANCE": "Подъезд",
+      "category.INTERCOM": "Домофон",
+      "category.CLEANING": "Уборка",
+      "category.YARD_UPKEEP": "Благоустройство двора",
+      "category.OTHER": "Другое",
+      noRequests: "Заявок нет",
+      overdue: "Просрочена",
+      overdueCount: (n) => `просрочено: ${n}`,
+      joinedTitle: "Соседи, которые присоединились («у меня тоже»)",
+      joined: (n) => `+${n} присоединились`,
+      due: (time) => `Срок ${time}`,
+      filed: (time) => `Подана ${time}`,
+      unassigned: "Не назначен",
+      apartment: (number) => `кв.\u00a0${number}`,
+      placeBuilding: "общее имущество",
+      placeYard: "двор",
+      signedOut: "Вы вышли",
+      signingIn: "Вход…",
+      loading: "Загрузка…",
+      live: "На связи",
+      connecting: "Подключение…",
+      reconnecting: (rest) => `Связь потеряна, переподключение${rest}`,
+      inSeconds: (n) => ` через ${n} с`,
+      unreachable: "Сервер недоступен.",
+      serverAnswered: (status) => `Сервер ответил ${status}.`,
+      tokenRefused: "Сервер не принял токен. Вставьте новый.",
+      tokenRefusedAgain: "Сервер не принял токен. Войдите снова.",
+      notStaff: "Эта учётная запись не входит в штат управляющей организации.",
+      subscriptionRefused: "Подписка на доску отклонена.",
+      organisations: "Организации",
+      buildings: "Дома",
+      close: "Закрыть",
+      requestNumber: (n) => `Заявка № ${n}`,
+      statusLabel: "Статус",
+      categoryLabel: "Категория",
+      placeLabel: "Где",
+      authorLabel: "Подал",
+      authorHidden: "скрыт",
+      assigneeLabel: "Исполнитель",
+      createdLabel: "Подана",
+      dueLabel: "Срок",
+      followersLabel: "Присоединились",
+      photosLabel: "Фото",
+      photo: (type, kb) => `${type}, ${kb} КБ`,
+      threadTitle: "Переписка",
+      noComments: "Комментариев нет",
+      historyTitle: "История",
+      platform: "Система",
+      "event.CREATED": "подана",
+      "event.STATUS_CHANGED": (from, to) => `${from} → ${to}`,
+      "event.ASSIGNED": (who) => `назначен исполнитель: ${who}`,
+      "event.COMMENTED": "комментарий",
+      "event.JOINED": "присоединился",
+      "event.RATED": (n) => `оценка ${n}`,
+      noteLabel: "Комментарий или причина",
+      notePlaceholder: "Текст комментария, причина отказа или что сделано",
+      "action.comment": "Написать",
+      "action.accept": "Принять",
+      "action.start": "Начать работу",
+      "action.defer": "Отложить",
+      "action.complete": "Выполнено",
+      "action.reject": "Отклонить",
+      changedMeanwhile: "Заявка изменилась, пока вы её смотрели. Показано текущее состояние.",
+      loadingCard: "Загрузка заявки…",
+      notFound: "Заявка не найдена.",
+    },
+    en: {
+      title: "Repair desk · edom",
+      product: "Repair desk",
+      board: "Board",
+      notConnected: "Not connected",
+      signOut: "Sign out",
+      signInTitle: "Sign in to the repair desk",
+      signInText:
+        "Paste the access token of a dispatcher, engineer or manager of a management " +
+        "organisation. It is kept in this browser tab only and forgotten when the tab closes.",
+      tokenLabel: "Access token",
+      openBoard: "Open the board",
+      loginLink: "Sign in with your organisation account",
+      open: "Open",
+      overdueTotal: "Overdue",
+      language: "Русский",
+      languageTitle: "Переключить на русский",
+      "status.NEW": "New",
+      "status.ACCEPTED": "Accepted",
+      "status.IN_PROGRESS": "In progress",
+      "status.DEFERRED": "Deferred",
+      "status.DONE": "Done",
+      "status.REOPENED": "Reopened",
+      "status.CLOSED": "Closed",
+      "status.REJECTED": "Rejected",
+      "status.CANCELLED": "Cancelled",
+      "role.DISPATCHER": "Dispatcher",
+      "role.ENGINEER": "Engineer",
+      "role.MANAGER": "Manager",
+      noRequests: "No requests",
+      overdue: "Overdue",
+      overdueCount: (n) => `${n} overdue`,
+      joinedTitle: "Neighbours who joined (“me too”)",
+      joined: (n) => `+${n} joined`,
+      due: (time) => `Due ${time}`,
+      filed: (time) => `Filed ${time}`,
+      unassigned: "Unassigned",
+      apartment: (number) => `apt.\u00a0${number}`,
+      placeBuilding: "common parts",
+      placeYard: "yard",
+      signedOut: "Signed out",
+      signingIn: "Signing in…",
+      loading: "Loading…",
+      live: "Live",
+      connecting: "Connecting…",
+      reconnecting: (rest) => `Connection lost, reconnecting${rest}`,
+      inSeconds: (n) => ` in ${n} s`,
+      unreachable: "The server cannot be reached.",
+      serverAnswered: (status) => `The server answered ${status}.`,
+      tokenRefused: "The server refused the token. Paste a fresh one.",
+      tokenRefusedAgain: "The server refused the token. Sign in again.",
+      notStaff: "This account is not on the staff of a management organisation.",
+      subscriptionRefused: "The board subscription was refused.",
+      organisations: "Organisations",
+      buildings: "Buildings",
+      close: "Close",
+      requestNumber: (n) => `Request № ${n}`,
+      statusLabel: "Status",
+      categoryLabel: "Category",
+      placeLabel: "Where",
+      authorLabel: "Filed by",
+      authorHidden: "hidden",
+      assigneeLabel: "Engineer",
+      createdLabel: "Filed",
+      dueLabel: "Due",
+      followersLabel: "Joined",
+      photosLabel: "Photos",
+      photo: (type, kb) => `${type}, ${kb} KB`,
+      threadTitle: "Thread",
+      noComments: "No comments",
+      historyTitle: "History",
+      platform: "Platform",
+      "event.CREATED": "filed",
+      "event.STATUS_CHANGED": (from, to) => `${from} → ${to}`,
+      "event.ASSIGNED": (who) => `assigned to ${who}`,
+      "event.COMMENTED": "comment",
+      "event.JOINED": "joined",
+      "event.RATED": (n) => `rated ${n}`,
+      noteLabel: "Comment or reason",
+      notePlaceholder: "A comment, the reason to reject, or what was done",
+      "action.comment": "Comment",
+      "action.accept": "Accept",
+      "action.start": "Start work",
+      "action.defer": "Defer",
+      "action.complete": "Done",
+      "action.reject": "Reject",
+      changedMeanwhile: "The request changed meanwhile. It is shown as it is now.",
+      loadingCard: "Loading the request…",
+      notFound: "The request is not found.",
+    },
   };
+  const LANGUAGE_KEY = "edom.dashboard.language";
+  const LANGUAGES = ["ru", "en"];
+  // Russian unless chosen otherwise; a browser that asks for English first gets English
+  // until a language is chosen on the page.
+  function initialLanguage() {
+    let saved = null;
+    try {
+      saved = localStorage.getItem(LANGUAGE_KEY);
+    } catch (error) {
+      saved = null;
+    }
+    if (LANGUAGES.includes(saved)) return saved;
+    const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || "";
+    return preferred.toLowerCase().startsWith("en") ? "en" : "ru";
+  }
+  const LANGUAGE = initialLanguage();
+  const LOCALE = LANGUAGE === "ru" ? "ru-RU" : "en-GB";
+
+  function t(key, ...values) {
+    let message = MESSAGES[LANGUAGE][key];
+    if (message === undefined) message = MESSAGES.en[key];
+    if (message === undefined) return key;
+    return typeof message === "function" ? message(...values) : message;
+  }
+
+  function stateLabel(status) {
+    return MESSAGES[LANGUAGE][`state.${status}`] || t(`status.${status}`);
+  }
+
+  function categoryLabel(category) {
+    const key = `category.${category}`;
+    return MESSAGES[LANGUAGE][key] || humanise(category);
+  }
   // Statuses where a passed due time still counts against the organisation.
   const DUE_STATUSES = new Set(["NEW", "ACCEPTED", "IN_PROGRESS", "DEFERRED", "REOPENED"]);
   const TOKEN_KEY = "edom.dashboard.token";
@@ -99,14 +328,30 @@
     return words.join(" ");
   }
 
-  const timeFormat = new Intl.DateTimeFormat(undefined, {
+  const timeFormat = new Intl.DateTimeFormat(LOCALE, {
+    timeZone: "Europe/Moscow",
     day: "numeric",
     month: "short",
     hour: "2-digit",
     minute: "2-digit",
     hourCycle: "h23",
   });
-  const PLACE_LABELS = { BUILDING: "common parts", YARD: "yard" };
+  const PLACE_LABELS = { BUILDING: "placeBuilding", YARD: "placeYard" };
+
+  const fullTimeFormat = new Intl.DateTimeFormat(LOCALE, {
+    timeZone: "Europe/Moscow",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+
+  function formatFullTime(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? "" : fullTimeFormat.format(date);
+  }
 
   function formatTime(iso) {
     const date = new Date(iso);
@@ -137,13 +382,13 @@
         cache: "no-store",
       });
     } catch (error) {
-      throw new GraphQLError("The server cannot be reached.", "NETWORK");
+      throw new GraphQLError(t("unreachable"), "NETWORK");
     }
     let body;
     try {
       body = await response.json();
     } catch (error) {
-      throw new GraphQLError(`The server answered ${response.status}.`, "NETWORK");
+      throw new GraphQLError(t("serverAnswered", response.status), "NETWORK");
     }
     if (body.errors && body.errors.length) {
       const first = body.errors[0];
@@ -241,7 +486,7 @@
         if (this.stopped) return;
         if (event.code === 4403 || event.code === 4401) {
           this.stopped = true;
-          this.handlers.rejected("The server refused the token. Sign in again.");
+          this.handlers.rejected(t("tokenRefusedAgain"));
           return;
         }
         this.scheduleRetry();
@@ -299,7 +544,7 @@
     // staff there, a bad argument) stops, anything else is retried like a drop.
     refused(socket, error) {
       const code = (error.extensions && error.extensions.code) || "";
-      const message = error.message || "The board subscription was refused.";
+      const message = error.message || t("subscriptionRefused");
       this.socket = null;
       this.clearHeartbeat();
       socket.close(1000, "Normal Closure");
@@ -375,13 +620,13 @@
       for (const status of OPEN_STATUSES) {
         const count = el("span", { className: "count", "data-role": "count" }, "0");
         const overdue = el("span", { className: "overdue-count", "data-role": "overdue" });
-        const list = el("ol", { className: "cards", "aria-label": STATUS_LABELS[status] });
-        const empty = el("li", { className: "empty" }, "No requests");
+        const list = el("ol", { className: "cards", "aria-label": t(`status.${status}`) });
+        const empty = el("li", { className: "empty" }, t("noRequests"));
         list.append(empty);
         const column = el(
           "section",
           { className: "column", "data-status": status },
-          el("header", {}, el("h2", {}, STATUS_LABELS[status]), overdue, count),
+          el("header", {}, el("h2", {}, t(`status.${status}`)), overdue, count),
           list,
         );
         this.columns.set(status, { column, count, overdue, list, empty });
@@ -435,7 +680,7 @@
         const overdue = requests.filter((request) => this.isOverdue(request, now)).length;
         overdueTotal += overdue;
         parts.count.textContent = String(requests.length);
-        parts.overdue.textContent = overdue ? `${overdue} overdue` : "";
+        parts.overdue.textContent = overdue ? t("overdueCount", overdue) : "";
         parts.column.dataset.count = String(requests.length);
         const cards = requests.map((request) => this.node(request, now));
         parts.list.replaceChildren(...(cards.length ? cards : [parts.empty]));
@@ -468,22 +713,22 @@
     card(request, now) {
       const overdue = this.isOverdue(request, now);
       const place = [request.building && request.building.address];
-      if (request.premise) place.push(`apt.\u00a0${request.premise.number}`);
-      else if (PLACE_LABELS[request.scope]) place.push(PLACE_LABELS[request.scope]);
+      if (request.premise) place.push(t("apartment", request.premise.number));
+      else if (PLACE_LABELS[request.scope]) place.push(t(PLACE_LABELS[request.scope]));
       const badges = el("span", { className: "badges" });
-      if (overdue) badges.append(el("span", { className: "badge badge-overdue" }, "Overdue"));
+      if (overdue) badges.append(el("span", { className: "badge badge-overdue" }, t("overdue")));
       if (request.followerCount > 0) {
         badges.append(
           el(
             "span",
-            { className: "badge badge-joined", title: "Neighbours who joined (“me too”)" },
-            `+${request.followerCount} joined`,
+            { className: "badge badge-joined", title: t("joinedTitle") },
+            t("joined", request.followerCount),
           ),
         );
       }
       const due = request.dueAt
-        ? el("span", { className: "due" }, `Due ${formatTime(request.dueAt)}`)
-        : el("span", { className: "created" }, `Filed ${formatTime(request.createdAt)}`);
+        ? el("span", { className: "due" }, t("due", formatTime(request.dueAt)))
+        : el("span", { className: "created" }, t("filed", formatTime(request.createdAt)));
       return el(
         "li",
         {
@@ -491,12 +736,14 @@
           "data-request-id": request.id,
           "data-version": request.version,
           "data-number": request.number,
+          tabindex: 0,
+          role: "button",
         },
         el(
           "div",
           { className: "card-head" },
           el("span", { className: "number" }, `№ ${request.number}`),
-          el("span", { className: "category" }, humanise(request.category)),
+          el("span", { className: "category" }, categoryLabel(request.category)),
           badges,
         ),
         el("p", { className: "description" }, request.description || ""),
@@ -508,10 +755,295 @@
           el(
             "span",
             { className: request.assignee ? "assignee" : "assignee unassigned" },
-            request.assignee ? request.assignee.displayName : "Unassigned",
+            request.assignee ? request.assignee.displayName : t("unassigned"),
           ),
         ),
       );
+    }
+  }
+
+  // -- one request, opened from the board ---------------------------------------------------
+
+  const REQUEST_QUERY = `
+    query DashboardRequest($id: ID!) {
+      node(id: $id) {
+        ... on RepairRequest {
+          id number status version category scope description
+          createdAt updatedAt dueAt isOverdue followerCount
+          building { id address }
+          premise { number }
+          author { displayName }
+          assignee { displayName }
+          photos { contentType sizeBytes url }
+          comments(first: 100) { nodes { id comment at actor { displayName } } }
+          history(first: 100) {
+            nodes { id kind fromStatus toStatus rating comment at
+                    actor { displayName } assignee { displayName } }
+          }
+        }
+      }
+    }`;
+  // What the desk may do in each status (the server has the last word).
+  const ACTIONS = {
+    NEW: ["accept", "reject"],
+    ACCEPTED: ["start", "defer", "reject"],
+    IN_PROGRESS: ["complete", "defer"],
+    DEFERRED: ["start"],
+    REOPENED: ["start", "defer"],
+  };
+  const MUTATIONS = {
+    comment: { field: "repairRequestComment", input: "RepairRequestCommentInput", note: "comment" },
+    accept: { field: "repairRequestAccept", input: "RepairRequestAcceptInput", note: "comment" },
+    start: { field: "repairRequestStart", input: "RepairRequestStartInput", note: "comment" },
+    defer: { field: "repairRequestDefer", input: "RepairRequestDeferInput", note: "comment" },
+    complete: {
+      field: "repairRequestComplete",
+      input: "RepairRequestCompleteInput",
+      note: "comment",
+      required: true,
+    },
+    reject: {
+      field: "repairRequestReject",
+      input: "RepairRequestRejectInput",
+      note: "reason",
+      required: true,
+    },
+  };
+
+  function mutationText(action) {
+    const { field, input } = MUTATIONS[action];
+    return `
+      mutation DashboardAct($input: ${input}!) {
+        ${field}(input: $input) {
+          repairRequest { id status version }
+          userErrors { code message field }
+        }
+      }`;
+  }
+
+  class RequestCard {
+    constructor(dashboard) {
+      this.dashboard = dashboard;
+      this.root = $("request-card");
+      this.request = null;
+      this.requestId = null;
+      this.generation = 0;
+      this.busy = false;
+      $("request-card-close").addEventListener("click", () => this.close());
+      $("request-card-form").addEventListener("submit", (event) => event.preventDefault());
+      document.addEventListener("keydown", (event) => {
+        if (event.key === "Escape" && !this.root.hidden) this.close();
+      });
+    }
+
+    async open(requestId) {
+      this.requestId = requestId;
+      this.request = null;
+      this.root.hidden = false;
+      this.root.dataset.requestId = requestId;
+      $("request-card-note").value = "";
+      this.notice("");
+      this.errors([]);
+      $("request-card-title").textContent = t("loadingCard");
+      $("request-card-body").replaceChildren();
+      $("request-card-buttons").replaceChildren();
+      await this.reload();
+    }
+
+    close() {
+      this.generation += 1;
+      this.requestId = null;
+      this.request = null;
+      this.root.hidden = true;
+      delete this.root.dataset.requestId;
+      delete this.root.dataset.version;
+    }
+
+    async reload() {
+      const generation = ++this.generation;
+      let data;
+      try {
+        data = await graphql(this.dashboard.token, REQUEST_QUERY, { id: this.requestId });
+      } catch (error) {
+        if (generation !== this.generation) return;
+        this.errors([{ message: error.message, code: error.code }]);
+        return;
+      }
+      if (generation !== this.generation) return;
+      const request = data.node;
+      if (!request || !request.id) {
+        $("request-card-title").textContent = t("notFound");
+        return;
+      }
+      this.request = request;
+      this.render();
+      // The board shows the same request as it is now.
+      if (this.dashboard.board.apply(request)) this.dashboard.board.render();
+    }
+
+    notice(text) {
+      const notice = $("request-card-notice");
+      notice.textContent = text;
+      notice.hidden = !text;
+    }
+
+    errors(list) {
+      $("request-card-errors").replaceChildren(
+        ...list.map((error) =>
+          el("li", { className: "user-error", "data-code": error.code || "" }, error.message),
+        ),
+      );
+    }
+
+    render() {
+      const request = this.request;
+      this.root.dataset.version = String(request.version);
+      this.root.dataset.status = request.status;
+      $("request-card-title").textContent = t("requestNumber", request.number);
+      const place = [request.building && request.building.address];
+      if (request.premise) place.push(t("apartment", request.premise.number));
+      else if (PLACE_LABELS[request.scope]) place.push(t(PLACE_LABELS[request.scope]));
+      const facts = el("dl", { className: "facts" });
+      const fact = (label, value, role) =>
+        facts.append(el("div", { "data-role": role }, el("dt", {}, label), el("dd", {}, value)));
+      fact(t("statusLabel"), stateLabel(request.status), "status");
+      fact(t("categoryLabel"), categoryLabel(request.category), "category");
+      fact(t("placeLabel"), place.filter(Boolean).join(", "), "place");
+      fact(
+        t("authorLabel"),
+        request.author ? request.author.displayName : t("authorHidden"),
+        "author",
+      );
+      fact(
+        t("assigneeLabel"),
+        request.assignee ? request.assignee.displayName : t("unassigned"),
+        "assignee",
+      );
+      fact(t("createdLabel"), formatFullTime(request.createdAt), "created");
+      if (request.dueAt) fact(t("dueLabel"), formatFullTime(request.dueAt), "due");
+      if (request.followerCount) fact(t("followersLabel"), String(request.followerCount), "joined");
+      if (request.photos.length) {
+        fact(
+          t("photosLabel"),
+          request.photos
+            .map((photo) => t("photo", photo.contentType, Math.ceil(photo.sizeBytes / 1024)))
+            .join("; "),
+          "photos",
+        );
+      }
+      const comments = request.comments.nodes;
+      const thread = el(
+        "ol",
+        { className: "thread", id: "request-card-thread" },
+        ...comments.map((event) =>
+          el(
+            "li",
+            { className: "comment", "data-event-id": event.id },
+            el(
+              "div",
+              { className: "meta" },
+              el("span", { className: "who" }, event.actor ? event.actor.displayName : t("platform")),
+              el("time", { datetime: event.at }, formatFullTime(event.at)),
+            ),
+            el("p", { className: "text" }, event.comment || ""),
+          ),
+        ),
+      );
+      if (!comments.length) thread.append(el("li", { className: "empty" }, t("noComments")));
+      const history = el(
+        "ol",
+        { className: "history", id: "request-card-history" },
+        ...request.history.nodes.map((event) => this.historyItem(event)),
+      );
+      $("request-card-body").replaceChildren(
+        el("p", { className: "description" }, request.description || ""),
+        facts,
+        el("h3", {}, t("threadTitle")),
+        thread,
+        el("h3", {}, t("historyTitle")),
+        history,
+      );
+      const buttons = ["comment", ...(ACTIONS[request.status] || [])].map((action) => {
+        const button = el(
+          "button",
+          {
+            type: "button",
+            className: action === "reject" ? "danger" : action === "comment" ? "secondary" : null,
+            "data-action": action,
+          },
+          t(`action.${action}`),
+        );
+        button.addEventListener("click", () => this.act(action));
+        return button;
+      });
+      $("request-card-buttons").replaceChildren(...buttons);
+    }
+
+    historyItem(event) {
+      let what;
+      if (event.kind === "STATUS_CHANGED") {
+        what = t(
+          "event.STATUS_CHANGED",
+          stateLabel(event.fromStatus),
+          stateLabel(event.toStatus),
+        );
+      } else if (event.kind === "ASSIGNED") {
+        what = t("event.ASSIGNED", event.assignee ? event.assignee.displayName : "—");
+      } else if (event.kind === "RATED") {
+        what = t("event.RATED", event.rating);
+      } else {
+        what = t(`event.${event.kind}`);
+      }
+      return el(
+        "li",
+        { className: "event", "data-kind": event.kind, "data-to-status": event.toStatus || null },
+        el("time", { datetime: event.at }, formatFullTime(event.at)),
+        " ",
+        el("span", { className: "who" }, event.actor ? event.actor.displayName : t("platform")),
+        " · ",
+        el("span", { className: "what" }, what),
+        event.comment && event.kind !== "COMMENTED"
+          ? el("span", { className: "why" }, ` — ${event.comment}`)
+          : null,
+      );
+    }
+
+    async act(action) {
+      if (!this.request || this.busy) return;
+      const spec = MUTATIONS[action];
+      const note = $("request-card-note").value.trim();
+      const input = { requestId: this.request.id };
+      if (action !== "comment") input.expectedVersion = this.request.version;
+      if (note || spec.required || action === "comment") input[spec.note] = note;
+      const generation = this.generation;
+      this.busy = true;
+      this.root.dataset.busy = "yes";
+      this.notice("");
+      this.errors([]);
+      let data;
+      try {
+        data = await graphql(this.dashboard.token, mutationText(action), { input });
+      } catch (error) {
+        this.errors([{ message: error.message, code: error.code }]);
+        return;
+      } finally {
+        this.busy = false;
+        delete this.root.dataset.busy;
+      }
+      if (generation !== this.generation) return;
+      const payload = data[spec.field];
+      const userErrors = (payload && payload.userErrors) || [];
+      if (userErrors.some((error) => error.code === "VERSION_CONFLICT")) {
+        await this.reload();
+        this.notice(t("changedMeanwhile"));
+        return;
+      }
+      if (userErrors.length) {
+        this.errors(userErrors);
+        return;
+      }
+      $("request-card-note").value = "";
+      await this.reload();
     }
   }
 
@@ -527,10 +1059,31 @@
       this.loadGeneration = 0;
       this.board = new Board($("columns"));
       this.connectionText = $("connection-text");
+      this.card = new RequestCard(this);
       setInterval(() => this.board.render(), 30000); // due times pass without events
     }
 
     start() {
+      this.translatePage();
+      $("language").addEventListener("click", () => {
+        try {
+          localStorage.setItem(LANGUAGE_KEY, LANGUAGE === "ru" ? "en" : "ru");
+        } catch (error) {
+          return;
+        }
+        window.location.reload();
+      });
+      $("columns").addEventListener("click", (event) => {
+        const card = event.target.closest("li.card[data-request-id]");
+        if (card) this.card.open(card.dataset.requestId);
+      });
+      $("columns").addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        const card = event.target.closest("li.card[data-request-id]");
+        if (!card) return;
+        event.preventDefault();
+        this.card.open(card.dataset.requestId);
+      });
       const loginUrl = document.querySelector('meta[name="edom-login-url"]').content;
       if (loginUrl) {
         const link = $("login-link");
@@ -551,6 +1104,21 @@
       else this.showSignIn();
     }
 
+    // The texts written in the page itself, in the chosen language.
+    translatePage() {
+      document.documentElement.lang = LANGUAGE;
+      document.title = t("title");
+      for (const node of document.querySelectorAll("[data-i18n]")) {
+        node.textContent = t(node.dataset.i18n);
+      }
+      for (const node of document.querySelectorAll("[data-i18n-title]")) {
+        node.title = t(node.dataset.i18nTitle);
+      }
+      for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+        node.placeholder = t(node.dataset.i18nPlaceholder);
+      }
+    }
+
     // A login redirect may hand the token over in the fragment (never sent to servers);
     // it is taken out of the address at once.
     takeHandedOverToken() {
@@ -565,7 +1133,7 @@
     }
 
     showSignIn(message) {
-      this.setConnection("offline", "Signed out");
+      this.setConnection("offline", t("signedOut"));
       $("sign-in").hidden = false;
       $("board").hidden = true;
       $("sign-out").hidden = true;
@@ -582,19 +1150,20 @@
       this.loadGeneration += 1;
       sessionStorage.removeItem(TOKEN_KEY);
       sessionStorage.removeItem(SCOPE_KEY);
+      this.card.close();
       this.board.clear();
       this.showSignIn(message);
     }
 
     async signIn(token) {
       $("sign-in-error").textContent = "";
-      this.setConnection("connecting", "Signing in…");
+      this.setConnection("connecting", t("signingIn"));
       let data;
       try {
         data = await graphql(token, VIEWER_QUERY, {});
       } catch (error) {
         if (error.code === "UNAUTHENTICATED") {
-          this.signOut("The server refused the token. Paste a fresh one.");
+          this.signOut(t("tokenRefused"));
         } else {
           this.showSignIn(error.message);
         }
@@ -604,16 +1173,16 @@
       const organisations = new Map();
       for (const membership of viewer.staffMemberships) {
         const known = organisations.get(membership.organisation.id);
-        if (known) known.roles.push(humanise(membership.role));
+        if (known) known.roles.push(t(`role.${membership.role}`));
         else {
           organisations.set(membership.organisation.id, {
             organisation: membership.organisation,
-            roles: [humanise(membership.role)],
+            roles: [t(`role.${membership.role}`)],
           });
         }
       }
       if (!organisations.size) {
-        this.signOut("This account is not on the staff of a management organisation.");
+        this.signOut(t("notStaff"));
         return;
       }
       this.token = token;
@@ -650,8 +1219,8 @@
     }
 
     renderScopes() {
-      const organisations = el("optgroup", { label: "Organisations" });
-      const buildings = el("optgroup", { label: "Buildings" });
+      const organisations = el("optgroup", { label: t("organisations") });
+      const buildings = el("optgroup", { label: t("buildings") });
       for (const scope of this.scopes) {
         (scope.buildingId ? buildings : organisations).append(
           el("option", { value: scope.key }, scope.label),
@@ -672,13 +1241,13 @@
       this.live = null;
       const generation = ++this.loadGeneration;
       this.board.clear();
-      this.setConnection("connecting", "Loading…");
+      this.setConnection("connecting", t("loading"));
       try {
         await this.load(scope, generation);
       } catch (error) {
         if (generation !== this.loadGeneration) return;
         if (error.code === "UNAUTHENTICATED") {
-          this.signOut("The server refused the token. Paste a fresh one.");
+          this.signOut(t("tokenRefused"));
         } else if (error.code === "NETWORK") {
           this.setConnection("reconnecting", `${error.message} Retrying…`);
           setTimeout(() => {
@@ -746,11 +1315,11 @@
           if (this.board.apply(event.request)) this.board.render();
         },
         state: (state, delay) => {
-          if (state === "live") this.setConnection("live", "Live");
-          else if (state === "connecting") this.setConnection("connecting", "Connecting…");
+          if (state === "live") this.setConnection("live", t("live"));
+          else if (state === "connecting") this.setConnection("connecting", t("connecting"));
           else {
-            const seconds = delay ? ` in ${Math.max(1, Math.round(delay / 1000))} s` : "…";
-            this.setConnection("reconnecting", `Connection lost, reconnecting${seconds}`);
+            const seconds = delay ? t("inSeconds", Math.max(1, Math.round(delay / 1000))) : "…";
+            this.setConnection("reconnecting", t("reconnecting", seconds));
           }
         },
         failed: (message) => this.setConnection("error", message),

@@ -18,8 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from edom_graphql.core.s3 import S3Error, S3Storage, sign
-from edom_graphql.core.storage import configured_storage
+from edom_graphql.core.s3 import S3Error, S3Storage, configured_storage, sign
 from edom_graphql.server.app import create_app
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, make_world, serving

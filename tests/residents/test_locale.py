@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from edom_graphql.core.ids import encode_id
-from edom_graphql.notifications.messages import Message
 from edom_graphql.notifications.service import notify, notify_many
+from edom_graphql.notifications.service.messages import Message
 from edom_graphql.residents.models import User
 from tests.factories import Api, Person, make_world
 

@@ -17,7 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from edom_graphql.core.storage import EXTENSIONS, is_key
+from edom_graphql.core.storage import EXTENSIONS, LocalStorage, Storage, is_key
+from edom_graphql.settings import Settings
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -216,3 +217,25 @@ class S3Storage:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def configured_storage(settings: Settings) -> Storage:
+    """The storage the settings choose: S3 for ``EDOM_STORAGE_URL=s3://bucket/prefix``,
+    else the local ``uploads_path``."""
+    if settings.storage_url is None:
+        return LocalStorage(settings.uploads_path)
+    if not settings.s3_access_key_id or not settings.s3_secret_access_key:
+        raise ValueError(
+            "EDOM_STORAGE_URL=s3://… needs EDOM_S3_ACCESS_KEY_ID and EDOM_S3_SECRET_ACCESS_KEY"
+        )
+    bucket, _, prefix = settings.storage_url.removeprefix("s3://").partition("/")
+    return S3Storage(
+        bucket=bucket,
+        prefix=prefix,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
+        session_token=settings.s3_session_token,
+        timeout=settings.s3_timeout_seconds,
+    )

@@ -14,10 +14,7 @@ import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from edom_graphql.settings import Settings
+from typing import Protocol
 
 EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -125,27 +122,3 @@ class LocalStorage:
 
     async def saved_before(self, moment: datetime) -> list[str]:
         return await asyncio.to_thread(self._saved_before, moment)
-
-
-def configured_storage(settings: Settings) -> Storage:
-    """The storage the settings choose: S3 for ``EDOM_STORAGE_URL=s3://bucket/prefix``,
-    else the local ``uploads_path``."""
-    if settings.storage_url is None:
-        return LocalStorage(settings.uploads_path)
-    from edom_graphql.core.s3 import S3Storage
-
-    if not settings.s3_access_key_id or not settings.s3_secret_access_key:
-        raise ValueError(
-            "EDOM_STORAGE_URL=s3://… needs EDOM_S3_ACCESS_KEY_ID and EDOM_S3_SECRET_ACCESS_KEY"
-        )
-    bucket, _, prefix = settings.storage_url.removeprefix("s3://").partition("/")
-    return S3Storage(
-        bucket=bucket,
-        prefix=prefix,
-        endpoint_url=settings.s3_endpoint_url,
-        region=settings.s3_region,
-        access_key_id=settings.s3_access_key_id,
-        secret_access_key=settings.s3_secret_access_key,
-        session_token=settings.s3_session_token,
-        timeout=settings.s3_timeout_seconds,
-    )

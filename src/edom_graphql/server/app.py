@@ -32,7 +32,7 @@ from edom_graphql.core.db import Database
 from edom_graphql.core.logs import request_id_var
 from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.pubsub import PubSub
-from edom_graphql.core.storage import configured_storage
+from edom_graphql.core.s3 import configured_storage
 from edom_graphql.core.storage import is_key as is_storage_key
 from edom_graphql.intercom.service.callbacks import receive_device_event
 from edom_graphql.schema import DOMAINS, build_schema

@@ -42,7 +42,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.streams import serialise_writers
-from edom_graphql.notifications.messages import Text
 from edom_graphql.notifications.models import (
     Notification,
     NotificationMute,
@@ -50,6 +49,7 @@ from edom_graphql.notifications.models import (
     PushDevice,
 )
 from edom_graphql.notifications.service.categories import category_of
+from edom_graphql.notifications.service.messages import Text
 
 STREAM_LOCK_CLASS = 1_001
 

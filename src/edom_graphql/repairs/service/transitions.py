@@ -18,9 +18,8 @@ from edom_graphql.buildings.models import StaffMembership
 from edom_graphql.core.capabilities import StaffRole
 from edom_graphql.core.db import Database, Outbox
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.notifications import messages
-from edom_graphql.notifications.messages import Text
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
+from edom_graphql.notifications.service.messages import Text
 from edom_graphql.repairs.access import may_see_request
 from edom_graphql.repairs.models import (
     AUTO_CLOSE_AFTER,

@@ -16,7 +16,7 @@ from edom_graphql.buildings.models import Premise
 from edom_graphql.core.db import Database
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.text import has_invisible
-from edom_graphql.notifications.messages import LOCALES
+from edom_graphql.notifications.service.messages import LOCALES
 from edom_graphql.residents.models import (
     Ownership,
     Registration,

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0, le=200)
     database_statement_timeout_ms: int = Field(default=15_000, ge=100)
 
+    workers: int | None = Field(default=None, ge=1, le=64)
+    """Worker processes of ``serve`` (``--workers``); unset: 1 in development, the CPU
+    count in production."""
+
     pubsub_url: str = "memory://"
     """Broadcast backend: ``memory://``, ``postgres://…`` (LISTEN/NOTIFY) or ``redis://…``."""
 

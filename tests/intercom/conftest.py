@@ -32,7 +32,13 @@ def simulator() -> Iterator[SimulatorClient]:
         process.kill()
         raise RuntimeError(f"the simulator did not start: {line!r} {Path(log.name).read_text()}")
     try:
-        yield SimulatorClient(line.split()[-1])
+
+        def describe() -> str:
+            log.flush()
+            state = "running" if process.poll() is None else f"exited with {process.returncode}"
+            return f"{state}; its log: {Path(log.name).read_text(errors='replace')[-3000:]}"
+
+        yield SimulatorClient(line.split()[-1], describe)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -5,6 +5,7 @@ client of the simulator's test endpoints."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,10 +99,15 @@ subscription Calls($premiseId: ID!, $after: String) {
 @dataclass
 class SimulatorClient:
     url: str
+    describe: Callable[[], str] = lambda: ""
+    """What the simulator's process says of itself (its state and log), for a failure."""
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         async with httpx.AsyncClient(base_url=self.url, timeout=30) as client:
-            response = await client.request(method, path, json=body)
+            try:
+                response = await client.request(method, path, json=body)
+            except httpx.ConnectError as error:
+                raise RuntimeError(f"the simulator does not answer: {self.describe()}") from error
             response.raise_for_status()
             return response.json()
 

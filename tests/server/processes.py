@@ -68,14 +68,15 @@ LEAN = {
 }
 
 
-def start_server(name: str, env: dict[str, str], log_dir: Path) -> ServerProcess:
-    """A server process (``serve``) on a free port, lean unless ``env`` says otherwise."""
+def start_server(name: str, env: dict[str, str], log_dir: Path, *args: str) -> ServerProcess:
+    """A server process (``serve`` with ``args``) on a free port, lean unless ``env`` says
+    otherwise."""
     env = {**LEAN, **env}
     port = free_port()
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "edom_graphql.server.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "edom_graphql.server.cli", "serve", "--port", str(port), *args],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,

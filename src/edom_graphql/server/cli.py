@@ -12,6 +12,7 @@ import signal
 import sys
 import textwrap
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -225,29 +226,33 @@ QUIET_IN_DEVELOPMENT = (
 
 def serve(args: argparse.Namespace, settings: Settings) -> None:
 
-    from edom_graphql.core.logs import configure_logging
     from edom_graphql.server.app import create_app
     from edom_graphql.server.companions import demo_companions
+    from edom_graphql.server.workers import (
+        WorkerError,
+        Workers,
+        default_workers,
+        shared_settings,
+    )
 
     host = args.host or settings.host
     port = args.port or settings.port
     if args.demo and settings.environment != "development":
         raise CommandError("--demo needs EDOM_ENVIRONMENT=development")
     check_port(host, port)
-    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    workers = args.workers or default_workers(settings)
+    configure_logs(settings)
     development = settings.environment == "development"
-    if development and not settings.log_json:
-        # the banner and "ready" say what uvicorn's start-up lines would
-        logging.captureWarnings(True)
-        for chatty in QUIET_IN_DEVELOPMENT:
-            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
-        logging.getLogger("py.warnings").setLevel(logging.ERROR)
     url = database_url(settings)
     migrate(url)
     if args.demo:
         created = seed(settings, url)
         log.info("demo data %s", "loaded" if created else "already present")
-    app = create_app(settings, database_url=url)
+    shared = shared_settings(settings, url, workers)
+    via_database = shared.pubsub_url != settings.pubsub_url
+    if via_database:
+        log.info("%d workers: live events go through PostgreSQL LISTEN/NOTIFY", workers)
+    settings = shared
     with contextlib.ExitStack() as stack:
         companions: list[str] = []
         if args.demo:
@@ -270,44 +275,43 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             for line in companions:
                 print(f"  Started    {line}", flush=True)
 
+            if workers > 1:
+                note = " (live events via PostgreSQL LISTEN/NOTIFY)" if via_database else ""
+                print(f"  Workers    {workers} processes on one port{note}", flush=True)
+
         def ready() -> None:
             if development:
                 print(f"ready on http://{host}:{port}/graphql", flush=True)
+            else:
+                log.info("serving on %s:%d with %d worker(s)", host, port, workers)
 
-        _run(app, settings, host=host, port=port, on_ready=ready)
+        if workers == 1:
+            _run(create_app(settings, database_url=url), settings, host, port, ready)
+        else:
+            run = Workers(settings, url, host, port, workers, partial(configure_logs, settings))
+            try:
+                run.run(ready)
+            except WorkerError as error:
+                raise CommandError(str(error)) from error
 
 
-def _run(
-    app: Any, settings: Settings, *, host: str, port: int, on_ready: Callable[[], None]
-) -> None:
-    import uvicorn
+def configure_logs(settings: Settings) -> None:
+    """Human logs in development (the banner and "ready" say what uvicorn's start-up
+    lines would), JSON lines in production."""
+    from edom_graphql.core.logs import configure_logging
 
-    from edom_graphql.server.http import MAX_MESSAGE_BYTES
+    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    if settings.environment == "development" and not settings.log_json:
+        logging.captureWarnings(True)
+        for chatty in QUIET_IN_DEVELOPMENT:
+            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
 
-    class Server(uvicorn.Server):
-        async def startup(self, sockets: Any = None) -> None:
-            await super().startup(sockets)
-            if self.started:
-                on_ready()
 
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        ws_per_message_deflate=settings.websocket_compression,
-        # a little above the app's own limit, which answers with close code 1009
-        ws_max_size=MAX_MESSAGE_BYTES + 4096,
-        access_log=False,
-        log_config=None,
-        proxy_headers=True,
-        timeout_graceful_shutdown=10,
-    )
-    server = Server(config)
-    server.run()
-    if not server.started and not server.should_exit:
+def _run(app: Any, settings: Settings, host: str, port: int, on_ready: Callable[[], None]) -> None:
+    from edom_graphql.server.workers import serve_here
+
+    if not serve_here(app, settings, host=host, port=port, on_ready=on_ready):
         raise CommandError(f"the server did not start on {host}:{port}")
 
 
@@ -338,6 +342,7 @@ environment (each setting is EDOM_<NAME>; see the README for all):
   EDOM_DATABASE_URL   PostgreSQL URL; unset: an embedded PostgreSQL in EDOM_DATA_DIR
   EDOM_DATA_DIR       embedded PostgreSQL, signing key, uploads (default: {data_dir})
   EDOM_HOST, EDOM_PORT  where serve listens (default: 127.0.0.1, 8000)
+  EDOM_WORKERS        serve's processes (default: 1 in development, CPU count in production)
   EDOM_PUBSUB_URL     memory:// (default), postgres://… or redis://…
   EDOM_CORS_ORIGINS   JSON list of allowed browser origins
   EDOM_LOG_JSON       JSON log lines (default: in production only)
@@ -417,6 +422,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     serve_parser.add_argument(
         "--port", type=int, default=settings.port, help="listen port (EDOM_PORT)"
     )
+    serve_parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="worker processes on the port (EDOM_WORKERS; unset: 1 in development, "
+        "the CPU count in production)",
+    )
     commands.add_parser("migrate", help="apply migrations to the database")
     commands.add_parser("seed", help="load the demo data set (once)")
     bills_parser = commands.add_parser(
@@ -470,6 +482,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     db_parser.add_argument("--yes", action="store_true", help="confirm reset")
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 64:
+        raise argparse.ArgumentTypeError("must be between 1 and 64")
+    return number
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:

@@ -51,6 +51,14 @@ def test_the_dashboard_files_are_package_data(wheel: zipfile.ZipFile) -> None:
         assert f"edom_graphql/server/dashboard/{name}" in shipped
 
 
+def test_the_graphiql_files_and_their_licences_are_package_data(wheel: zipfile.ZipFile) -> None:
+    shipped = set(wheel.namelist())
+    folder = ROOT / "src" / "edom_graphql" / "server" / "graphiql"
+    names = {path.name for path in folder.iterdir() if path.suffix != ".py"} - {"__pycache__"}
+    assert {"graphiql.min.js", "boot.js", "index.html", "LICENSE.graphiql.txt"} <= names
+    assert {f"edom_graphql/server/graphiql/{name}" for name in names} <= shipped
+
+
 def test_the_embedded_postgresql_is_an_extra(wheel: zipfile.ZipFile) -> None:
     """The image installs the wheel without extras: no pgserver there; the README's
     commands (``.[embedded]``, ``.[test]``) get it."""

@@ -37,6 +37,7 @@ from edom_graphql.core.storage import is_key as is_storage_key
 from edom_graphql.intercom.service.callbacks import receive_device_event
 from edom_graphql.schema import DOMAINS, build_schema
 from edom_graphql.server.dashboard.routes import dashboard_routes
+from edom_graphql.server.graphiql.routes import graphiql_routes
 from edom_graphql.server.http import GraphQLEndpoint
 from edom_graphql.server.media import PHOTOS, orphan_sweep_task, visible_photo_type
 from edom_graphql.server.migrations import current_revision, head_revision
@@ -243,6 +244,7 @@ def create_app(
             Route("/payments/webhook/{provider}", payment_webhook, methods=["POST"]),
             Route("/intercom/devices/{panel}/events", intercom_device_event, methods=["POST"]),
             *dashboard_routes(settings),
+            *graphiql_routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,

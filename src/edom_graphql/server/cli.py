@@ -67,13 +67,13 @@ def migrate(url: str) -> None:
 def seed(settings: Settings, url: str) -> bool:
     from edom_graphql.core.clock import utcnow
     from edom_graphql.core.db import Database
-    from edom_graphql.core.storage import LocalStorage
+    from edom_graphql.core.s3 import configured_storage
     from edom_graphql.server.demo import load_demo
 
     async def run() -> bool:
         db = Database(url)
         try:
-            return await load_demo(db, LocalStorage(settings.uploads_path), now=utcnow())
+            return await load_demo(db, configured_storage(settings), now=utcnow())
         finally:
             await db.dispose()
 

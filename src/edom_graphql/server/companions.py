@@ -77,9 +77,24 @@ async def _demo_panel_id(database_url: str) -> int | None:
         await db.dispose()
 
 
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def _start(
     command: list[str], line: str, host: str, port: int
 ) -> tuple[str, subprocess.Popen[bytes]] | None:
+    if _port_taken(host, port):
+        # Something else answers there (another demo server's companion, say): talking
+        # to it would hand this server's callbacks to a stranger.
+        log.warning("%s not started: port %d on %s is taken", line, port, host)
+        return None
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
     if _wait_listening(host, port, process):
         return line, process

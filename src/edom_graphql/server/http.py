@@ -51,6 +51,7 @@ from edom_graphql.core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.residents.service import provision_user
 from edom_graphql.schema import Schema
+from edom_graphql.server.graphiql.routes import graphiql_page
 
 log = logging.getLogger("edom_graphql.http")
 
@@ -333,7 +334,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         settings = services.settings
         super().__init__(
             schema,
-            graphql_ide="graphiql",
+            # GraphiQL explores the schema by introspection: where that is off (production,
+            # by default), a browser gets the endpoint's plain answer instead of the IDE.
+            graphql_ide="graphiql" if settings.introspection_enabled else None,
             allow_queries_via_get=True,
             keep_alive=True,
             keep_alive_interval=15,
@@ -450,9 +453,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             headers=error.headers,
         )
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's own page loads GraphiQL from a CDN; ours ships with the package.
+        return graphiql_page(request)
+
     def renders_ide(self, request: Request) -> bool:
-        return request.method == "GET" and self.should_render_graphql_ide(
-            self.request_adapter_class(request)
+        return (
+            bool(self.graphql_ide)
+            and request.method == "GET"
+            and self.should_render_graphql_ide(self.request_adapter_class(request))
         )
 
     async def _serve(self, request: Request, media_type: str | None) -> Response:
@@ -464,6 +473,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             )
         if self.renders_ide(request):
             return await self.run(request)
+        if request.method == "GET" and "query" not in request.query_params:
+            raise HttpError(
+                400,
+                "A GET request carries its operation in the `query` parameter"
+                + ("." if self.graphql_ide else "; GraphiQL is served where introspection is on."),
+            )
         if media_type is None:
             raise HttpError(
                 406,

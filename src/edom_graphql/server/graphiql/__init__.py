@@ -1,0 +1,1 @@
+"""GraphiQL at ``GET /graphql``, served from package data (see README.md here)."""

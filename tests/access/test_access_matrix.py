@@ -1337,6 +1337,32 @@ async def test_repair_board_cursor(api: Api, world: World, key: str) -> None:
         assert result.ok() == {"node": {"repairBoardCursor": encode_cursor((latest,))}}
 
 
+ORGANISATION_ENGINEERS = """
+query ($id: ID!) {
+  node(id: $id) { ... on ManagementOrganisation { engineers(first: 10) { nodes { id } } } }
+}
+"""
+
+
+@pytest.mark.parametrize("key", PEOPLE)
+async def test_organisation_engineers(api: Api, world: World, key: str) -> None:
+    """ManagementOrganisation.engineers @requires(REPAIR_REQUEST_HANDLE); more cases in
+    tests/residents/test_organisation_engineers.py."""
+    org_id = encode_id("ManagementOrganisation", world.organisation_pk)
+    result = await api.post(ORGANISATION_ENGINEERS, {"id": org_id}, as_=person(world, key))
+    column = PERSON_COLUMN[key]
+    if key == "anonymous":
+        assert_denied(result, "UNAUTHENTICATED", ["node"])
+    elif not allowed("BUILDING_VIEW", column):  # the organisation itself is not visible
+        assert result.ok() == {"node": None}
+    elif not allowed("REPAIR_REQUEST_HANDLE", column):
+        assert_denied(result, "FORBIDDEN", ["node", "engineers"])
+        assert result.data == {"node": {"engineers": None}}
+    else:
+        engineers = {"nodes": [{"id": world["engineer"].id}]}
+        assert result.ok() == {"node": {"engineers": engineers}}
+
+
 # The directive of every state-machine mutation, cell by cell: who gets past it (the state
 # machine then decides, see tests/repairs/test_transitions.py) and who is refused with nothing
 # changed. A NEW building request of the owner is the object in scope.
@@ -1418,6 +1444,7 @@ GUARDED_FIELDS = {
     ("Mutation", "repairRequestComplete"): "REPAIR_REQUEST_HANDLE",
     ("Query", "repairRequestDesk"): "REPAIR_REQUEST_HANDLE",
     ("ManagementOrganisation", "repairBoardCursor"): "REPAIR_REQUEST_HANDLE",
+    ("ManagementOrganisation", "engineers"): "REPAIR_REQUEST_HANDLE",
     # cells in tests/meetings/test_access.py
     ("Building", "meetings"): "MEETING_RESULTS_VIEW",
     ("Mutation", "meetingCreate"): "MEETING_INITIATE",

@@ -1,5 +1,6 @@
 """The live repair desk at /dashboard, driven in headless Chromium (Debian's package,
-through Playwright, never a downloaded browser) against the app on real PostgreSQL.
+through Playwright, never a downloaded browser) against the app on real PostgreSQL: the
+board live, its filters and counts, in Russian (the default) and in English.
 
 The browser reaches the app through a TCP proxy that the test can unplug, so a network
 drop is a real one: both the browser and the server see the connection die."""
@@ -9,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.async_api import Browser, Page, WebSocket, async_playwright, expect
@@ -61,8 +64,9 @@ async def browser() -> AsyncIterator[Browser]:
 class Desk:
     """One browser tab on /dashboard, with what it sent and received over its sockets."""
 
-    def __init__(self, page: Page, base_url: str) -> None:
+    def __init__(self, page: Page, base_url: str, locale: str = "ru-RU") -> None:
         self.page = page
+        self.locale = locale
         self.base_url = base_url
         self.problems: list[str] = []
         self.sockets: list[WebSocket] = []
@@ -121,6 +125,10 @@ class Desk:
         assert shown == counts, (shown, counts)
         return counts
 
+    def query(self) -> dict[str, list[str]]:
+        """The page address's query string."""
+        return parse_qs(urlsplit(self.page.url).query)
+
     def subscriptions(self) -> list[dict[str, Any]]:
         return [
             frame["payload"]["variables"] for frame in self.sent if frame["type"] == "subscribe"
@@ -136,10 +144,13 @@ class Desk:
 
 
 @pytest.fixture
-async def desk(browser: Browser, cable: Cable) -> AsyncIterator[Desk]:
-    context = await browser.new_context(viewport={"width": 1600, "height": 900})
+async def desk(browser: Browser, cable: Cable, request: Any) -> AsyncIterator[Desk]:
+    """A tab in a Russian browser (the page's default language), or in the locale given
+    by ``@pytest.mark.parametrize("desk", ["en-US"], indirect=True)``."""
+    locale = getattr(request, "param", "ru-RU")
+    context = await browser.new_context(viewport={"width": 1600, "height": 900}, locale=locale)
     page = await context.new_page()
-    desk = Desk(page, f"http://127.0.0.1:{cable.port}")
+    desk = Desk(page, f"http://127.0.0.1:{cable.port}", locale)
     yield desk
     await context.close()
     assert desk.problems == []
@@ -198,6 +209,13 @@ async def building_request(api: Api, world: World, person: str, description: str
     return request_id
 
 
+async def options_of(desk: Desk, select: str) -> list[str]:
+    values: list[str] = await desk.page.locator(f"{select} option").evaluate_all(
+        "options => options.map(option => option.value)"
+    )
+    return values
+
+
 EMPTY = {"NEW": 0, "ACCEPTED": 0, "IN_PROGRESS": 0, "DEFERRED": 0, "DONE": 0, "REOPENED": 0}
 
 
@@ -231,7 +249,7 @@ async def test_board_moves_a_card_when_its_status_changes_through_the_api(
     await expect(desk.card(lift).locator(".badge-joined")).to_have_count(0)
     await act(api, world["registered"], "Join", lift)
     await expect(desk.card(lift).locator(".badge-joined")).to_have_text(
-        "+1 joined", timeout=LIVE_TIMEOUT_MS
+        "+1 присоединились", timeout=LIVE_TIMEOUT_MS
     )
 
     # A new request appears, and one that leaves the open statuses leaves the board.
@@ -255,7 +273,7 @@ async def test_board_of_an_organisation_without_requests_yet_goes_live(
     world = await make_world(api)
     await desk.sign_in(world["dispatcher"])
     assert await desk.counts() == EMPTY
-    await expect(desk.column("NEW").locator(".empty")).to_have_text("No requests")
+    await expect(desk.column("NEW").locator(".empty")).to_have_text("Заявок нет")
 
     lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
     await expect(desk.column("NEW").locator(desk.card(lift))).to_be_visible(timeout=LIVE_TIMEOUT_MS)
@@ -359,18 +377,17 @@ async def test_board_of_one_building_shows_and_follows_only_that_building(
     await desk.sign_in(world["dispatcher"])
     assert await desk.counts() == {**EMPTY, "NEW": 2}
 
-    options = await desk.page.locator("#scope option").evaluate_all(
-        "options => options.map(option => option.value)"
-    )
     organisation_id = encode_id("ManagementOrganisation", world.organisation_pk)
-    assert options == [
-        f"organisation:{organisation_id}",
-        f"building:{world.building_id}",
-        f"building:{world.other_building_id}",
+    assert await options_of(desk, "#scope") == [f"organisation:{organisation_id}"]
+    assert await options_of(desk, "#filter-building") == [
+        "",
+        world.building_id,
+        world.other_building_id,
     ]
-    await desk.page.select_option("#scope", f"building:{world.other_building_id}")
+    await desk.page.select_option("#filter-building", world.other_building_id)
     await desk.live()
     await expect(desk.card(lift)).to_have_count(0)
+    await expect(desk.page.locator("#board-title")).to_have_text(re.compile(r"^Москва"))
     await expect(desk.column("NEW").locator(desk.card(gate))).to_be_visible()
     assert await desk.counts() == {**EMPTY, "NEW": 1}
     assert desk.subscriptions()[-1]["buildingId"] == world.other_building_id
@@ -385,11 +402,13 @@ async def test_board_of_one_building_shows_and_follows_only_that_building(
     assert await desk.counts() == {**EMPTY, "ACCEPTED": 1}
     assert [event["request"]["id"] for event in desk.board_events()] == [gate]
 
-    # The choice is kept for the tab.
+    # The choice is in the address: a reload keeps it.
+    assert desk.query() == {"building": [world.other_building_id]}
     await desk.page.reload()
     await desk.live()
-    await expect(desk.page.locator("#scope")).to_have_value(f"building:{world.other_building_id}")
+    await expect(desk.page.locator("#filter-building")).to_have_value(world.other_building_id)
     assert await desk.counts() == {**EMPTY, "ACCEPTED": 1}
+    assert desk.subscriptions()[-1]["buildingId"] == world.other_building_id
 
 
 async def test_board_notices_a_silently_dead_connection_by_its_pings(
@@ -425,7 +444,16 @@ async def test_board_notices_a_silently_dead_connection_by_its_pings(
     assert await desk.counts() == {**EMPTY, "ACCEPTED": 1}
 
 
+OVERDUE_TEXTS = {
+    "ru-RU": ("Просрочена", "просрочено: 1", "Просрочено", "Диспетчерская · edom"),
+    "en-US": ("Overdue", "1 overdue", "Overdue", "Repair desk · edom"),
+}
+
+
+@pytest.mark.parametrize("desk", list(OVERDUE_TEXTS), indirect=True)
 async def test_board_highlights_overdue_requests(api: Api, desk: Desk, clock: Clock) -> None:
+    """In Russian (the default) and, for a browser that asks for English first, English."""
+    badge, column_count, summary, title = OVERDUE_TEXTS[desk.locale]
     world = await make_world(api)
     leak = (
         await file_request(
@@ -444,10 +472,12 @@ async def test_board_highlights_overdue_requests(api: Api, desk: Desk, clock: Cl
     await desk.sign_in(world["dispatcher"])
 
     await expect(desk.card(leak)).to_have_class("card is-overdue")
-    await expect(desk.card(leak).locator(".badge-overdue")).to_have_text("Overdue")
+    await expect(desk.card(leak).locator(".badge-overdue")).to_have_text(badge)
     await expect(desk.card(calm)).to_have_class("card")
-    await expect(desk.column("NEW").locator(".overdue-count")).to_have_text("1 overdue")
+    await expect(desk.column("NEW").locator(".overdue-count")).to_have_text(column_count)
     await expect(desk.page.locator("#overdue-total")).to_have_text("1")
+    await expect(desk.page.locator("#overdue-summary dt")).to_have_text(summary)
+    assert await desk.page.title() == title
     # Overdue cards come first.
     await expect(desk.column("NEW").locator("li.card").first).to_have_attribute(
         "data-request-id", leak
@@ -464,7 +494,7 @@ async def test_board_shows_text_as_text(api: Api, desk: Desk) -> None:
     card = desk.card(request)
     assert await card.locator(".description").inner_text() == description
     assert await card.locator("img, b").count() == 0
-    assert await desk.page.title() == "Repair desk · edom"
+    assert await desk.page.title() == "Диспетчерская · edom"
 
 
 async def test_sign_in_keeps_the_token_for_the_tab_and_refuses_non_staff(
@@ -477,14 +507,14 @@ async def test_sign_in_keeps_the_token_for_the_tab_and_refuses_non_staff(
     await desk.page.fill("#token", world["owner"].token or "")
     await desk.page.click("#sign-in-button")
     await expect(desk.page.locator("#sign-in-error")).to_have_text(
-        "This account is not on the staff of a management organisation."
+        "Эта учётная запись не входит в штат управляющей организации."
     )
     assert await desk.page.evaluate("sessionStorage.length") == 0
 
     await desk.page.fill("#token", "not-a-token")
     await desk.page.click("#sign-in-button")
     await expect(desk.page.locator("#sign-in-error")).to_have_text(
-        "The server refused the token. Paste a fresh one."
+        "Сервер не принял токен. Вставьте новый."
     )
     assert desk.problems == [
         "console error: Failed to load resource: the server responded with a status of 401 "
@@ -539,3 +569,133 @@ async def test_board_stops_when_the_viewer_is_no_longer_staff(api: Api, desk: De
     assert len(desk.sockets) == 1
     # The event it was refused never reached the board.
     await expect(desk.column("NEW").locator(desk.card(lift))).to_be_visible()
+
+
+async def summary(desk: Desk) -> tuple[str, str, str]:
+    """What the head of the board counts: shown, open (not done), overdue."""
+    return (
+        await desk.page.locator("#shown-count").inner_text(),
+        await desk.page.locator("#total-count").inner_text(),
+        await desk.page.locator("#overdue-total").inner_text(),
+    )
+
+
+async def test_filters_narrow_the_board_and_its_counts_and_stay_in_the_address(
+    api: Api, desk: Desk, clock: Clock
+) -> None:
+    world = await make_world(api)
+    dispatcher, engineer = world["dispatcher"], world["engineer"]
+    leak = (
+        await file_request(
+            api,
+            world["owner"],
+            scope="APARTMENT",
+            buildingId=world.building_id,
+            premiseId=world.premise_id("1"),
+            category="LEAK",
+            description="Вода с потолка в ванной",
+        )
+    )["id"]
+    lift = await building_request(api, world, "resident", "Скрипит дверь лифта")
+    done = await building_request(api, world, "registered", "Не горит свет в лифте")
+    for request in (lift, done):
+        assert await act(api, dispatcher, "Accept", request) == "ACCEPTED"
+        await act(api, dispatcher, "Assign", request, assigneeId=engineer.id)
+    assert await act(api, engineer, "Start", done) == "IN_PROGRESS"
+    assert await act(api, engineer, "Complete", done, comment="Заменена лампа") == "DONE"
+    clock.advance(timedelta(minutes=31))  # the leak is overdue
+
+    await desk.sign_in(dispatcher)
+    assert await desk.counts() == {**EMPTY, "NEW": 1, "ACCEPTED": 1, "DONE": 1}
+    # "Open" leaves out what is done; "on the board" counts every card shown.
+    assert await summary(desk) == ("3", "2", "1")
+    await expect(desk.page.locator("#filter-assignee option")).to_have_text(
+        ["Все исполнители", "Engineer"]
+    )
+    assert desk.query() == {}
+
+    # One category: the desk is read again with it, the counts follow.
+    reads = desk.desk_reads
+    await desk.page.select_option("#filter-category", "LIFT")
+    await desk.live()
+    await expect(desk.card(leak)).to_have_count(0)
+    assert await desk.counts() == {**EMPTY, "ACCEPTED": 1, "DONE": 1}
+    assert await summary(desk) == ("2", "1", "0")
+    assert desk.query() == {"category": ["LIFT"]}
+    assert desk.desk_reads == reads + 1
+
+    # Live events go through the same filter: a new lift request shows, a leak does not.
+    stuck = await building_request(api, world, "owner", "Лифт застрял между этажами")
+    await expect(desk.column("NEW").locator(desk.card(stuck))).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    other_leak = (
+        await file_request(
+            api,
+            world["registered"],
+            scope="APARTMENT",
+            buildingId=world.building_id,
+            premiseId=world.premise_id("2"),
+            category="LEAK",
+            description="Капает с потолка на кухне",
+        )
+    )["id"]
+    await expect(desk.column("NEW").locator(desk.card(stuck))).to_be_visible()
+    await asyncio.sleep(0.5)
+    await expect(desk.card(other_leak)).to_have_count(0)
+    assert await desk.counts() == {**EMPTY, "NEW": 1, "ACCEPTED": 1, "DONE": 1}
+
+    # And the assignee: only the engineer's lift requests.
+    await desk.page.select_option("#filter-assignee", engineer.id)
+    await desk.live()
+    assert await desk.counts() == {**EMPTY, "ACCEPTED": 1, "DONE": 1}
+    await expect(desk.card(stuck)).to_have_count(0)
+    assert desk.query() == {"category": ["LIFT"], "assignee": [engineer.id]}
+
+    # A reload keeps the filters (they are in the address).
+    await desk.page.reload()
+    await desk.live()
+    await expect(desk.page.locator("#filter-category")).to_have_value("LIFT")
+    await expect(desk.page.locator("#filter-assignee")).to_have_value(engineer.id)
+    assert await desk.counts() == {**EMPTY, "ACCEPTED": 1, "DONE": 1}
+    assert await summary(desk) == ("2", "1", "0")
+
+    # Overdue only, over every category: the first leak (the second was filed after the
+    # clock moved on, its 30 minutes still run), nothing else.
+    await desk.page.select_option("#filter-category", "")
+    await desk.page.select_option("#filter-assignee", "")
+    await desk.live()
+    await desk.page.select_option("#filter-overdue", "yes")
+    await desk.live()
+    await expect(desk.column("NEW").locator(desk.card(leak))).to_be_visible()
+    assert await desk.counts() == {**EMPTY, "NEW": 1}
+    assert await summary(desk) == ("1", "1", "1")
+    assert desk.query() == {"overdue": ["yes"]}
+    await desk.page.select_option("#filter-overdue", "no")
+    await desk.live()
+    await expect(desk.card(leak)).to_have_count(0)
+    assert await desk.counts() == {**EMPTY, "NEW": 2, "ACCEPTED": 1, "DONE": 1}
+    assert await summary(desk) == ("4", "3", "0")
+
+    # Reset: everything again, and a clean address.
+    await desk.page.click("#filter-reset")
+    await desk.live()
+    assert await desk.counts() == {**EMPTY, "NEW": 3, "ACCEPTED": 1, "DONE": 1}
+    assert await summary(desk) == ("5", "4", "1")
+    assert desk.query() == {}
+    assert desk.page.url == f"{desk.base_url}/dashboard"
+
+
+async def test_unknown_filters_in_the_address_are_dropped(api: Api, desk: Desk) -> None:
+    world = await make_world(api)
+    lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
+    await desk.sign_in(world["dispatcher"])
+    await desk.page.goto(
+        f"{desk.base_url}/dashboard?category=NOPE&overdue=maybe&assignee=x"
+        f"&building={world.other_building_id}"
+    )
+    await desk.live()
+    await expect(desk.card(lift)).to_be_visible()
+    assert desk.query() == {}
+    for name in ("building", "category", "overdue", "assignee"):
+        await expect(desk.page.locator(f"#filter-{name}")).to_have_value("")

@@ -1,17 +1,26 @@
 """Working requests from the repair desk at /dashboard: the card of one request and its
-actions, in headless Chromium against the app on real PostgreSQL, in Russian (the
-default) and in English."""
+actions (assigning an engineer and deferring among them, two dispatchers at once), in
+headless Chromium against the app on real PostgreSQL, in Russian (the default) and in
+English."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, expect
+from sqlalchemy import insert, select, update
 
-from tests.factories import Api, make_world
+from edom_graphql.buildings.models import StaffMembership
+from edom_graphql.core.capabilities import StaffRole
+from edom_graphql.core.ids import decode_id
+from edom_graphql.repairs.models import RepairRequest
+from edom_graphql.residents.models import User
+from tests.factories import Api, World, make_world
 from tests.network import Cable
 from tests.server.test_dashboard_browser import (
     LIVE_TIMEOUT_MS,
@@ -36,7 +45,7 @@ async def open_desk(browser: Browser, cable: Cable) -> AsyncIterator[OpenDesk]:
     async def open_one(locale: str = "en-US") -> Desk:
         context = await browser.new_context(viewport={"width": 1600, "height": 900}, locale=locale)
         contexts.append(context)
-        desk = Desk(await context.new_page(), f"http://127.0.0.1:{cable.port}")
+        desk = Desk(await context.new_page(), f"http://127.0.0.1:{cable.port}", locale)
         desks.append(desk)
         return desk
 
@@ -222,3 +231,161 @@ async def test_russian_by_default_and_english_on_request(api: Api, open_desk: Op
     await page.locator("#language").click()
     await desk.live()
     await expect(desk.column("ACCEPTED").locator("h2")).to_have_text("Приняты")
+
+
+# -- assigning an engineer, deferring ------------------------------------------------------
+
+
+async def add_engineer(api: Api, world: World, name: str) -> int:
+    """Another engineer of the world's organisation; returns their user id."""
+    async with api.db.transaction() as (session, _):
+        user_pk: int = (
+            await session.execute(
+                insert(User)
+                .values(subject=f"test|{uuid.uuid4().hex[:10]}|engineer", display_name=name)
+                .returning(User.id)
+            )
+        ).scalar_one()
+        await session.execute(
+            insert(StaffMembership).values(
+                organisation_id=world.organisation_pk, user_id=user_pk, role=StaffRole.ENGINEER
+            )
+        )
+    return user_pk
+
+
+async def assignee_of(api: Api, request_id: str) -> int | None:
+    decoded = decode_id(request_id)
+    assert decoded is not None
+    async with api.db.transaction() as (session, _):
+        assignee: int | None = (
+            await session.execute(
+                select(RepairRequest.assignee_id).where(RepairRequest.id == decoded[1])
+            )
+        ).scalar_one()
+    return assignee
+
+
+async def test_assign_an_engineer_from_the_card_in_russian(api: Api, open_desk: OpenDesk) -> None:
+    world = await make_world(api)
+    anna = await add_engineer(api, world, "Анна Сергеевна")
+    lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
+    desk = await open_desk(locale="ru-RU")
+    await desk.sign_in(world["dispatcher"])
+
+    # A NEW request is accepted first: no assigning yet.
+    panel = await open_card(desk, lift)
+    assign = panel.locator("#request-card-assign")
+    await expect(assign).to_be_hidden()
+    await panel.locator('button[data-action="accept"]').click()
+    await expect(panel.locator('[data-role="status"] dd')).to_have_text("Принята")
+
+    # The organisation's engineers, by name; nobody chosen while nobody is assigned.
+    await expect(assign).to_be_visible()
+    select = panel.locator("#request-card-assignee")
+    await expect(select.locator("option")).to_have_text(
+        ["— выберите инженера —", "Engineer", "Анна Сергеевна"]
+    )
+    await expect(select).to_have_value("")
+    await panel.locator("#request-card-assign-button").click()
+    error = panel.locator("#request-card-errors .user-error")
+    await expect(error).to_have_attribute("data-code", "ENGINEER_REQUIRED")
+    assert await assignee_of(api, lift) is None
+
+    await select.select_option(label="Engineer")
+    await panel.locator("#request-card-assign-button").click()
+    await expect(panel.locator('[data-role="assignee"] dd')).to_have_text("Engineer")
+    await expect(error).to_have_count(0)
+    await expect(panel.locator('#request-card-history [data-kind="ASSIGNED"] .what')).to_have_text(
+        ["назначен исполнитель: Engineer"]
+    )
+    await expect(desk.card(lift).locator(".assignee")).to_have_text("Engineer")
+    await expect(select).to_have_value(world["engineer"].id)
+    await expect(select.locator("option")).to_have_text(["Engineer", "Анна Сергеевна"])
+    assert await assignee_of(api, lift) == world["engineer"].pk
+
+    # Anna leaves the organisation while the page still lists her: the server refuses
+    # with NOT_AN_ENGINEER, shown in place; the engineer stays.
+    async with api.db.transaction() as (session, _):
+        await session.execute(
+            update(StaffMembership)
+            .where(StaffMembership.user_id == anna)
+            .values(ended_at=datetime.now(UTC))
+        )
+    await select.select_option(label="Анна Сергеевна")
+    await panel.locator("#request-card-assign-button").click()
+    await expect(error).to_have_attribute("data-code", "NOT_AN_ENGINEER")
+    await expect(error).not_to_be_empty()
+    await expect(panel.locator('[data-role="assignee"] dd')).to_have_text("Engineer")
+    assert await assignee_of(api, lift) == world["engineer"].pk
+
+
+async def test_two_dispatchers_assign_at_once(api: Api, open_desk: OpenDesk) -> None:
+    world = await make_world(api)
+    await add_engineer(api, world, "Anna")
+    lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
+    assert await act(api, world["dispatcher"], "Accept", lift) == "ACCEPTED"
+    first = await open_desk()
+    second = await open_desk()
+    await first.sign_in(world["dispatcher"])
+    await second.sign_in(world["manager"])
+    first_card = await open_card(first, lift)
+    second_card = await open_card(second, lift)
+
+    await first_card.locator("#request-card-assignee").select_option(label="Anna")
+    await first_card.locator("#request-card-assign-button").click()
+    await expect(first_card.locator('[data-role="assignee"] dd')).to_have_text("Anna")
+
+    # The second still sees nobody assigned: its choice is refused as stale, the card
+    # reloads with Anna, and nothing else changed.
+    await second_card.locator("#request-card-assignee").select_option(label="Engineer")
+    await second_card.locator("#request-card-assign-button").click()
+    await expect(second_card.locator("#request-card-notice")).to_have_text(
+        "The request changed meanwhile. It is shown as it is now."
+    )
+    await expect(second_card.locator('[data-role="assignee"] dd')).to_have_text("Anna")
+    await expect(second_card.locator("#request-card-errors li")).to_have_count(0)
+    await expect(second.card(lift).locator(".assignee")).to_have_text("Anna")
+    assert await assignee_of(api, lift) != world["engineer"].pk
+
+    # Acting on what it now sees works.
+    await second_card.locator("#request-card-assignee").select_option(label="Engineer")
+    await second_card.locator("#request-card-assign-button").click()
+    await expect(second_card.locator('[data-role="assignee"] dd')).to_have_text("Engineer")
+    await expect(second_card.locator("#request-card-notice")).to_be_hidden()
+    await expect(first.card(lift).locator(".assignee")).to_have_text(
+        "Engineer", timeout=LIVE_TIMEOUT_MS
+    )
+    assert await assignee_of(api, lift) == world["engineer"].pk
+
+
+async def test_defer_and_take_up_again(api: Api, open_desk: OpenDesk) -> None:
+    world = await make_world(api)
+    lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
+    assert await act(api, world["dispatcher"], "Accept", lift) == "ACCEPTED"
+    desk = await open_desk(locale="ru-RU")
+    await desk.sign_in(world["dispatcher"])
+    panel = await open_card(desk, lift)
+
+    await panel.locator("#request-card-note").fill("Ждём запчасть")
+    await panel.locator('button[data-action="defer"]').click()
+    await expect(panel.locator('[data-role="status"] dd')).to_have_text("Отложена")
+    await expect(desk.column("DEFERRED").locator(desk.card(lift))).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    deferred = panel.locator('#request-card-history [data-to-status="DEFERRED"]')
+    await expect(deferred.locator(".what")).to_have_text("Принята → Отложена")
+    await expect(deferred.locator(".why")).to_have_text(" — Ждём запчасть")
+    await expect(panel.locator("#request-card-buttons button")).to_have_text(
+        ["Написать", "Начать работу"]
+    )
+    await expect(panel.locator("#request-card-assign")).to_be_visible()
+    data = await api.gql(
+        "query ($id: ID!) { node(id: $id) { ... on RepairRequest { status } } }",
+        {"id": lift},
+        as_=world["dispatcher"],
+    )
+    assert data["node"]["status"] == "DEFERRED"
+
+    # Deferring again is not offered; the server would refuse it anyway.
+    await expect(panel.locator('button[data-action="defer"]')).to_have_count(0)

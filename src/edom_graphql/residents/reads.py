@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from edom_graphql.buildings import models as building_models
 from edom_graphql.buildings.models import Building, StaffMembership
-from edom_graphql.core.capabilities import MATRIX, Capability
+from edom_graphql.core.capabilities import MATRIX, Capability, StaffRole
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import KeyedQuery, Loader, PageBuilder, PagedChildren, keys_param
 from edom_graphql.core.pagination import AnySelect, PageRequest, keyset, keyset_desc, page_params
@@ -122,6 +122,26 @@ def _grants_page(column: Any) -> PageBuilder:
 
 GRANTS_GIVEN = PagedChildren(_grants_page(models.GuestGrant.grantor_id), ("active_at",))
 GRANTS_RECEIVED = PagedChildren(_grants_page(models.GuestGrant.grantee_id), ("active_at",))
+
+
+# -- an organisation's engineers (ManagementOrganisation.engineers) ----------------------
+
+ENGINEER_ORDER = (models.User.display_name, models.User.id)
+
+
+def _engineers_page(
+    organisation_id: ColumnElement[int], has_after: bool, present: tuple[bool, ...]
+) -> AnySelect:
+    statement = USER_COLUMNS.join(StaffMembership, StaffMembership.user_id == models.User.id).where(
+        StaffMembership.organisation_id == organisation_id,
+        StaffMembership.role == StaffRole.ENGINEER,
+        StaffMembership.ended_at.is_(None),
+    )
+    return keyset(statement, ENGINEER_ORDER, has_after=has_after)
+
+
+ENGINEERS_OF_ORGANISATION = PagedChildren(_engineers_page)
+"""A page of each organisation's current engineers, by display name (User columns)."""
 
 
 # -- the neighbours directory --------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The face of residents: the viewer, users, ownership and guest access, and what they
-add to buildings and premises (the neighbours directory, the register of owners)."""
+add to buildings and premises (the neighbours directory, the register of owners) and to
+organisations (their engineers)."""
 
-from edom_graphql.buildings.types import Building, Premise
+from edom_graphql.buildings.types import Building, ManagementOrganisation, Premise
 from edom_graphql.core.composition import Domain
 from edom_graphql.residents.mutations import ResidentMutations
 from edom_graphql.residents.queries import ResidentQueries
@@ -9,6 +10,7 @@ from edom_graphql.residents.types import (
     BuildingNeighbours,
     GuestGrant,
     GuestInvitation,
+    OrganisationEngineers,
     Ownership,
     PremiseOwners,
     User,
@@ -20,6 +22,10 @@ DOMAIN = Domain(
     queries=[ResidentQueries],
     mutations=[ResidentMutations],
     node_types=[User, Ownership, GuestGrant, GuestInvitation],
-    extends={Building: [BuildingNeighbours], Premise: [PremiseOwners]},
+    extends={
+        Building: [BuildingNeighbours],
+        Premise: [PremiseOwners],
+        ManagementOrganisation: [OrganisationEngineers],
+    },
     read_ahead={(Premise, "owners"): read_owners},
 )

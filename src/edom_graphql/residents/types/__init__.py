@@ -13,6 +13,11 @@ from edom_graphql.residents.types.guests import (
     GuestInvitationStatus,
     InvitationsGivenLoader,
 )
+from edom_graphql.residents.types.staff import (
+    EngineersOfOrganisationLoader,
+    OrganisationEngineers,
+    UserConnection,
+)
 from edom_graphql.residents.types.users import (
     BuildingNeighbours,
     Fraction,
@@ -30,6 +35,7 @@ from edom_graphql.residents.types.viewer import StaffMembership, Viewer, ViewerP
 
 __all__ = [
     "BuildingNeighbours",
+    "EngineersOfOrganisationLoader",
     "Fraction",
     "GrantsGivenLoader",
     "GrantsReceivedLoader",
@@ -43,6 +49,7 @@ __all__ = [
     "InvitationsGivenLoader",
     "Neighbour",
     "NeighbourConnection",
+    "OrganisationEngineers",
     "Ownership",
     "OwnershipByIdLoader",
     "OwnershipsOfPremiseLoader",
@@ -50,6 +57,7 @@ __all__ = [
     "StaffMembership",
     "User",
     "UserByIdLoader",
+    "UserConnection",
     "Viewer",
     "ViewerPremise",
     "read_owners",

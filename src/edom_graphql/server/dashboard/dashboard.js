@@ -6,11 +6,32 @@
 // the request as it is now and its `version`; a card is replaced only by a newer or equal
 // version, so replays and reconnects never move a card back or show it twice.
 //
+// Filters (building, category, overdue, engineer) narrow the desk read through its own
+// filter arguments and the live events alike, and are kept in the address's query.
+//
 // No data is ever parsed as HTML: every text goes through textContent.
 "use strict";
 
 (() => {
   const OPEN_STATUSES = ["NEW", "ACCEPTED", "IN_PROGRESS", "DEFERRED", "DONE", "REOPENED"];
+  const CATEGORIES = [
+    "LEAK",
+    "BLOCKAGE",
+    "EMERGENCY_DAMAGE",
+    "PLUMBING",
+    "HEATING",
+    "ELECTRICITY",
+    "LIFT",
+    "ROOF",
+    "ENTRANCE",
+    "INTERCOM",
+    "CLEANING",
+    "YARD_UPKEEP",
+    "OTHER",
+  ];
+  // The board's filters, as named in the address (`?building=…&category=LEAK&overdue=yes`).
+  const FILTER_NAMES = ["building", "category", "overdue", "assignee"];
+  const OVERDUE_CHOICES = ["yes", "no"];
   // Every text of the page, in Russian (the default) and English. A function takes the
   // values it is given; a key missing in a language falls back to English.
   const MESSAGES = {
@@ -82,6 +103,7 @@
       reconnecting: (rest) => `Связь потеряна, переподключение${rest}`,
       inSeconds: (n) => ` через ${n} с`,
       unreachable: "Сервер недоступен.",
+      retrying: (why) => `${why} Повторная попытка…`,
       serverAnswered: (status) => `Сервер ответил ${status}.`,
       tokenRefused: "Сервер не принял токен. Вставьте новый.",
       tokenRefusedAgain: "Сервер не принял токен. Войдите снова.",
@@ -123,6 +145,24 @@
       changedMeanwhile: "Заявка изменилась, пока вы её смотрели. Показано текущее состояние.",
       loadingCard: "Загрузка заявки…",
       notFound: "Заявка не найдена.",
+      shown: "На доске",
+      openTitle: "Все показанные заявки, кроме выполненных",
+      filterBuilding: "Дом",
+      allBuildings: "Все дома",
+      filterCategory: "Категория",
+      allCategories: "Все категории",
+      filterOverdue: "Срок",
+      overdueAny: "Любой срок",
+      overdueOnly: "Только просроченные",
+      overdueNot: "Без просроченных",
+      filterAssignee: "Исполнитель",
+      anyAssignee: "Все исполнители",
+      resetFilters: "Сбросить",
+      assignLabel: "Инженер",
+      chooseEngineer: "— выберите инженера —",
+      noEngineers: "В организации нет инженеров",
+      engineerRequired: "Выберите инженера, которому назначить заявку.",
+      "action.assign": "Назначить",
     },
     en: {
       title: "Repair desk · edom",
@@ -153,6 +193,19 @@
       "role.DISPATCHER": "Dispatcher",
       "role.ENGINEER": "Engineer",
       "role.MANAGER": "Manager",
+      "category.LEAK": "Leak",
+      "category.BLOCKAGE": "Blockage",
+      "category.EMERGENCY_DAMAGE": "Emergency damage",
+      "category.PLUMBING": "Plumbing",
+      "category.HEATING": "Heating",
+      "category.ELECTRICITY": "Electricity",
+      "category.LIFT": "Lift",
+      "category.ROOF": "Roof",
+      "category.ENTRANCE": "Entrance",
+      "category.INTERCOM": "Intercom",
+      "category.CLEANING": "Cleaning",
+      "category.YARD_UPKEEP": "Yard upkeep",
+      "category.OTHER": "Other",
       noRequests: "No requests",
       overdue: "Overdue",
       overdueCount: (n) => `${n} overdue`,
@@ -172,6 +225,7 @@
       reconnecting: (rest) => `Connection lost, reconnecting${rest}`,
       inSeconds: (n) => ` in ${n} s`,
       unreachable: "The server cannot be reached.",
+      retrying: (why) => `${why} Retrying…`,
       serverAnswered: (status) => `The server answered ${status}.`,
       tokenRefused: "The server refused the token. Paste a fresh one.",
       tokenRefusedAgain: "The server refused the token. Sign in again.",
@@ -213,6 +267,24 @@
       changedMeanwhile: "The request changed meanwhile. It is shown as it is now.",
       loadingCard: "Loading the request…",
       notFound: "The request is not found.",
+      shown: "On the board",
+      openTitle: "Every request shown except those done",
+      filterBuilding: "Building",
+      allBuildings: "All buildings",
+      filterCategory: "Category",
+      allCategories: "All categories",
+      filterOverdue: "Due",
+      overdueAny: "Any",
+      overdueOnly: "Overdue only",
+      overdueNot: "Not overdue",
+      filterAssignee: "Engineer",
+      anyAssignee: "All engineers",
+      resetFilters: "Reset",
+      assignLabel: "Engineer",
+      chooseEngineer: "— choose an engineer —",
+      noEngineers: "The organisation has no engineers",
+      engineerRequired: "Choose the engineer to assign the request to.",
+      "action.assign": "Assign",
     },
   };
   const LANGUAGE_KEY = "edom.dashboard.language";
@@ -268,7 +340,7 @@
       createdAt updatedAt dueAt isOverdue followerCount
       building { id address }
       premise { number }
-      assignee { displayName }
+      assignee { id displayName }
     }`;
   const VIEWER_QUERY = `
     query DashboardViewer {
@@ -277,6 +349,17 @@
         staffMemberships { role organisation { id name } }
         buildings(first: 100) {
           edges { node { id address managementOrganisation { id } } }
+        }
+      }
+    }`;
+  const ENGINEERS_QUERY = `
+    query DashboardEngineers($id: ID!, $after: String) {
+      node(id: $id) {
+        ... on ManagementOrganisation {
+          engineers(first: ${PAGE_SIZE}, after: $after) {
+            nodes { id displayName }
+            pageInfo { hasNextPage endCursor }
+          }
         }
       }
     }`;
@@ -616,6 +699,7 @@
       this.gone = new Map(); // request id -> version at which it left the board
       this.nodes = new Map(); // request id -> its rendered card
       this.loaded = false; // after the first load, new cards are highlighted
+      this.filters = {}; // what the board shows: see FILTER_NAMES
       this.columns = new Map();
       for (const status of OPEN_STATUSES) {
         const count = el("span", { className: "count", "data-role": "count" }, "0");
@@ -649,17 +733,35 @@
       const known = this.cards.get(request.id);
       const seen = known ? known.version : this.gone.get(request.id);
       if (seen !== undefined && seen >= request.version) return false;
-      if (OPEN_STATUSES.includes(request.status)) {
+      if (OPEN_STATUSES.includes(request.status) && this.matches(request, Date.now())) {
         this.cards.set(request.id, request);
         this.gone.delete(request.id);
         return true;
       }
-      // Left the board (closed, rejected, cancelled): remember the version, so a late
-      // replay of an older state cannot bring the card back.
+      // Left the board (closed, rejected, cancelled, or no longer what the filters ask
+      // for): remember the version, so a late replay of an older state cannot bring the
+      // card back.
       this.gone.set(request.id, request.version);
       if (!known) return false;
       this.cards.delete(request.id);
       this.nodes.delete(request.id);
+      return true;
+    }
+
+    // Whether the request is one the filters let through (the desk was read with the
+    // same filters; live events are checked here).
+    matches(request, now) {
+      const filters = this.filters;
+      if (filters.building && !(request.building && request.building.id === filters.building)) {
+        return false;
+      }
+      if (filters.category && request.category !== filters.category) return false;
+      if (filters.assignee && !(request.assignee && request.assignee.id === filters.assignee)) {
+        return false;
+      }
+      if (filters.overdue && this.isOverdue(request, now) !== (filters.overdue === "yes")) {
+        return false;
+      }
       return true;
     }
 
@@ -672,20 +774,28 @@
     render() {
       const now = Date.now();
       const byStatus = new Map(OPEN_STATUSES.map((status) => [status, []]));
-      for (const request of this.cards.values()) byStatus.get(request.status).push(request);
+      for (const request of this.cards.values()) {
+        // Due times pass: an overdue filter is checked again at every render.
+        if (this.matches(request, now)) byStatus.get(request.status).push(request);
+      }
       let overdueTotal = 0;
+      let shown = 0;
+      let open = 0;
       for (const [status, requests] of byStatus) {
         const parts = this.columns.get(status);
         requests.sort((a, b) => this.compare(a, b, now));
         const overdue = requests.filter((request) => this.isOverdue(request, now)).length;
         overdueTotal += overdue;
+        shown += requests.length;
+        if (status !== "DONE") open += requests.length;
         parts.count.textContent = String(requests.length);
         parts.overdue.textContent = overdue ? t("overdueCount", overdue) : "";
         parts.column.dataset.count = String(requests.length);
         const cards = requests.map((request) => this.node(request, now));
         parts.list.replaceChildren(...(cards.length ? cards : [parts.empty]));
       }
-      $("total-count").textContent = String(this.cards.size);
+      $("shown-count").textContent = String(shown);
+      $("total-count").textContent = String(open);
       $("overdue-total").textContent = String(overdueTotal);
       $("overdue-summary").dataset.overdue = overdueTotal ? "yes" : "no";
     }
@@ -773,7 +883,7 @@
           building { id address }
           premise { number }
           author { displayName }
-          assignee { displayName }
+          assignee { id displayName }
           photos { contentType sizeBytes url }
           comments(first: 100) { nodes { id comment at actor { displayName } } }
           history(first: 100) {
@@ -791,11 +901,14 @@
     DEFERRED: ["start"],
     REOPENED: ["start", "defer"],
   };
+  // Where an engineer may be assigned (or another one instead).
+  const ASSIGN_STATUSES = new Set(["ACCEPTED", "IN_PROGRESS", "DEFERRED", "REOPENED"]);
   const MUTATIONS = {
     comment: { field: "repairRequestComment", input: "RepairRequestCommentInput", note: "comment" },
     accept: { field: "repairRequestAccept", input: "RepairRequestAcceptInput", note: "comment" },
     start: { field: "repairRequestStart", input: "RepairRequestStartInput", note: "comment" },
     defer: { field: "repairRequestDefer", input: "RepairRequestDeferInput", note: "comment" },
+    assign: { field: "repairRequestAssign", input: "RepairRequestAssignInput", note: "comment" },
     complete: {
       field: "repairRequestComplete",
       input: "RepairRequestCompleteInput",
@@ -831,6 +944,7 @@
       this.busy = false;
       $("request-card-close").addEventListener("click", () => this.close());
       $("request-card-form").addEventListener("submit", (event) => event.preventDefault());
+      $("request-card-assign-button").addEventListener("click", () => this.act("assign"));
       document.addEventListener("keydown", (event) => {
         if (event.key === "Escape" && !this.root.hidden) this.close();
       });
@@ -847,6 +961,7 @@
       $("request-card-title").textContent = t("loadingCard");
       $("request-card-body").replaceChildren();
       $("request-card-buttons").replaceChildren();
+      $("request-card-assign").hidden = true;
       await this.reload();
     }
 
@@ -977,6 +1092,26 @@
         return button;
       });
       $("request-card-buttons").replaceChildren(...buttons);
+      this.renderAssign(request);
+    }
+
+    // The engineers of the organisation to choose from, the current one selected.
+    renderAssign(request) {
+      const row = $("request-card-assign");
+      row.hidden = !ASSIGN_STATUSES.has(request.status);
+      if (row.hidden) return;
+      const select = $("request-card-assignee");
+      const engineers = this.dashboard.engineers;
+      const current = request.assignee ? request.assignee.id : "";
+      const options = engineers.map((engineer) =>
+        el("option", { value: engineer.id }, engineer.displayName),
+      );
+      if (!engineers.some((engineer) => engineer.id === current)) {
+        const placeholder = engineers.length ? t("chooseEngineer") : t("noEngineers");
+        options.unshift(el("option", { value: "" }, placeholder));
+      }
+      select.replaceChildren(...options);
+      select.value = engineers.some((engineer) => engineer.id === current) ? current : "";
     }
 
     historyItem(event) {
@@ -1014,6 +1149,13 @@
       const note = $("request-card-note").value.trim();
       const input = { requestId: this.request.id };
       if (action !== "comment") input.expectedVersion = this.request.version;
+      if (action === "assign") {
+        input.assigneeId = $("request-card-assignee").value;
+        if (!input.assigneeId) {
+          this.errors([{ code: "ENGINEER_REQUIRED", message: t("engineerRequired") }]);
+          return;
+        }
+      }
       if (note || spec.required || action === "comment") input[spec.note] = note;
       const generation = this.generation;
       this.busy = true;
@@ -1052,8 +1194,12 @@
   class Dashboard {
     constructor() {
       this.token = null;
-      this.scopes = [];
-      this.scope = null;
+      this.scopes = []; // the viewer's organisations
+      this.buildings = new Map(); // organisation id -> its buildings the viewer sees
+      this.organisation = null; // the chosen scope of this.scopes
+      this.scope = null; // what the board reads and follows: the organisation or a building
+      this.filters = {}; // see FILTER_NAMES; kept in the address
+      this.engineers = []; // the organisation's engineers, by name
       this.cursor = null;
       this.live = null;
       this.loadGeneration = 0;
@@ -1096,7 +1242,17 @@
         if (token) this.signIn(token);
       });
       $("sign-out").addEventListener("click", () => this.signOut());
-      $("scope").addEventListener("change", (event) => this.choose(event.target.value));
+      $("scope").addEventListener("change", (event) => {
+        this.filters = {};
+        this.choose(event.target.value);
+      });
+      for (const name of FILTER_NAMES) {
+        $(`filter-${name}`).addEventListener("change", () => this.filter());
+      }
+      $("filter-reset").addEventListener("click", () => {
+        for (const name of FILTER_NAMES) $(`filter-${name}`).value = "";
+        this.filter();
+      });
       window.addEventListener("hashchange", () => this.takeHandedOverToken());
       if (this.takeHandedOverToken()) return;
       const saved = sessionStorage.getItem(TOKEN_KEY);
@@ -1188,24 +1344,19 @@
       this.token = token;
       sessionStorage.setItem(TOKEN_KEY, token);
       this.scopes = [];
+      this.buildings = new Map();
       for (const { organisation, roles } of organisations.values()) {
         this.scopes.push({
           key: `organisation:${organisation.id}`,
           label: `${organisation.name} (${roles.join(", ")})`,
           title: organisation.name,
           organisationId: organisation.id,
-          buildingId: null,
         });
+        this.buildings.set(organisation.id, []);
       }
       for (const { node } of viewer.buildings.edges) {
-        if (!organisations.has(node.managementOrganisation.id)) continue;
-        this.scopes.push({
-          key: `building:${node.id}`,
-          label: node.address,
-          title: node.address,
-          organisationId: node.managementOrganisation.id,
-          buildingId: node.id,
-        });
+        const buildings = this.buildings.get(node.managementOrganisation.id);
+        if (buildings) buildings.push({ id: node.id, address: node.address });
       }
       this.renderScopes();
       $("viewer-name").textContent = viewer.user.displayName;
@@ -1213,34 +1364,151 @@
       $("board").hidden = false;
       $("sign-out").hidden = false;
       $("scope-picker").hidden = false;
+      // The address names the filters (a building among them picks its organisation);
+      // the organisation is otherwise the one last chosen in this tab.
+      this.filters = this.filtersFromAddress();
+      let chosen = null;
+      if (this.filters.building) {
+        chosen = this.scopes.find((scope) =>
+          this.buildings.get(scope.organisationId).some((b) => b.id === this.filters.building),
+        );
+      }
       const saved = sessionStorage.getItem(SCOPE_KEY);
-      const chosen = this.scopes.find((scope) => scope.key === saved) || this.scopes[0];
+      chosen = chosen || this.scopes.find((scope) => scope.key === saved) || this.scopes[0];
       this.choose(chosen.key);
     }
 
     renderScopes() {
-      const organisations = el("optgroup", { label: t("organisations") });
-      const buildings = el("optgroup", { label: t("buildings") });
-      for (const scope of this.scopes) {
-        (scope.buildingId ? buildings : organisations).append(
-          el("option", { value: scope.key }, scope.label),
-        );
+      $("scope").replaceChildren(
+        ...this.scopes.map((scope) => el("option", { value: scope.key }, scope.label)),
+      );
+    }
+
+    filtersFromAddress() {
+      const params = new URLSearchParams(window.location.search);
+      const filters = {};
+      for (const name of FILTER_NAMES) {
+        const value = params.get(name);
+        if (value) filters[name] = value;
       }
-      const select = $("scope");
-      select.replaceChildren(organisations, ...(buildings.children.length ? [buildings] : []));
+      return filters;
+    }
+
+    // Keeps only filters that make sense for the organisation: its buildings, its
+    // engineers, known categories.
+    validFilters(filters) {
+      const valid = {};
+      const buildings = this.buildings.get(this.organisation.organisationId) || [];
+      if (buildings.some((building) => building.id === filters.building)) {
+        valid.building = filters.building;
+      }
+      if (CATEGORIES.includes(filters.category)) valid.category = filters.category;
+      if (OVERDUE_CHOICES.includes(filters.overdue)) valid.overdue = filters.overdue;
+      if (this.engineers.some((engineer) => engineer.id === filters.assignee)) {
+        valid.assignee = filters.assignee;
+      }
+      return valid;
+    }
+
+    writeAddress() {
+      const params = new URLSearchParams();
+      for (const name of FILTER_NAMES) {
+        if (this.filters[name]) params.set(name, this.filters[name]);
+      }
+      const query = params.toString();
+      const address = window.location.pathname + (query ? `?${query}` : "");
+      history.replaceState(null, "", address);
+    }
+
+    renderFilters() {
+      const option = (value, label) => el("option", { value }, label);
+      const buildings = this.buildings.get(this.organisation.organisationId) || [];
+      $("filter-building").replaceChildren(
+        option("", t("allBuildings")),
+        ...buildings.map((building) => option(building.id, building.address)),
+      );
+      $("filter-category").replaceChildren(
+        option("", t("allCategories")),
+        ...CATEGORIES.map((category) => option(category, categoryLabel(category))),
+      );
+      $("filter-overdue").replaceChildren(
+        option("", t("overdueAny")),
+        option("yes", t("overdueOnly")),
+        option("no", t("overdueNot")),
+      );
+      $("filter-assignee").replaceChildren(
+        option("", t("anyAssignee")),
+        ...this.engineers.map((engineer) => option(engineer.id, engineer.displayName)),
+      );
+      for (const name of FILTER_NAMES) $(`filter-${name}`).value = this.filters[name] || "";
+      $("filters").dataset.active = String(Object.keys(this.filters).length);
+    }
+
+    // A filter changed: the address says so and the board is read again with it.
+    filter() {
+      const filters = {};
+      for (const name of FILTER_NAMES) {
+        const value = $(`filter-${name}`).value;
+        if (value) filters[name] = value;
+      }
+      this.filters = this.validFilters(filters);
+      this.writeAddress();
+      this.renderFilters();
+      this.reloadBoard();
     }
 
     async choose(key) {
-      const scope = this.scopes.find((candidate) => candidate.key === key);
-      if (!scope) return;
-      this.scope = scope;
+      const organisation = this.scopes.find((candidate) => candidate.key === key);
+      if (!organisation) return;
+      this.organisation = organisation;
       $("scope").value = key;
       sessionStorage.setItem(SCOPE_KEY, key);
+      const generation = ++this.loadGeneration;
+      this.engineers = [];
+      try {
+        this.engineers = await this.loadEngineers(organisation.organisationId);
+      } catch (error) {
+        // Without the list the board still works; assigning and that filter wait.
+      }
+      if (generation !== this.loadGeneration) return;
+      this.filters = this.validFilters(this.filters);
+      this.writeAddress();
+      this.renderFilters();
+      this.reloadBoard();
+    }
+
+    async loadEngineers(organisationId) {
+      const engineers = [];
+      let after = null;
+      for (let page = 0; page < MAX_PAGES; page += 1) {
+        const data = await graphql(this.token, ENGINEERS_QUERY, { id: organisationId, after });
+        const connection = data.node && data.node.engineers;
+        if (!connection) break;
+        engineers.push(...connection.nodes);
+        if (!connection.pageInfo.hasNextPage) break;
+        after = connection.pageInfo.endCursor;
+      }
+      return engineers;
+    }
+
+    // Reads the board afresh for the organisation and the filters, then follows it live.
+    async reloadBoard() {
+      const organisation = this.organisation;
+      const building = this.filters.building
+        ? this.buildings.get(organisation.organisationId).find((b) => b.id === this.filters.building)
+        : null;
+      const scope = {
+        title: building ? building.address : organisation.title,
+        organisationId: organisation.organisationId,
+        buildingId: building ? building.id : null,
+      };
+      this.scope = scope;
       $("board-title").textContent = scope.title;
       if (this.live) this.live.stop();
       this.live = null;
       const generation = ++this.loadGeneration;
       this.board.clear();
+      this.board.filters = { ...this.filters };
       this.setConnection("connecting", t("loading"));
       try {
         await this.load(scope, generation);
@@ -1249,9 +1517,9 @@
         if (error.code === "UNAUTHENTICATED") {
           this.signOut(t("tokenRefused"));
         } else if (error.code === "NETWORK") {
-          this.setConnection("reconnecting", `${error.message} Retrying…`);
+          this.setConnection("reconnecting", t("retrying", error.message));
           setTimeout(() => {
-            if (generation === this.loadGeneration) this.choose(key);
+            if (generation === this.loadGeneration) this.reloadBoard();
           }, RELOAD_AFTER_MS);
         } else {
           this.setConnection("error", error.message);
@@ -1271,9 +1539,19 @@
       await this.loadDesk(scope, generation);
     }
 
-    async loadDesk(scope, generation) {
+    // The desk's own filter arguments narrow the read; the board checks live events
+    // against the same filters.
+    deskFilter(scope) {
       const filter = { statuses: OPEN_STATUSES };
       if (scope.buildingId) filter.buildingIds = [scope.buildingId];
+      if (this.filters.category) filter.categories = [this.filters.category];
+      if (this.filters.overdue) filter.overdue = this.filters.overdue === "yes";
+      if (this.filters.assignee) filter.assigneeId = this.filters.assignee;
+      return filter;
+    }
+
+    async loadDesk(scope, generation) {
+      const filter = this.deskFilter(scope);
       let after = null;
       for (let page = 0; page < MAX_PAGES; page += 1) {
         const data = await graphql(this.token, DESK_QUERY, {

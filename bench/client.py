@@ -92,10 +92,19 @@ class _Sampler:
         self._postgres: dict[int, psutil.Process] = {}
 
     def server_cpu(self) -> float | None:
+        """CPU seconds of the server's process tree (a server of several workers is the
+        parent and its children)."""
         if self.server is None:
             return None
         times = self.server.cpu_times()
-        return times.user + times.system
+        total = times.user + times.system
+        for child in self.server.children(recursive=True):
+            try:
+                child_times = child.cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+            total += child_times.user + child_times.system
+        return total
 
     def sample_rss(self) -> None:
         if self.server is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import client, dataset, operations, profile, report, statements
+from bench import client, dataset, moscow, operations, profile, report, statements
 from bench.database import migrate, open_database
 from bench.server import HOST, Server
 from edom_graphql.core.auth import issue_dev_token
@@ -96,6 +96,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"repair requests over all buildings (default {dataset.REPAIR_REQUESTS:,})",
     )
     database.add_argument("--seed", type=int, default=None, help="seed of the run tag")
+    database.add_argument(
+        "--scale",
+        choices=("bench", "moscow"),
+        default="bench",
+        help="bench: the sizes above (dataset.py); moscow: 34k buildings, 4.5M premises, "
+        "1.5M users, 1M repair requests (moscow.py, COPY in batches)",
+    )
+    database.add_argument(
+        "--scale-fraction",
+        type=float,
+        default=1.0,
+        help="with --scale moscow: generate this part of every size (default 1)",
+    )
 
     load = parser.add_argument_group("load")
     load.add_argument("--concurrency", type=_positive_int, default=8)
@@ -157,6 +170,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown --profile-operation {args.profile_operation!r}")
     if args.requests is None and args.duration <= 0:
         parser.error("--duration must be positive (or give --requests)")
+    if args.scale == "moscow" and "guest_invitation_accept" in names:
+        if args.operations != parser.get_default("operations"):
+            parser.error(
+                "--scale moscow prepares no guest invitations: leave out guest_invitation_accept"
+            )
+        names.remove("guest_invitation_accept")
+    if not 0 < args.scale_fraction <= 1:
+        parser.error("--scale-fraction must be in (0, 1]")
     args.operation_names = names
     return args
 
@@ -261,16 +282,26 @@ def run(args: argparse.Namespace) -> int:
     try:
         migrate(db.url)
         _log("migrations applied")
-        data = dataset.run_load(
-            db.url,
-            buildings=args.buildings,
-            premises_per_building=args.premises_per_building,
-            bench_users=args.bench_users,
-            notifications_per_user=args.notifications_per_user,
-            events=args.events,
-            repair_requests=args.repair_requests,
-            grantees=_planned_grants(args),
-            seed=args.seed,
+        data = (
+            moscow.run_load(
+                db.url,
+                moscow.MOSCOW.fraction(args.scale_fraction),
+                bench_users=args.bench_users,
+                notifications_per_user=args.notifications_per_user,
+                seed=args.seed,
+            )
+            if args.scale == "moscow"
+            else dataset.run_load(
+                db.url,
+                buildings=args.buildings,
+                premises_per_building=args.premises_per_building,
+                bench_users=args.bench_users,
+                notifications_per_user=args.notifications_per_user,
+                events=args.events,
+                repair_requests=args.repair_requests,
+                grantees=_planned_grants(args),
+                seed=args.seed,
+            )
         )
         _log(f"periodic sweeps settled ({asyncio.run(_settle(db.url))} requests auto-closed)")
         settings = Settings(
@@ -356,8 +387,13 @@ def run(args: argparse.Namespace) -> int:
 
         print()
         print(
-            f"edom-graphql bench: {args.buildings} buildings × {args.premises_per_building} "
-            f"premises, concurrency {args.concurrency}, "
+            (
+                f"edom-graphql bench: {args.buildings} buildings × {args.premises_per_building} "
+                if args.scale == "bench"
+                else f"edom-graphql bench: Moscow scale × {args.scale_fraction:g}: "
+                f"{data.counts['buildings']:,} buildings, {data.counts['premises']:,} "
+            )
+            + f"premises, concurrency {args.concurrency}, "
             + (f"{args.requests} requests" if args.requests is not None else f"{args.duration:g} s")
             + f" per operation after {args.warmup:g} s warm-up"
         )

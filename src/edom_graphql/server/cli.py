@@ -20,6 +20,7 @@ from edom_graphql.settings import Settings
 
 log = logging.getLogger("edom_graphql.server.cli")
 DEFAULT_SCHEMA_PATH = Path("schema/schema.graphql")
+POSSIBLE_TYPES_NAME = "possible-types.json"
 
 # Data directories whose embedded PostgreSQL this process started: stopped on exit.
 _started_embedded: list[Path] = []
@@ -315,13 +316,21 @@ def _run(app: Any, settings: Settings, host: str, port: int, on_ready: Callable[
         raise CommandError(f"the server did not start on {host}:{port}")
 
 
-def export_schema(output: Path) -> None:
+def export_schema(output: Path, possible_types: Path | None = None) -> None:
+    """The SDL to ``output`` and the abstract types' concrete types (a client cache's
+    ``possibleTypes``) to ``possible_types``, by default ``possible-types.json`` beside it."""
     from edom_graphql.schema import build_schema
+    from edom_graphql.server.possible_types import possible_types_json
 
-    sdl = build_schema(Settings(introspection=True)).as_str() + "\n"
+    schema = build_schema(Settings(introspection=True))
+    sdl = schema.as_str() + "\n"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(sdl, encoding="utf-8")
     print(f"wrote {output}")
+    possible_types = possible_types or output.with_name(POSSIBLE_TYPES_NAME)
+    possible_types.parent.mkdir(parents=True, exist_ok=True)
+    possible_types.write_text(possible_types_json(schema._schema), encoding="utf-8")
+    print(f"wrote {possible_types}")
 
 
 def token(settings: Settings, persona_key: str, ttl: int | None) -> None:
@@ -444,6 +453,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     export = commands.add_parser("export-schema", help="write the SDL", formatter_class=_Formatter)
     export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH, help="SDL file")
+    export.add_argument(
+        "--possible-types",
+        type=Path,
+        default=None,
+        help=f"possibleTypes JSON file (default: {POSSIBLE_TYPES_NAME} beside the SDL)",
+    )
     keys = persona_keys()
     token_parser = commands.add_parser(
         "token",
@@ -543,7 +558,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "import-bills":
         return import_bills(settings, args.file, progress=not args.no_progress)
     elif args.command == "export-schema":
-        export_schema(args.output)
+        export_schema(args.output, args.possible_types)
     elif args.command == "token":
         token(settings, args.persona, args.ttl)
     elif args.command == "personas":

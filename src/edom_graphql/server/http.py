@@ -29,6 +29,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -390,6 +391,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if viewer_id is None:
             raise ConnectionRejectionError({"reason": "missing authorization"})
         context.viewer_id, context.claims = viewer_id, claims
+        return None
+
+    async def pick_websocket_subprotocol(self, request: WebSocket) -> str | None:
+        """graphql-transport-ws whenever the client offers it, whatever its order: a client
+        that also speaks the legacy protocol gets the maintained one."""
+        offered = request["subprotocols"]
+        for protocol in (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL):
+            if protocol in offered and protocol in self.websocket_subprotocols:
+                return protocol
         return None
 
     # -- HTTP ---------------------------------------------------------------------------

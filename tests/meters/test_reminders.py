@@ -17,8 +17,8 @@ from tests.factories import Api, Clock, World, make_world
 from tests.meters.operations import RETIRE
 from tests.meters.scene import months_ahead, moscow, notifications_of, register, rows, set_clock
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]  # fmt: skip
+MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+          "сентября", "октября", "ноября", "декабря"]  # fmt: skip
 
 
 def opening(months: int = 0) -> datetime:
@@ -133,8 +133,8 @@ async def test_the_reminder_names_the_premise_and_the_window(api: Api, clock: Cl
     year, month = months_ahead(1)
     name = MONTHS[month - 1]
     assert [message for (message,) in messages] == [
-        f"Submit the electricity meter readings of premise 2: they are accepted from 15 {name} "
-        f"{year}, 00:00 to 26 {name} {year}, 23:59:59 (Moscow time)."
+        "Передайте показания счётчиков электроэнергии по помещению 2: их принимают "
+        f"с 15 {name} {year}, 00:00 по 26 {name} {year}, 23:59:59 (по московскому времени)."
     ]
 
 

@@ -20,6 +20,7 @@ from edom_graphql.core.auth import issue_dev_token
 from edom_graphql.core.ids import decode_id, encode_id
 from edom_graphql.notifications import service
 from edom_graphql.notifications.models import Notification
+from edom_graphql.notifications.service.messages import Text
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, Person, World, let_in, make_user, make_world
 from tests.live import (
@@ -201,7 +202,7 @@ async def test_guest_access_grant_notifies_the_guest_once(api: Api) -> None:
     assert len(edges) == 1, edges
     node = edges[0]["node"]
     assert node["kind"] == "GUEST_ACCESS_GRANTED"
-    assert "elevated guest access to premise 1" in node["message"]
+    assert "расширенный гостевой доступ к помещению 1" in node["message"]
     assert node["subjectId"] == grant_id
     assert node["readAt"] is None
     assert node["cursor"] == edges[0]["cursor"]
@@ -421,7 +422,7 @@ async def test_live_notifications_arrive_for_their_user_only(
         assert received == stored
         assert received["kind"] == "GUEST_ACCESS_GRANTED"
         assert received["subjectId"] == grant_id
-        assert "initial guest access to premise 1" in received["message"]
+        assert "начальный гостевой доступ к помещению 1" in received["message"]
         assert received["readAt"] is None
 
         await grants.revoke(grant_id)
@@ -496,7 +497,11 @@ async def test_resume_replays_more_than_one_batch(api: Api, statements: list[str
     async with api.db.transaction() as (session, outbox):
         for n in range(230):
             await service.notify(
-                session, outbox, user_id=guest.pk, kind="TEST", message=f"message {n}"
+                session,
+                outbox,
+                user_id=guest.pk,
+                kind="TEST",
+                message=Text(f"message {n}", f"message {n}"),
             )
     expected = (await db_notification_ids(api, guest))[1:]
     assert len(expected) == 230
@@ -554,7 +559,9 @@ async def test_subscription_refuses_a_malformed_cursor(api: Api, after: str) -> 
 
 async def _notify(api: Api, user_pk: int, message: str) -> None:
     async with api.db.transaction() as (session, outbox):
-        await service.notify(session, outbox, user_id=user_pk, kind="TEST", message=message)
+        await service.notify(
+            session, outbox, user_id=user_pk, kind="TEST", message=Text(message, message)
+        )
 
 
 async def _waiting_for_stream_lock(api: Api, user_pk: int) -> bool:
@@ -576,7 +583,9 @@ async def test_writers_to_one_stream_commit_in_id_order(api: Api, statements: li
     async with signed_in(api, guest) as client:
         await subscribe_received(client, statements, "1")
         async with api.db.transaction() as (session, outbox):
-            await service.notify(session, outbox, user_id=guest.pk, kind="TEST", message="first")
+            await service.notify(
+                session, outbox, user_id=guest.pk, kind="TEST", message=Text("first", "first")
+            )
             second = asyncio.create_task(_notify(api, guest.pk, "second"))
             async with asyncio.timeout(RECEIVE_TIMEOUT):
                 while not second.done():

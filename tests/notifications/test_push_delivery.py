@@ -25,6 +25,7 @@ from edom_graphql.core.ids import encode_id
 from edom_graphql.notifications import service
 from edom_graphql.notifications.models import DeliveryState, PushDelivery, PushPlatform
 from edom_graphql.notifications.service.delivery import BACKOFF_SECONDS, deliver_due, providers_of
+from edom_graphql.notifications.service.messages import Text
 from edom_graphql.notifications.service.push import PushProvider, public_key_of
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, Person, make_user
@@ -138,7 +139,7 @@ async def notify(api: Api, user: Person, kind: str = "VEHICLE_OWNER_CONTACT", **
             outbox,
             user_id=user.pk,
             kind=kind,
-            message=fields.pop("message", "Hi"),
+            message=Text(ru=fields.get("message", "Hi"), en=fields.pop("message", "Hi")),
             **fields,
         )
 
@@ -205,10 +206,18 @@ async def test_muted_kinds_are_not_pushed(
     assert user.pk is not None
     async with api.db.transaction() as (session, outbox):
         await service.notify_many(
-            session, outbox, user_ids=[user.pk], kind="CHAT_MESSAGE", message="also muted"
+            session,
+            outbox,
+            user_ids=[user.pk],
+            kind="CHAT_MESSAGE",
+            message=Text("also muted", "also muted"),
         )
         await service.notify_many(
-            session, outbox, user_ids=[user.pk], kind="MEETING_SCHEDULED", message="pushed"
+            session,
+            outbox,
+            user_ids=[user.pk],
+            kind="MEETING_SCHEDULED",
+            message=Text("pushed", "pushed"),
         )
     pushed = await notify(api, user, "REPAIR_REQUEST_UPDATED", message="pushed too")
     assert await deliveries(api, muted) == []
@@ -228,7 +237,9 @@ async def test_a_rolled_back_notification_is_never_pushed(
     async def failing_writer() -> None:
         assert user.pk is not None
         async with api.db.transaction() as (session, outbox):
-            await service.notify(session, outbox, user_id=user.pk, kind="X", message="no")
+            await service.notify(
+                session, outbox, user_id=user.pk, kind="X", message=Text("no", "no")
+            )
             raise RuntimeError("the writer fails")
 
     with pytest.raises(RuntimeError):

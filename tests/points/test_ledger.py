@@ -98,7 +98,7 @@ async def test_an_award_notifies_with_the_entry_and_the_balance(api: Api) -> Non
     )
     (notification,) = data["viewer"]["notifications"]["nodes"]
     assert notification["kind"] == "POINTS_AWARDED"
-    assert notification["message"] == "+40 city points; balance 40."
+    assert notification["message"] == "Начислено баллов города: +40; баланс 40."
     node = await api.gql(
         "query ($id: ID!) { node(id: $id) { ... on PointEntry { amount balanceAfter } } }",
         {"id": notification["subjectId"]},

@@ -31,12 +31,12 @@ async def test_balance_changes_arrive_as_notifications(api: Api) -> None:
         spent, donated, awarded = await client.notifications("points", 3)
         await client.assert_quiet()
     assert spent["kind"] == "POINTS_SPENT"
-    assert spent["message"].endswith("balance 150.")
+    assert spent["message"].endswith("баланс 150.")
     assert spent["subjectId"] == redeemed["redemption"]["id"]
     assert donated["kind"] == "POINTS_DONATED"
-    assert donated["message"] == "30 city points donated to “Фонд «Живой»”; balance 120."
+    assert donated["message"] == "Пожертвовано баллов города: 30 в «Фонд «Живой»»; баланс 120."
     assert awarded["kind"] == "POINTS_AWARDED"
-    assert awarded["message"] == "+5 city points; balance 125."
+    assert awarded["message"] == "Начислено баллов города: +5; баланс 125."
     subject = (await api.gql(NODE, {"id": spent["subjectId"]}, as_=person))["node"]
     assert subject["promoCode"] == "LIVE-1"
     assert subject["entry"]["balanceAfter"] == 150

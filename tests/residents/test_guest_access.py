@@ -214,8 +214,10 @@ async def test_invitation_accepted(api: Api, level: str, tier: str) -> None:
     data = await api.gql(NOTIFICATIONS, as_=guest)
     (told,) = [edge["node"] for edge in data["viewer"]["notifications"]["edges"]]
     assert (told["kind"], told["subjectId"]) == ("GUEST_ACCESS_GRANTED", grant["id"])
-    assert "premise 1" in told["message"]
-    assert level.lower() in told["message"]
+    assert "помещению 1" in told["message"]
+    assert {"ELEVATED": "расширенный", "BASIC": "базовый", "INITIAL": "начальный"}[level] in (
+        told["message"]
+    )
     assert len(await notifications(api, owner.pk, "GUEST_INVITATION_ACCEPTED")) == 1
     # the invitation shows its grant to its grantor, never to the guest
     status = await api.gql(INVITATION_NODE, {"id": invitation["id"]}, as_=owner)

@@ -310,7 +310,7 @@ async def test_grant_guest_access(api: Api) -> None:
     assert await notification_messages(api, guest.pk) == [
         (
             "GUEST_ACCESS_GRANTED",
-            f"You have elevated guest access to premise 1 until {expires.isoformat()}.",
+            f"У вас расширенный гостевой доступ к помещению 1 до {expires.isoformat()}.",
         )
     ]
 
@@ -426,9 +426,9 @@ async def test_grant_message_of_a_future_grant(api: Api) -> None:
     assert await notification_messages(api, guest.pk) == [
         (
             "GUEST_ACCESS_GRANTED",
-            "You have initial guest access to premise 1 from "
+            "У вас начальный гостевой доступ к помещению 1 с "
             f"{(NOW + timedelta(days=2)).isoformat()} "
-            f"until {(NOW + timedelta(days=4)).isoformat()}.",
+            f"до {(NOW + timedelta(days=4)).isoformat()}.",
         )
     ]
 
@@ -583,7 +583,7 @@ async def test_revoke(api: Api) -> None:
     await do_revoke(api, world, grant_pk, actor="co_owner")
     assert await grant_state(api, grant_pk) == (NOW, world["co_owner"].pk)
     assert await notification_messages(api, world["guest_initial"].pk) == [
-        ("GUEST_ACCESS_REVOKED", "Your guest access was revoked.")
+        ("GUEST_ACCESS_REVOKED", "Ваш гостевой доступ отозван.")
     ]
 
 

@@ -410,7 +410,7 @@ async def test_contact_reaches_the_owner_whatever_the_spelling(api: Api) -> None
     assert len(notes) == before + 1
     assert notes[0] == {
         "kind": "VEHICLE_OWNER_CONTACT",
-        "message": "Your car А123ВС77 has its lights on.",
+        "message": "У вашего автомобиля А123ВС77 включены фары.",
         "subjectId": vehicle["id"],
     }
 
@@ -427,7 +427,7 @@ async def test_every_owner_of_the_plate_is_notified_but_not_the_sender(api: Api)
 
     for owner in (first, second):
         assert [n["message"] for n in await received(api, owner)] == [
-            f"The alarm of your car {(await mine(api, owner))[0]['plate']} is sounding."
+            f"У вашего автомобиля {(await mine(api, owner))[0]['plate']} сработала сигнализация."
         ]
     assert await received(api, sender) == []
 
@@ -478,7 +478,7 @@ async def test_a_contact_arrives_live(api: Api) -> None:
                     "data": {
                         "notificationReceived": {
                             "kind": "VEHICLE_OWNER_CONTACT",
-                            "message": "Your car В 456 ОР 99 has a window open.",
+                            "message": "У вашего автомобиля В 456 ОР 99 открыто окно.",
                             "subjectId": vehicle["id"],
                         }
                     }
@@ -532,7 +532,7 @@ async def test_one_message_per_plate_in_15_minutes(api: Api, clock: Clock) -> No
     assert (await contact(api, sender, plate, "TOW_TRUCK_NEARBY")).ok() == SENT
     notes = await received(api, owner)
     assert len(notes) == 3
-    assert notes[0]["message"].startswith("A tow truck is near your car")
+    assert notes[0]["message"].startswith("Рядом с вашим автомобилем")
 
 
 async def test_ten_messages_a_day(api: Api, clock: Clock) -> None:

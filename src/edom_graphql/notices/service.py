@@ -25,7 +25,7 @@ from edom_graphql.notices.models import (
     NoticeCategoryMute,
     NoticeVersion,
 )
-from edom_graphql.notifications.service import notify_many
+from edom_graphql.notifications.service import messages, notify_many
 from edom_graphql.residents.models import GuestGrant, Ownership, Registration, ResidencyConfirmation
 
 MAX_WINDOW_DAYS = 180
@@ -225,7 +225,7 @@ async def post(
         outbox,
         user_ids=[user for user in users if user != author_id],
         kind=NOTICE_POSTED,
-        message=notice.title,
+        message=messages.NOTICE_POSTED(title=notice.title),
         subject_type="Notice",
         subject_id=notice_id,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
 from edom_graphql.vehicles.models import Vehicle
 
 MAX_VEHICLES_PER_USER = 10
@@ -37,12 +37,11 @@ class VehicleContactTemplate(enum.Enum):
 
 
 CONTACT_MESSAGES = {
-    VehicleContactTemplate.BLOCKING_EXIT: "Your car {plate} is blocking someone's way out. "
-    "Please move it.",
-    VehicleContactTemplate.LIGHTS_ON: "Your car {plate} has its lights on.",
-    VehicleContactTemplate.ALARM_SOUNDING: "The alarm of your car {plate} is sounding.",
-    VehicleContactTemplate.WINDOW_OPEN: "Your car {plate} has a window open.",
-    VehicleContactTemplate.TOW_TRUCK_NEARBY: "A tow truck is near your car {plate}.",
+    VehicleContactTemplate.BLOCKING_EXIT: messages.VEHICLE_BLOCKING_EXIT,
+    VehicleContactTemplate.LIGHTS_ON: messages.VEHICLE_LIGHTS_ON,
+    VehicleContactTemplate.ALARM_SOUNDING: messages.VEHICLE_ALARM_SOUNDING,
+    VehicleContactTemplate.WINDOW_OPEN: messages.VEHICLE_WINDOW_OPEN,
+    VehicleContactTemplate.TOW_TRUCK_NEARBY: messages.VEHICLE_TOW_TRUCK_NEARBY,
 }
 
 
@@ -160,7 +159,7 @@ async def contact_owners(
             outbox,
             user_id=owner_id,
             kind="VEHICLE_OWNER_CONTACT",
-            message=CONTACT_MESSAGES[template].format(plate=display),
+            message=CONTACT_MESSAGES[template](plate=display),
             subject_type="Vehicle",
             subject_id=vehicle_id,
             data={"template": template.value},

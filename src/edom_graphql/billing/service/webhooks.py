@@ -43,7 +43,7 @@ from edom_graphql.billing.service.providers import (
 )
 from edom_graphql.core.context import Services
 from edom_graphql.core.db import Outbox
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
 from edom_graphql.points.models import AwardReason
 from edom_graphql.points.service.ledger import amount_of, award, cashback
 
@@ -141,7 +141,7 @@ async def _apply(
             outbox,
             user_id=payment.user_id,
             kind="PAYMENT_FAILED",
-            message=f"The payment of {rubles(payment.amount)} did not go through ({reason}).",
+            message=messages.PAYMENT_FAILED(amount=rubles(payment.amount), reason=reason),
             subject_type="Payment",
             subject_id=payment.id,
             data={"amount": payment.amount, "reason": reason},
@@ -199,8 +199,9 @@ async def _credit(
         outbox,
         user_id=payer_id,
         kind="PAYMENT_SUCCEEDED",
-        message=f"The payment of {rubles(amount)} went through; the bill is "
-        f"{after.status.value.lower().replace('_', ' ')}.",
+        message=messages.PAYMENT_SUCCEEDED(
+            amount=rubles(amount), status=messages.BILL_STATUS[after.status.value]
+        ),
         subject_type="Payment",
         subject_id=payment_id,
         data={"amount": amount, "billStatus": after.status.value},

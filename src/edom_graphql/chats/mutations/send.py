@@ -17,6 +17,8 @@ from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ids import pk_of
 from edom_graphql.core.mutation import MutationInput, Payload, commit, user_errors_field
+from edom_graphql.notifications.service import messages
+from edom_graphql.notifications.service.messages import Message
 
 
 @strawberry.input(description="A message to send.")
@@ -36,24 +38,24 @@ class ChatMessageSendPayload(Payload):
     user_errors: list[ChatMessageSendError] = user_errors_field()
 
 
-async def _to_notify(context: Context, chat: ChatRef, author_id: int) -> tuple[list[int], str]:
+async def _to_notify(context: Context, chat: ChatRef, author_id: int) -> tuple[list[int], Message]:
     """Who is told of a new message by a notification, and how it is introduced: the
     other member of a direct chat; the occupants of the premise when its management
     organisation answers. Building chats and occupants' questions to the organisation
     are followed through `viewer.chats` and unread counts only."""
     if chat.kind is ChatKind.DIRECT:
         other = chat.other_participant(author_id)
-        return ([other] if other is not None else []), "Личное сообщение"
+        return ([other] if other is not None else []), messages.CHAT_DIRECT_MESSAGE
     if chat.kind is ChatKind.MANAGEMENT:
         assert chat.premise_pk is not None
         occupants = await context.gate.occupants(chat.premise_pk)
         if author_id in occupants:
-            return [], ""
+            return [], messages.CHAT_MESSAGE
         members = MATRIX[Capability.MANAGEMENT_CHAT].tiers
-        return sorted(u for u, tier in occupants.items() if tier in members), (
-            "Ответ управляющей организации"
-        )
-    return [], ""
+        return sorted(
+            u for u, tier in occupants.items() if tier in members
+        ), messages.CHAT_MANAGEMENT_REPLY
+    return [], messages.CHAT_MESSAGE
 
 
 @strawberry.type

@@ -31,6 +31,7 @@ from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.core.streams import serialise_writers
 from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service.messages import CHAT_MESSAGE, Message
 
 CHAT_LOCK_CLASS = 1_006
 SEND_LIMITS = (Window(limit=30, period=timedelta(minutes=1)), Window(500, timedelta(days=1)))
@@ -102,11 +103,11 @@ async def send_message(
     client_key: str | None,
     now: datetime,
     notify_user_ids: Sequence[int] = (),
-    notice: str = "Новое сообщение",
+    notice: Message = CHAT_MESSAGE,
 ) -> Sent:
     """Store a message; a retry with the same ``client_key`` returns the first one.
 
-    ``notify_user_ids`` get a CHAT_MESSAGE notification (``notice``, then an excerpt),
+    ``notify_user_ids`` get a CHAT_MESSAGE notification (``notice`` with an excerpt),
     in this transaction, once.
     """
     text = message_text(body)
@@ -156,7 +157,7 @@ async def send_message(
                 outbox,
                 user_id=user_id,
                 kind="CHAT_MESSAGE",
-                message=f"{notice}: «{excerpt(text)}»",
+                message=notice(excerpt=excerpt(text)),
                 subject_type="ChatMessage",
                 subject_id=message_id,
             )

@@ -23,6 +23,7 @@ from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.streams import serialise_writers
 from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service.messages import CHAT_MESSAGE_REPORTED
 
 
 def reason_text(reason: str) -> str:
@@ -138,7 +139,7 @@ async def report_message(
             outbox,
             user_id=moderator_id,
             kind="CHAT_MESSAGE_REPORTED",
-            message=f"Жалоба на сообщение в чате дома: «{excerpt(body)}». Причина: {text}",
+            message=CHAT_MESSAGE_REPORTED(excerpt=excerpt(body), reason=text),
             subject_type="ChatMessage",
             subject_id=message_id,
         )

@@ -29,7 +29,8 @@ from edom_graphql.intercom.models import (
     IntercomApplicationStep,
     IntercomPanel,
 )
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
+from edom_graphql.notifications.service.messages import Text
 
 KIND = "INTERCOM_APPLICATION_{}"
 """The notification kind of a step: ``INTERCOM_APPLICATION_SUBMITTED`` and so on."""
@@ -136,7 +137,7 @@ async def apply(
             outbox,
             user_id=user_id,
             kind=KIND.format("SUBMITTED"),
-            message=f"Smart intercom requested for entrance {number} (apartment {premise_number}).",
+            message=messages.INTERCOM_REQUESTED(entrance=number, apartment=premise_number),
             subject_type="IntercomApplication",
             subject_id=application_id,
         )
@@ -168,7 +169,7 @@ async def _move(
     status: ApplicationStatus,
     actor_id: int,
     reason: str | None,
-    message: str,
+    message: Text,
     now: datetime,
 ) -> None:
     await session.execute(
@@ -213,11 +214,7 @@ async def review(
             "WRONG_STATUS", f"The application is {status.value}, not SUBMITTED.", ["applicationId"]
         )
     new = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
-    message = (
-        "Your smart intercom application is approved: the panels are being installed."
-        if approve
-        else f"Your smart intercom application is rejected: {reason}"
-    )
+    message = messages.INTERCOM_APPROVED() if approve else messages.INTERCOM_REJECTED(reason=reason)
     await _move(
         session, outbox, application_id, applicant_id, new, reviewer_id, reason, message, now
     )
@@ -287,7 +284,7 @@ async def connect(
         ApplicationStatus.CONNECTED,
         actor_id,
         None,
-        "Your entrance is connected to the smart intercom: open the door from the app.",
+        messages.INTERCOM_CONNECTED(),
         now,
     )
     return found

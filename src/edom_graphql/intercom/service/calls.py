@@ -15,7 +15,7 @@ from edom_graphql.core.db import Database, Outbox
 from edom_graphql.core.errors import ServiceError
 from edom_graphql.core.streams import serialise_writers
 from edom_graphql.intercom.models import CallState, IntercomCall, IntercomCallEvent
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
 
 RING_SECONDS = 45
 """A call nobody answers within this is MISSED."""
@@ -91,7 +91,7 @@ async def ring(
             outbox,
             user_id=user_id,
             kind=CALL_KIND,
-            message=f"Someone is calling apartment {premise_number} from the entrance.",
+            message=messages.INTERCOM_CALL(apartment=premise_number),
             subject_type="IntercomCall",
             subject_id=call_id,
             data={"mediaUrl": media_url} if media_url else None,

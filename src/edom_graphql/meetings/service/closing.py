@@ -31,6 +31,7 @@ from edom_graphql.meetings.reads.tallies import Counted, tally_in
 from edom_graphql.meetings.service import protocol
 from edom_graphql.meetings.service.lifecycle import channel, owners_of, tell
 from edom_graphql.meetings.service.tally import adopted
+from edom_graphql.notifications.service import messages
 from edom_graphql.points.models import AwardReason
 from edom_graphql.points.service.ledger import award
 from edom_graphql.residents.models import Ownership
@@ -122,8 +123,9 @@ async def open_voting(db: Database, now: datetime) -> bool:
             outbox,
             await owners_of(session, building_id),
             kind="MEETING_VOTING_STARTED",
-            message=f"Voting in owners' meeting No. {number} has started; it ends "
-            f"{ends_at:%d.%m.%Y %H:%M} UTC.",
+            message=messages.MEETING_VOTING_STARTED(
+                number=number, ends=f"{ends_at:%d.%m.%Y %H:%M}"
+            ),
             meeting_id=meeting_id,
         )
         outbox.add(channel(meeting_id), {"id": 0})
@@ -235,17 +237,13 @@ async def close_voting(db: Database, storage: Storage, now: datetime) -> bool:
                 .where(Meeting.id == meeting_id)
                 .values(protocol_key=protocol_key, register_key=register_key)
             )
-            outcome = (
-                "the results and the protocol are published"
-                if quorum
-                else "there was no quorum, the meeting failed"
-            )
+            outcome = messages.MEETING_RESULTS if quorum else messages.MEETING_FAILED
             await tell(
                 session,
                 outbox,
                 await owners_of(session, building_id),
                 kind="MEETING_RESULTS",
-                message=f"Owners' meeting No. {number} has ended: {outcome}.",
+                message=outcome(number=number),
                 meeting_id=meeting_id,
             )
             _announce(outbox, meeting_id)

@@ -33,7 +33,8 @@ from edom_graphql.meetings.service.agenda import (
     check_notice,
     check_voting_period,
 )
-from edom_graphql.notifications.service import notify_many
+from edom_graphql.notifications.service import messages, notify_many
+from edom_graphql.notifications.service.messages import Text
 from edom_graphql.points.models import AwardReason
 from edom_graphql.points.service.ledger import award
 from edom_graphql.residents.models import Ownership
@@ -151,7 +152,7 @@ async def tell(
     user_ids: Sequence[int],
     *,
     kind: str,
-    message: str,
+    message: Text,
     meeting_id: int,
 ) -> None:
     """One notification about the meeting to each user (two statements however many)."""
@@ -325,7 +326,7 @@ async def create_meeting(
         outbox,
         [user_id for user_id in to_tell if user_id is not None and user_id != meeting.initiator_id],
         kind="MEETING_TO_ADMINISTER",
-        message=f"Owners' meeting No. {number} “{meeting.title}” has reached you to administer.",
+        message=messages.MEETING_TO_ADMINISTER(number=number, title=meeting.title),
         meeting_id=meeting_id,
     )
     await award(
@@ -370,9 +371,11 @@ async def schedule(
         outbox,
         await owners_of(session, meeting.building_id),
         kind="MEETING_SCHEDULED",
-        message=f"Owners' meeting No. {meeting.number}: voting runs from "
-        f"{meeting.voting_starts_at:%d.%m.%Y %H:%M} "
-        f"to {meeting.voting_ends_at:%d.%m.%Y %H:%M} UTC.",
+        message=messages.MEETING_SCHEDULED(
+            number=meeting.number,
+            starts=f"{meeting.voting_starts_at:%d.%m.%Y %H:%M}",
+            ends=f"{meeting.voting_ends_at:%d.%m.%Y %H:%M}",
+        ),
         meeting_id=meeting_id,
     )
     outbox.add(channel(meeting_id), {"id": 0})
@@ -408,7 +411,7 @@ async def cancel(
             outbox,
             await owners_of(session, meeting.building_id),
             kind="MEETING_CANCELLED",
-            message=f"Owners' meeting No. {meeting.number} is cancelled: {reason}",
+            message=messages.MEETING_CANCELLED(number=meeting.number, reason=reason),
             meeting_id=meeting_id,
         )
     outbox.add(channel(meeting_id), {"id": 0})

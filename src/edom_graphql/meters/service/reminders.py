@@ -30,8 +30,8 @@ from edom_graphql.meters.models import (
     WindowKind,
     window_kind_enum,
 )
-from edom_graphql.meters.service.windows import Window, current_window, period_label
-from edom_graphql.notifications.service import notify
+from edom_graphql.meters.service.windows import MOSCOW, Window, current_window, period_label
+from edom_graphql.notifications.service import messages, notify
 from edom_graphql.residents.models import (
     GuestGrant,
     GuestLevel,
@@ -42,7 +42,6 @@ from edom_graphql.residents.models import (
 
 REMINDER_BATCH = 200
 NOTIFICATION_KIND = "METER_READINGS_DUE"
-WHAT = {WindowKind.WATER: "water", WindowKind.ELECTRICITY: "electricity"}
 
 
 def _due(window: Window, batch: int, *, caught_up: bool) -> Any:
@@ -147,8 +146,12 @@ async def _remind(
                 outbox,
                 user_id=user_id,
                 kind=NOTIFICATION_KIND,
-                message=f"Submit the {WHAT[window.kind]} meter readings of premise "
-                f"{numbers[premise_id]}: they are accepted {window.describe()}.",
+                message=messages.METER_REMINDER(
+                    what=messages.METER_WHAT[window.kind.value],
+                    premise=numbers[premise_id],
+                    opens=messages.day_text(window.opens_at.astimezone(MOSCOW).date()),
+                    closes=messages.day_text(window.closes_at.astimezone(MOSCOW).date()),
+                ),
                 subject_type="Premise",
                 subject_id=premise_id,
                 data={

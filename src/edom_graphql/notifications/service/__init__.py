@@ -95,27 +95,17 @@ async def notify(
     *,
     user_id: int,
     kind: str,
-    message: str | Text,
+    message: Text,
     subject_type: str | None = None,
     subject_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> int:
-    """One notification; a :class:`Text` is written in the recipient's language, read in
-    the same statement."""
+    """One notification, written in the recipient's language (read in the same
+    statement); every text comes from the catalogue (:mod:`.messages`)."""
     await serialise_writers(session, STREAM_LOCK_CLASS, user_id)
-    if isinstance(message, Text):
-        statement = _insert_localised(
-            USERS.c.id == user_id, message, kind, subject_type, subject_id, data or {}
-        )
-    else:
-        statement = insert(Notification).values(
-            user_id=user_id,
-            kind=kind,
-            message=message,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data or {},
-        )
+    statement = _insert_localised(
+        USERS.c.id == user_id, message, kind, subject_type, subject_id, data or {}
+    )
     notification_id: int = (
         await session.execute(statement.returning(Notification.id))
     ).scalar_one()
@@ -153,7 +143,7 @@ async def notify_many(
     *,
     user_ids: Sequence[int],
     kind: str,
-    message: str | Text,
+    message: Text,
     subject_type: str | None = None,
     subject_id: int | None = None,
 ) -> None:
@@ -172,32 +162,12 @@ async def notify_many(
             func.pg_advisory_xact_lock(STREAM_LOCK_CLASS, cast(ids.c.user_id, Integer))
         ).select_from(ids)
     )
-    if isinstance(message, Text):
-        localised = await session.execute(
-            _insert_localised(
-                USERS.c.id.in_(ordered), message, kind, subject_type, subject_id, {}
-            ).returning(Notification.id, Notification.user_id)
-        )
-        pairs = sorted(localised, key=lambda pair: pair[1])
-        await _enqueue(session, [notification_id for notification_id, _ in pairs], kind)
-        for notification_id, user_id in pairs:
-            outbox.add(channel(user_id), {"id": notification_id})
-        return
-    rows = await session.execute(
-        insert(Notification).returning(Notification.id, Notification.user_id),
-        [
-            {
-                "user_id": user_id,
-                "kind": kind,
-                "message": message,
-                "subject_type": subject_type,
-                "subject_id": subject_id,
-                "data": {},
-            }
-            for user_id in ordered
-        ],
+    localised = await session.execute(
+        _insert_localised(
+            USERS.c.id.in_(ordered), message, kind, subject_type, subject_id, {}
+        ).returning(Notification.id, Notification.user_id)
     )
-    pairs = list(rows)
+    pairs = sorted(localised, key=lambda pair: pair[1])
     await _enqueue(session, [notification_id for notification_id, _ in pairs], kind)
     for notification_id, user_id in pairs:
         outbox.add(channel(user_id), {"id": notification_id})

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
 from edom_graphql.points.models import (
     MAX_CODE_LENGTH,
     MAX_DESCRIPTION_LENGTH,
@@ -236,7 +236,9 @@ async def redeem(
         outbox,
         user_id=user_id,
         kind="POINTS_SPENT",
-        message=f"−{price} city points for “{reward.title}”; balance {entry.balance_after}.",
+        message=messages.POINTS_SPENT(
+            amount=price, title=reward.title, balance=entry.balance_after
+        ),
         subject_type="RewardRedemption",
         subject_id=redemption_id,
         data={"amount": -price, "balance": entry.balance_after},
@@ -287,7 +289,9 @@ async def donate(
         outbox,
         user_id=user_id,
         kind="POINTS_DONATED",
-        message=f"{points} city points donated to “{reward.title}”; balance {entry.balance_after}.",
+        message=messages.POINTS_DONATED(
+            amount=points, title=reward.title, balance=entry.balance_after
+        ),
         subject_type="RewardRedemption",
         subject_id=redemption_id,
         data={"amount": -points, "balance": entry.balance_after},

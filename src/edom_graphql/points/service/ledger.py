@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
 from edom_graphql.points.models import AwardReason, PointAward, PointBalance, PointEntry
 
 EPD_CASHBACK_DEFAULT_PERCENT = 5
@@ -130,7 +130,7 @@ async def award(
         outbox,
         user_id=user_id,
         kind="POINTS_AWARDED",
-        message=f"+{amount} city points; balance {entry.balance_after}.",
+        message=messages.POINTS_AWARDED(amount=amount, balance=entry.balance_after),
         subject_type="PointEntry",
         subject_id=entry.id,
         data={"amount": amount, "balance": entry.balance_after, "reason": reason.value},

@@ -16,7 +16,8 @@ from edom_graphql.buildings.models import Premise
 from edom_graphql.core.capabilities import Tier
 from edom_graphql.core.db import Outbox
 from edom_graphql.core.errors import ServiceError
-from edom_graphql.notifications.service import notify
+from edom_graphql.notifications.service import messages, notify
+from edom_graphql.notifications.service.messages import Text
 from edom_graphql.residents.models import (
     GuestGrant,
     GuestInvitation,
@@ -40,12 +41,18 @@ GUEST_LEVEL_NAMES = {
 
 def grant_message(
     level: GuestLevel, premise_number: str, *, starts: datetime, expires_at: datetime, now: datetime
-) -> str:
+) -> Text:
     """What the guest is told: the level, the premise and the span, in UTC."""
-    span = f"until {expires_at.astimezone(UTC).isoformat()}"
+    expires = expires_at.astimezone(UTC).isoformat()
+    level_text = messages.GUEST_LEVEL[level.value]
     if starts > now:
-        span = f"from {starts.astimezone(UTC).isoformat()} {span}"
-    return f"You have {GUEST_LEVEL_NAMES[level]} guest access to premise {premise_number} {span}."
+        return messages.GUEST_ACCESS_GRANTED_LATER(
+            level=level_text,
+            premise=premise_number,
+            starts=starts.astimezone(UTC).isoformat(),
+            expires=expires,
+        )
+    return messages.GUEST_ACCESS_GRANTED(level=level_text, premise=premise_number, expires=expires)
 
 
 INVITATION_VALIDITY = timedelta(days=7)
@@ -285,7 +292,7 @@ async def accept_invitation(
         outbox,
         user_id=invitation.grantor_id,
         kind="GUEST_INVITATION_ACCEPTED",
-        message=f"{guest_name} accepted your invitation to premise {number}.",
+        message=messages.GUEST_INVITATION_ACCEPTED(guest=guest_name, premise=number),
         subject_type="GuestGrant",
         subject_id=grant_id,
     )
@@ -339,7 +346,7 @@ async def revoke_guest_access(
         outbox,
         user_id=grantee_id,
         kind="GUEST_ACCESS_REVOKED",
-        message="Your guest access was revoked.",
+        message=messages.GUEST_ACCESS_REVOKED(),
         subject_type="GuestGrant",
         subject_id=grant_id,
     )

@@ -323,6 +323,12 @@ async def _level(
         server_after = server_process.cpu_times()
         client_after = psutil.Process().cpu_times()
         await asyncio.sleep(0.5)  # anything repeated late would arrive now
+        rss_end = server_process.memory_info().rss / 2**20
+        per_delivery = (rss_end - rss_after) * 2**20 / (messages * count)
+        _log(
+            f"  server RSS {rss_after:.0f} -> {rss_end:.0f} MB over the messages "
+            f"({per_delivery:.0f} B per delivery)"
+        )
         latencies: list[float] = []
         last: list[float] = []
         lost = 0

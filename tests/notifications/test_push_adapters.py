@@ -31,7 +31,9 @@ from edom_graphql.notifications.service.push import (
 )
 from edom_graphql.settings import Settings
 
-MESSAGE = PushMessage("Tm90aWZpY2F0aW9uOjE=", "INTERCOM_CALL", "Звонок в домофон", None, "t")
+MESSAGE = PushMessage(
+    "Tm90aWZpY2F0aW9uOjE=", "INTERCOM_CALL", "Звонок в домофон", None, "t", "Домофон"
+)
 APNS_TOKEN = "ab" * 32
 
 
@@ -75,10 +77,11 @@ async def test_fcm_request_and_answers() -> None:
     assert body == {
         "message": {
             "token": "fcm-token-1",
-            "notification": {"title": "INTERCOM_CALL", "body": "Звонок в домофон"},
+            "notification": {"title": "Домофон", "body": "Звонок в домофон"},
             "data": {
                 "id": "Tm90aWZpY2F0aW9uOjE=",
                 "kind": "INTERCOM_CALL",
+                "title": "Домофон",
                 "message": "Звонок в домофон",
                 "subjectId": "",
                 "createdAt": "t",
@@ -152,7 +155,7 @@ async def test_apns_request_and_answers() -> None:
     claims = jwt.decode(bearer, key.public_key(), algorithms=["ES256"])
     assert claims["iss"] == "TEAM123456"
     body = json.loads(request.content)
-    assert body["aps"]["alert"] == {"title": "INTERCOM_CALL", "body": "Звонок в домофон"}
+    assert body["aps"]["alert"] == {"title": "Домофон", "body": "Звонок в домофон"}
     assert body["id"] == MESSAGE.notification_id
     await client.aclose()
 

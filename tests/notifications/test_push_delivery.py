@@ -30,6 +30,7 @@ from edom_graphql.notifications.service.push import PushProvider, public_key_of
 from edom_graphql.settings import Settings
 from tests.factories import Api, Clock, Person, make_user
 from tests.notifications.test_push_devices import DEVICES, MUTE, REGISTER
+from tests.residents.test_locale import set_locale
 
 
 @dataclass
@@ -359,3 +360,36 @@ async def test_two_workers_never_push_twice(
         assert sorted(m["id"] for m in report["messages"]) == sorted(
             encode_id("Notification", nid) for nid in ids
         )
+
+
+async def test_a_push_is_titled_and_worded_in_its_recipients_language(
+    api: Api, push: PushService, providers: Any, clock: Clock
+) -> None:
+    russian, english = await make_user(api, "push_ru"), await make_user(api, "push_en")
+    assert await set_locale(api, english, "en") == []
+    people = {"ru": russian, "en": english}
+    phones = {key: await phone(api, person, push) for key, person in people.items()}
+    for person in (russian, english):
+        await notify(api, person, kind="INTERCOM_CALL", message="Звонок в домофон")
+    async with api.db.transaction() as (session, outbox):
+        # one Text, each recipient's language chosen by the insert
+        await service.notify_many(
+            session,
+            outbox,
+            user_ids=[pk for pk in (russian.pk, english.pk) if pk is not None],
+            kind="METER_READINGS_DUE",
+            message=Text(ru="Пора передать показания", en="Time to submit readings"),
+        )
+    assert await deliver_due(api.db, providers, clock()) == 4
+    seen = {
+        key: [(m["title"], m["message"]) for m in (await push.received(device))["messages"]]
+        for key, device in phones.items()
+    }
+    assert seen["ru"] == [
+        ("Домофон", "Звонок в домофон"),
+        ("Показания счётчиков", "Пора передать показания"),
+    ]
+    assert seen["en"] == [
+        ("Intercom", "Звонок в домофон"),
+        ("Meter readings", "Time to submit readings"),
+    ]

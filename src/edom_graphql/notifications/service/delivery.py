@@ -32,6 +32,8 @@ from edom_graphql.notifications.models import (
     PushDevice,
     PushPlatform,
 )
+from edom_graphql.notifications.service import USERS
+from edom_graphql.notifications.service.messages import push_title
 from edom_graphql.notifications.service.mobile import (
     ApnsProvider,
     FcmProvider,
@@ -112,9 +114,11 @@ async def _claim(db: Database, now: datetime, batch: int) -> list[Claimed]:
                 Notification.subject_type,
                 Notification.subject_id,
                 Notification.created_at,
+                USERS.c.locale,
             )
             .join(PushDevice, PushDevice.id == PushDelivery.device_id)
             .join(Notification, Notification.id == PushDelivery.notification_id)
+            .join(USERS, USERS.c.id == PushDevice.user_id)
             .where(PushDelivery.id.in_(ids))
             .order_by(PushDelivery.id)
         )
@@ -123,7 +127,7 @@ async def _claim(db: Database, now: datetime, batch: int) -> list[Claimed]:
 
 def _claimed(row: Any) -> Claimed:
     (delivery_id, device_id, attempts, platform, endpoint, p256dh, auth) = row[:7]
-    (notification_id, kind, message, subject_type, subject_id, created_at) = row[7:]
+    (notification_id, kind, message, subject_type, subject_id, created_at, locale) = row[7:]
     subject = None
     if subject_type is not None and subject_id is not None:
         subject = encode_id(subject_type, subject_id)
@@ -138,6 +142,7 @@ def _claimed(row: Any) -> Claimed:
             message=message,
             subject_id=subject,
             sent_at=created_at.isoformat(),
+            title=push_title(kind, locale),
         ),
     )
 

@@ -281,3 +281,31 @@ VEHICLE_TOW_TRUCK_NEARBY = Message(
     ru="Рядом с вашим автомобилем {plate} эвакуатор.",
     en="A tow truck is near your car {plate}.",
 )
+
+# -- push titles ----------------------------------------------------------------------------
+
+APP_NAME = Text(ru="Электронный дом", en="Electronic Home")
+PUSH_TITLES: tuple[tuple[str, Text], ...] = (
+    ("CHAT_MESSAGE_REPORTED", Text(ru="Жалоба в чате", en="Chat report")),
+    ("CHAT_", Text(ru="Сообщение", en="Message")),
+    ("INTERCOM_", Text(ru="Домофон", en="Intercom")),
+    ("VEHICLE_", Text(ru="Ваш автомобиль", en="Your car")),
+    ("MEETING_", Text(ru="Собрание собственников", en="Owners' meeting")),
+    ("REPAIR_REQUEST_", Text(ru="Заявка на ремонт", en="Repair request")),
+    ("NOTICE_", Text(ru="Объявление", en="Notice")),
+    ("BUILDING_NOTICE", Text(ru="Объявление", en="Notice")),
+    ("METER_", Text(ru="Показания счётчиков", en="Meter readings")),
+    ("PAYMENT_", Text(ru="Оплата", en="Payment")),
+    ("POINTS_", Text(ru="Баллы", en="Points")),
+    ("GUEST_", Text(ru="Гостевой доступ", en="Guest access")),
+)
+"""A push notification's title by the notification's kind (the first prefix it starts
+with); the body is the notification's own text."""
+
+
+def push_title(kind: str, locale: str) -> str:
+    """The title of a push for a notification of ``kind``, in ``locale``."""
+    for prefix, title in PUSH_TITLES:
+        if kind.startswith(prefix):
+            return title.in_(locale)
+    return APP_NAME.in_(locale)

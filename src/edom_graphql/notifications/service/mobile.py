@@ -110,7 +110,7 @@ class FcmProvider:
         return {
             "message": {
                 "token": target.endpoint,
-                "notification": {"title": message.kind, "body": message.message},
+                "notification": {"title": message.title, "body": message.message},
                 "data": _data(message),
                 "android": {"priority": "HIGH"},
             }
@@ -180,7 +180,7 @@ class ApnsProvider:
 
     def request(self, target: PushTarget, message: PushMessage) -> httpx.Request:
         body = {
-            "aps": {"alert": {"title": message.kind, "body": message.message}, "sound": "default"},
+            "aps": {"alert": {"title": message.title, "body": message.message}, "sound": "default"},
             **_data(message),
         }
         return self._client.build_request(

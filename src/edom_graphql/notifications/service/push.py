@@ -63,11 +63,14 @@ class PushMessage:
     message: str
     subject_id: str | None
     sent_at: str
+    title: str
+    """In the recipient's language (``messages.push_title``)."""
 
     def payload(self) -> dict[str, Any]:
         return {
             "id": self.notification_id,
             "kind": self.kind,
+            "title": self.title,
             "message": self.message,
             "subjectId": self.subject_id,
             "createdAt": self.sent_at,

@@ -7,6 +7,7 @@ again; SIGTERM to the server stops every worker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -51,8 +52,12 @@ def workers_server(database_url: str, data_dir: Path, tmp_path: Path) -> Iterato
 
 def workers_of(server: ServerProcess) -> list[psutil.Process]:
     """The server's worker processes (not multiprocessing's resource tracker)."""
-    children = psutil.Process(server.process.pid).children()
-    return [child for child in children if "spawn_main" in " ".join(child.cmdline())]
+    found = []
+    for child in psutil.Process(server.process.pid).children():
+        with contextlib.suppress(psutil.ZombieProcess, psutil.NoSuchProcess):
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+    return found
 
 
 def await_workers(server: ServerProcess, count: int) -> list[psutil.Process]:
@@ -71,6 +76,21 @@ def _listens(process: psutil.Process, port: int) -> bool:
         c.status == psutil.CONN_LISTEN and c.laddr.port == port
         for c in process.net_connections("tcp")
     )
+
+
+def await_all_ready(server: ServerProcess) -> None:
+    """Until every worker has started (the server says "ready" once all have)."""
+    deadline = time.monotonic() + 60
+    while "ready on" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "ready on" in server.log(), server.log()
+
+
+def await_gone(pid: int) -> None:
+    """Until the server has reaped its killed worker (not our child: no ``wait()``)."""
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def owner_of(workers: list[psutil.Process], server_port: int, client_port: int) -> int:
@@ -120,6 +140,7 @@ def client_port(connection: http.client.HTTPConnection) -> int:
 async def test_connections_are_spread_over_the_workers(workers_server: ServerProcess) -> None:
     server = workers_server
     await wait_ready(server)
+    await_all_ready(server)
     workers = await_workers(server, 2)
     connections = [opened(server) for _ in range(CONNECTIONS)]
     try:
@@ -138,6 +159,7 @@ async def test_a_message_through_one_worker_reaches_a_subscriber_of_the_other(
 ) -> None:
     server = workers_server
     await wait_ready(server)
+    await_all_ready(server)
     workers = await_workers(server, 2)
     world = await make_world(api)
     reader, writer = world["resident"], world["owner"]
@@ -189,11 +211,11 @@ async def test_a_dead_worker_is_started_again_and_sigterm_stops_all(
 ) -> None:
     server = workers_server
     await wait_ready(server)
+    await_all_ready(server)
     first, second = await_workers(server, 2)
     first.send_signal(signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(first.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)  # the server reaps it (not a child of this process: no wait())
+    await_gone(first.pid)
+    assert not psutil.pid_exists(first.pid), "the killed worker was not reaped"
     replaced = await_workers(server, 2)
     assert first.pid not in {worker.pid for worker in replaced}
     assert second.pid in {worker.pid for worker in replaced}

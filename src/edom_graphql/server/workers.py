@@ -205,6 +205,9 @@ class Workers:
         sentinels = {process.sentinel: index for index, process in self._processes.items()}
         for sentinel in wait(list(sentinels)):
             index = sentinels[cast(int, sentinel)]
+            # The sentinel is ready once the worker's end of the pipe closes, a moment
+            # before the worker can be reaped: join it so no zombie is left behind.
+            self._processes[index].join()
             exitcode = self._processes[index].exitcode
             now = time.monotonic()
             self._restarts = [moment for moment in self._restarts if now - moment < 60]

@@ -389,3 +389,49 @@ async def test_defer_and_take_up_again(api: Api, open_desk: OpenDesk) -> None:
 
     # Deferring again is not offered; the server would refuse it anyway.
     await expect(panel.locator('button[data-action="defer"]')).to_have_count(0)
+
+
+async def test_the_engineer_starts_and_completes_from_the_card(
+    api: Api, open_desk: OpenDesk
+) -> None:
+    world = await make_world(api)
+    engineer = world["engineer"]
+    lift = await building_request(api, world, "owner", "Лифт во втором подъезде стоит")
+    assert await act(api, world["dispatcher"], "Accept", lift) == "ACCEPTED"
+    assert await act(api, world["dispatcher"], "Assign", lift, assigneeId=engineer.id) == (
+        "ACCEPTED"
+    )
+    desk = await open_desk(locale="ru-RU")
+    await desk.sign_in(engineer)
+    panel = await open_card(desk, lift)
+    status = panel.locator('[data-role="status"] dd')
+
+    await panel.locator('button[data-action="start"]').click()
+    await expect(status).to_have_text("В работе")
+    await expect(desk.column("IN_PROGRESS").locator(desk.card(lift))).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    await expect(panel.locator("#request-card-buttons button")).to_have_text(
+        ["Написать", "Выполнено", "Отложить"]
+    )
+
+    # Completing says what was done: without it the card refuses in place.
+    await panel.locator('button[data-action="complete"]').click()
+    await expect(panel.locator("#request-card-errors li")).to_have_count(1)
+    await expect(status).to_have_text("В работе")
+    await panel.locator("#request-card-note").fill("Заменили контактор привода")
+    await panel.locator('button[data-action="complete"]').click()
+    await expect(status).to_have_text("Выполнена")
+    await expect(panel.locator("#request-card-errors li")).to_have_count(0)
+    done = panel.locator('#request-card-history [data-to-status="DONE"]')
+    await expect(done.locator(".what")).to_have_text("В работе → Выполнена")
+    await expect(done.locator(".why")).to_have_text(" — Заменили контактор привода")
+    await expect(desk.column("DONE").locator(desk.card(lift))).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    data = await api.gql(
+        "query ($id: ID!) { node(id: $id) { ... on RepairRequest { status } } }",
+        {"id": lift},
+        as_=world["owner"],
+    )
+    assert data["node"]["status"] == "DONE"

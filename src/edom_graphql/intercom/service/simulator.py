@@ -276,6 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    # Listen before saying so: a client that connects at once waits in the backlog until
+    # the server accepts, instead of being refused while it starts.
+    sock.listen(128)
     host, port = sock.getsockname()[:2]
     simulator = Simulator(f"http://{host}:{port}")
     print(f"simulator listening on {simulator.public_url}", flush=True)

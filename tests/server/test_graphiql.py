@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 from collections.abc import AsyncIterator
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, WebSocket, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, WebSocket, expect
 
 from edom_graphql.server.app import create_app
 from edom_graphql.server.graphiql.routes import ASSET_TYPES
 from edom_graphql.settings import Settings
 from tests.factories import Api, World, make_world
+from tests.server.test_dashboard_browser import browser
 
-CHROMIUM = Path(os.environ.get("EDOM_CHROMIUM", "/usr/bin/chromium"))
-HAVE_CHROMIUM = CHROMIUM.exists()
+__all__ = ["browser"]  # the shared Chromium fixture
+
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 """What a browser sends when it navigates to a page."""
 PACKAGE = files("edom_graphql.server.graphiql")
@@ -158,19 +157,6 @@ async def file_request(api: Api, world: World) -> tuple[str, str]:
     (created,) = history["node"]["history"]["edges"]
     assert created["node"]["kind"] == "CREATED"
     return request_id, created["node"]["cursor"]
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    if not HAVE_CHROMIUM:
-        message = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("EDOM_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield browser
-        await browser.close()
 
 
 class Tab:

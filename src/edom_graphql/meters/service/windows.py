@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from edom_graphql.meters.models import WindowKind
+from edom_graphql.notifications.service.messages import MONTHS_EN
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 OPENS_ON_DAY = 15
@@ -20,21 +21,6 @@ WATER_CLOSES_ON_DAY = 3
 """Of the month after the period."""
 ELECTRICITY_CLOSES_ON_DAY = 26
 LAST_SECOND = timedelta(seconds=1)
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def month_of(day: date) -> date:
@@ -82,8 +68,8 @@ class Window:
         opens = self.opens_at.astimezone(MOSCOW)
         closes = self.closes_at.astimezone(MOSCOW)
         return (
-            f"from {opens.day} {MONTHS[opens.month - 1]} {opens.year}, 00:00 to "
-            f"{closes.day} {MONTHS[closes.month - 1]} {closes.year}, 23:59:59 (Moscow time)"
+            f"from {opens.day} {MONTHS_EN[opens.month - 1]} {opens.year}, 00:00 to "
+            f"{closes.day} {MONTHS_EN[closes.month - 1]} {closes.year}, 23:59:59 (Moscow time)"
         )
 
 

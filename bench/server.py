@@ -31,8 +31,16 @@ def free_port() -> int:
 class Server:
     """Starts the API on a free local port and stops it (always: use as a context manager)."""
 
-    def __init__(self, *, database_url: str, data_dir: Path, log_path: Path) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        data_dir: Path,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.database_url = database_url
+        self.env = env or {}
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = free_port()
@@ -59,6 +67,7 @@ class Server:
             "EDOM_DATA_DIR": str(self.data_dir),
             "EDOM_ENVIRONMENT": "development",
             "EDOM_LOG_LEVEL": "WARNING",
+            **self.env,
         }
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import shutil
 import statistics
@@ -38,6 +39,14 @@ from edom_graphql.settings import Settings
 
 OURS = "edom-graphql"
 THEIRS = "PostGraphile"
+EXECUTIONS = ("compiled", "graphql-core")
+"""How this project's server executes queries (``EDOM_EXECUTION``)."""
+
+
+def ours_named(execution: str) -> str:
+    return OURS if execution == "compiled" else f"{OURS} ({execution})"
+
+
 EVENTS = 1_000
 """City events of the data set: no compared selection reads them."""
 
@@ -75,8 +84,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(postgraphile.PAIRS),
         help="comma-separated (default: all): " + ", ".join(postgraphile.PAIRS),
     )
+    parser.add_argument(
+        "--executions",
+        default="compiled",
+        help="comma-separated executions of this project's server, one server each, all in "
+        "the same interleaved rounds: compiled (default), graphql-core",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
+    executions = [name.strip() for name in args.executions.split(",") if name.strip()]
+    if not executions or any(name not in EXECUTIONS for name in executions):
+        parser.error(f"--executions: a comma-separated list of {', '.join(EXECUTIONS)}")
+    args.execution_names = executions
     names = [name.strip() for name in args.operations.split(",") if name.strip()]
     unknown = [name for name in names if name not in postgraphile.PAIRS]
     if unknown or not names:
@@ -190,6 +209,8 @@ def _window(
 class Row:
     operation: str
     concurrency: int
+    server: str
+    """Which of this project's servers (its execution) the row compares."""
     ratio: float
     """Median over the rounds of (our req/s ÷ PostGraphile's req/s) in the same round."""
     ours: dict[str, float | None]
@@ -204,12 +225,13 @@ def _median(values: list[float | None]) -> float | None:
 
 def summarise(windows: list[Window]) -> list[Row]:
     rows = []
+    ours = sorted({w.server for w in windows if w.server != THEIRS})
     keys = sorted(
-        {(w.operation, w.concurrency) for w in windows},
-        key=lambda key: (list(postgraphile.PAIRS).index(key[0]), key[1]),
+        {(w.operation, w.concurrency, name) for w in windows for name in ours},
+        key=lambda key: (list(postgraphile.PAIRS).index(key[0]), key[1], key[2]),
     )
-    for operation, concurrency in keys:
-        mine = {w.round: w for w in windows if w.key == (OURS, operation, concurrency)}
+    for operation, concurrency, name in keys:
+        mine = {w.round: w for w in windows if w.key == (name, operation, concurrency)}
         other = {w.round: w for w in windows if w.key == (THEIRS, operation, concurrency)}
         ratios = [
             mine[r].requests_per_second / other[r].requests_per_second
@@ -231,6 +253,7 @@ def summarise(windows: list[Window]) -> list[Row]:
             Row(
                 operation=operation,
                 concurrency=concurrency,
+                server=name,
                 ratio=statistics.median(ratios) if ratios else float("nan"),
                 ours=figures(mine),
                 theirs=figures(other),
@@ -246,9 +269,9 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| read | conc | req/s ratio (ours ÷ PG) | req/s ours / PG | p50 ms ours / PG "
+        "| read | conc | ours | req/s ratio (ours ÷ PG) | req/s ours / PG | p50 ms ours / PG "
         "| p99 ms ours / PG | srv CPU ms/req ours / PG | pg CPU ms/req ours / PG | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
 
@@ -256,7 +279,7 @@ def table(rows: list[Row]) -> str:
             return f"{_number(row.ours[key], digits)} / {_number(row.theirs[key], digits)}"
 
         lines.append(
-            f"| `{row.operation}` | {row.concurrency} | {row.ratio:.2f} "
+            f"| `{row.operation}` | {row.concurrency} | {row.server} | {row.ratio:.2f} "
             f"| {both('requests_per_second', 0)} | {both('p50_ms')} | {both('p99_ms')} "
             f"| {both('cpu_ms')} | {both('pg_cpu_ms')} | {row.errors} |"
         )
@@ -296,18 +319,26 @@ def run(args: argparse.Namespace) -> int:
         pairs = [postgraphile.PAIRS[name] for name in args.operation_names]
         build = operations.Build(data, tokens)
         ours_requests = {pair.name: pair.ours(build) for pair in pairs}
-        with (
-            Server(
-                database_url=db.url, data_dir=settings.data_dir, log_path=work / "server.log"
-            ) as ours,
-            postgraphile.PostGraphileServer(
-                database_url=db.url, log_path=work / "postgraphile.log"
-            ) as theirs,
-        ):
-            _log(
-                f"{OURS} pid {ours.pid} on {ours.base_url}; {THEIRS} pid {theirs.pid} on "
-                f"{theirs.base_url}"
+        with contextlib.ExitStack() as stack:
+            variants = {
+                ours_named(execution): stack.enter_context(
+                    Server(
+                        database_url=db.url,
+                        data_dir=settings.data_dir,
+                        log_path=work / f"server-{execution}.log",
+                        env={"EDOM_EXECUTION": execution},
+                    )
+                )
+                for execution in args.execution_names
+            }
+            theirs = stack.enter_context(
+                postgraphile.PostGraphileServer(
+                    database_url=db.url, log_path=work / "postgraphile.log"
+                )
             )
+            for name, server in variants.items():
+                _log(f"{name} pid {server.pid} on {server.base_url}")
+            _log(f"{THEIRS} pid {theirs.pid} on {theirs.base_url}")
             context = postgraphile.Context(
                 data,
                 tokens,
@@ -315,15 +346,17 @@ def run(args: argparse.Namespace) -> int:
             )
             theirs_requests = {pair.name: pair.theirs(context) for pair in pairs}
             used = sorted({r.token for requests in ours_requests.values() for r in requests})
-            for token in used:
-                answer(ours.base_url, operations.prime_requests([token])[0])
+            for server in variants.values():
+                for token in used:
+                    answer(server.base_url, operations.prime_requests([token])[0])
             _log(f"primed {len(used)} subjects; comparing the answers")
             mismatches = [
                 difference
                 for pair in pairs
+                for server in variants.values()
                 for difference in differences(
                     pair,
-                    ours.base_url,
+                    server.base_url,
                     ours_requests[pair.name],
                     theirs.base_url,
                     theirs_requests[pair.name],
@@ -337,14 +370,19 @@ def run(args: argparse.Namespace) -> int:
             _log("every answer holds the same rows on both servers")
             windows: list[Window] = []
             servers = {
-                OURS: (ours.pid, ours.port, ours_requests),
+                **{
+                    name: (server.pid, server.port, ours_requests)
+                    for name, server in variants.items()
+                },
                 THEIRS: (theirs.pid, theirs.port, theirs_requests),
             }
             step = 0
             for round_ in range(args.rounds):
                 for pair in pairs:
                     for concurrency in args.concurrency:
-                        order = [OURS, THEIRS] if step % 2 == 0 else [THEIRS, OURS]
+                        names = list(servers)
+                        shift = step % len(names)
+                        order = names[shift:] + names[:shift]
                         step += 1
                         for name in order:
                             pid, port, requests = servers[name]

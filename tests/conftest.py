@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import delete
 
 from edom_graphql.core.db import plain_url, with_database
+from edom_graphql.core.execution import MISMATCHES
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.server.app import create_app
 from edom_graphql.server.embedded import start_embedded_postgres
@@ -152,6 +153,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         pubsub_url="memory://",
         pubsub_heartbeat_seconds=1.0,
         log_json=False,
+        # Every compiled query is also run by graphql-core; a different answer fails the
+        # test (_no_execution_mismatch).
+        execution="differential",
         max_depth=12,
         max_aliases=30,
         max_cost=50_000,
@@ -191,6 +195,16 @@ async def server(settings: Settings, database_url: str, clock: Clock) -> AsyncIt
 async def api(server: Any, settings: Settings) -> AsyncIterator[Api]:
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
         yield Api(client, settings, server.app)
+
+
+@pytest.fixture(autouse=True)
+def _no_execution_mismatch() -> Iterator[None]:
+    """A compiled query answered differently from graphql-core fails the test."""
+    MISMATCHES.clear()
+    yield
+    mismatches = list(MISMATCHES)
+    MISMATCHES.clear()
+    assert not mismatches, f"compiled execution differs from graphql-core: {mismatches[0]}"
 
 
 @pytest.fixture(autouse=True)

@@ -14,11 +14,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from edom_graphql.core.compiled import ExecutionMode
 from edom_graphql.core.composition import READ_AHEAD_KEY, Domain, extend_type, read_ahead_of
 from edom_graphql.core.context import AppInfo
 from edom_graphql.core.errors import BadUserInput
 from edom_graphql.core.execution import (
     PlainLeafExecutor,
+    install_execution,
     install_node_types,
     node_types_of,
     use_plain_attribute_resolvers,
@@ -166,6 +168,7 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
     )
     use_plain_attribute_resolvers(schema._schema)
     install_node_types(schema._schema, NodeTypes(list(NODE_TYPES)))
+    install_execution(schema._schema, ExecutionMode(settings.execution), metrics)
     schema._schema.extensions[READ_AHEAD_KEY] = read_ahead_of(DOMAINS)
     return schema
 

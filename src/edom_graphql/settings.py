@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0, le=200)
     database_statement_timeout_ms: int = Field(default=15_000, ge=100)
 
+    execution: Literal["compiled", "graphql-core", "differential"] = "compiled"
+    """How queries run: ``compiled`` plans (graphql-core where a plan gives way),
+    ``graphql-core`` only, or ``differential``: compiled, each answer checked against
+    graphql-core's, a mismatch logged and counted (the test suite runs so)."""
+
     workers: int | None = Field(default=None, ge=1, le=64)
     """Worker processes of ``serve`` (``--workers``); unset: 1 in development, the CPU
     count in production."""

@@ -147,4 +147,18 @@ def test_the_ratio_is_the_median_of_per_round_ratios() -> None:
     assert row.ours["requests_per_second"] == 100
     assert row.ours["cpu_ms"] == 3.0
     assert row.theirs["pg_cpu_ms"] is None
-    assert "| `node_building` | 16 | 0.50 |" in versus.table([row])
+    assert "| `node_building` | 16 | edom-graphql | 0.50 |" in versus.table([row])
+
+
+def test_each_execution_of_ours_gets_its_own_ratio() -> None:
+    slow = versus.ours_named("graphql-core")
+    windows = [
+        _window(versus.OURS, 0, 200, 3.0),
+        _window(slow, 0, 100, 6.0),
+        _window(versus.THEIRS, 0, 400, 1.0),
+    ]
+    rows = {row.server: row for row in versus.summarise(windows)}
+    assert set(rows) == {versus.OURS, slow}
+    assert rows[versus.OURS].ratio == 0.5
+    assert rows[slow].ratio == 0.25
+    assert rows[slow].theirs["requests_per_second"] == 400

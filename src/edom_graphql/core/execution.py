@@ -18,8 +18,9 @@ middleware, resolvers, lists, abstract types) to graphql-core unchanged.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -32,6 +33,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    OperationType,
     Undefined,
     is_leaf_type,
 )
@@ -39,12 +41,42 @@ from graphql.execution.executor import to_nodes
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from edom_graphql.core.compiled import (
+    MODE_KEY,
+    ExecutionMode,
+    PlainLeaf,
+    PlainObject,
+    Plans,
+    Run,
+    compilable,
+    enter_shadow,
+    leave_shadow,
+)
 from edom_graphql.core.errors import Forbidden
 from edom_graphql.core.nodes import Gate, NodeTypes
 from edom_graphql.core.permissions import Prefetched
 
 NODE_TYPES_KEY = "edom_graphql.node_types"
 """Where the schema keeps its :class:`NodeTypes` (``GraphQLSchema.extensions``)."""
+PLANS_KEY = "edom_graphql.plans"
+"""Where the schema keeps its compiled :class:`~edom_graphql.core.compiled.Plans`."""
+METRICS_KEY = "edom_graphql.metrics"
+"""Where the schema keeps the :class:`~edom_graphql.core.metrics.Metrics` it counts in."""
+
+log = logging.getLogger(__name__)
+
+MISMATCHES: list[dict[str, Any]] = []
+"""Differential mode: every compiled answer that differed from graphql-core's (the test
+suite fails a test that adds one)."""
+
+
+def install_execution(schema: GraphQLSchema, mode: ExecutionMode, metrics: Any = None) -> None:
+    schema.extensions = {
+        **(schema.extensions or {}),
+        MODE_KEY: mode,
+        PLANS_KEY: Plans(),
+        METRICS_KEY: metrics,
+    }
 
 
 def install_node_types(schema: GraphQLSchema, node_types: NodeTypes) -> None:
@@ -64,24 +96,6 @@ def _not_visible(type_name: str) -> GraphQLError:
     return Forbidden(f"This {type_name} is not visible to you.")
 
 
-@dataclass(frozen=True, slots=True)
-class PlainLeaf:
-    """How to produce a plain leaf field's value without graphql-core's machinery."""
-
-    get: Callable[[Any], Any]
-    coerce: Callable[[Any], Any]
-    nullable: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PlainObject:
-    """A plain attribute whose value is an object: its sub-selection runs directly."""
-
-    get: Callable[[Any], Any]
-    type: GraphQLObjectType
-    nullable: bool
-
-
 def _attribute_resolver(name: str, plain: PlainLeaf | PlainObject | None) -> Callable[..., Any]:
     get = attrgetter(name)
 
@@ -89,6 +103,7 @@ def _attribute_resolver(name: str, plain: PlainLeaf | PlainObject | None) -> Cal
         return get(source)
 
     resolve.plain = plain  # type: ignore[attr-defined]
+    resolve.get = get  # type: ignore[attr-defined]
     return resolve
 
 
@@ -183,6 +198,70 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
         executor._relevant_sub_fields = {}
         executor._stream_usages = type(self._stream_usages)()
         return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """Queries run their compiled plan; graphql-core runs the rest, and any query
+        whose plan gives way."""
+        extensions = self.schema.extensions or {}
+        mode = extensions.get(MODE_KEY, ExecutionMode.GRAPHQL_CORE)
+        if serially is None and mode is not ExecutionMode.GRAPHQL_CORE and compilable(self):
+            plans: Plans = extensions[PLANS_KEY]
+            plan = plans.of(self)
+            if plan is not None:
+                return self._execute_compiled(plan, mode, extensions.get(METRICS_KEY))
+        if self.operation.operation is OperationType.QUERY:
+            self._count(extensions.get(METRICS_KEY), "graphql_core")
+        return super().execute_operation(serially)
+
+    @staticmethod
+    def _count(metrics: Any, path: str) -> None:
+        if metrics is not None:
+            metrics.query_execution.labels(path).inc()
+
+    async def _execute_compiled(self, plan: Any, mode: ExecutionMode, metrics: Any) -> Any:
+        try:
+            data = await Run(self).execute(plan)
+        except Exception:  # GiveWay, or anything a resolver raised: graphql-core decides
+            self._count(metrics, "gave_way")
+            return await self._execute_by_graphql_core()
+        response = self.finish(self.build_response(data))
+        self._count(metrics, "compiled")
+        if mode is ExecutionMode.DIFFERENTIAL:
+            token = enter_shadow()
+            try:
+                reference = await self._execute_by_graphql_core()
+            finally:
+                leave_shadow(token)
+            self._compare(response, reference, metrics)
+        return response
+
+    async def _execute_by_graphql_core(self) -> Any:
+        result = super().execute_operation()
+        return await result if self.is_awaitable(result) else result
+
+    def _compare(self, response: Any, reference: Any, metrics: Any) -> None:
+        failed = [
+            error.original_error
+            for error in reference.errors or ()
+            if error.original_error is not None
+            and not isinstance(error.original_error, GraphQLError)
+        ]
+        if failed:
+            # The check itself met a fault (the database went away meanwhile): it says
+            # nothing about the compiled answer.
+            log.warning("differential check not made: %r", failed[0])
+            return
+        compiled = json.dumps({"data": response.data, "errors": response.errors}, default=str)
+        expected = json.dumps({"data": reference.data, "errors": reference.errors}, default=str)
+        if compiled == expected:
+            return
+        self._count(metrics, "mismatch")
+        source = self.operation.loc.source.body if self.operation.loc else ""
+        MISMATCHES.append({"query": source, "compiled": compiled, "graphql_core": expected})
+        log.error(
+            "compiled execution differs from graphql-core",
+            extra={"query": source, "compiled": compiled, "graphql_core": expected},
+        )
 
     @property
     def gates(self) -> dict[type, Gate]:

@@ -34,6 +34,13 @@ class Metrics:
             ["method", "status"],
             registry=self.registry,
         )
+        self.query_execution = Counter(
+            "edom_graphql_query_execution",
+            "Queries by how they ran: compiled, gave_way (to graphql-core, which answered"
+            " with errors), graphql_core (not compiled), mismatch (differential mode).",
+            ["path"],
+            registry=self.registry,
+        )
         self._names: set[str] = set()
 
     def label(self, operation_name: str | None) -> str:

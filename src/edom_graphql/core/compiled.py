@@ -1,0 +1,603 @@
+"""Compiled execution of queries.
+
+A validated query is compiled once into a plan: for every selection set the fields it
+collects, in response order, each with its resolver, its arguments coerced (once, where
+they hold no variable), and how its value is completed (a leaf's coercion, a list, an
+object's own plan, an abstract type's plans by runtime type). Running a plan walks the
+response breadth-first by waves: everything that can be completed now is completed in
+place; every awaitable (a resolver's coroutine, a loader's future, a gatekeeper's
+verdict) goes into the wave, and the wave is awaited at once, so the loads of one level
+of the response are batched together as graphql-core batches them.
+
+A compiled run never decides an error. At the first sign of one (a resolver raises, a
+null reaches a non-null field, a coercion fails, an object is not visible where the
+field is non-null, a value is of an unexpected shape) it gives way, and graphql-core
+executes the operation from the start, with its errors, paths and null propagation; a
+query has no effects to repeat, and the operation's loaders keep what was already read.
+Mutations, subscriptions, introspection, ``@defer``/``@stream`` and field middleware
+are never compiled.
+
+Every object of a node type still passes its type's gatekeeper before its fields are
+completed (:meth:`edom_graphql.core.nodes.Node.is_visible`), as in graphql-core's path
+(:mod:`edom_graphql.core.execution`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    InlineFragmentNode,
+    OperationType,
+    SelectionSetNode,
+    Undefined,
+    VariableNode,
+    is_abstract_type,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import collect_fields, collect_subfields
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+
+if TYPE_CHECKING:
+    from edom_graphql.core.execution import PlainLeafExecutor
+    from edom_graphql.core.nodes import Gate
+
+
+class ExecutionMode(Enum):
+    """How queries are executed (``EDOM_EXECUTION``)."""
+
+    COMPILED = "compiled"
+    """Compiled plans, graphql-core where a plan gives way."""
+    GRAPHQL_CORE = "graphql-core"
+    """graphql-core only."""
+    DIFFERENTIAL = "differential"
+    """Compiled plans, each answer checked against graphql-core's (for tests)."""
+
+
+MODE_KEY = "edom_graphql.execution_mode"
+"""Where the schema keeps its :class:`ExecutionMode` (``GraphQLSchema.extensions``)."""
+
+
+class GiveWay(Exception):
+    """The compiled run stops; graphql-core executes the operation instead."""
+
+
+_SHADOW: contextvars.ContextVar[bool] = contextvars.ContextVar("edom_shadow_run", default=False)
+
+
+def in_shadow_run() -> bool:
+    """Whether the current code runs in a differential check's second execution (the
+    statement counters of the tests leave its statements out)."""
+    return _SHADOW.get()
+
+
+# --- plans -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlainLeaf:
+    """How to produce a plain leaf field's value without graphql-core's machinery."""
+
+    get: Callable[[Any], Any]
+    coerce: Callable[[Any], Any]
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlainObject:
+    """A plain attribute whose value is an object: its sub-selection runs directly."""
+
+    get: Callable[[Any], Any]
+    type: GraphQLObjectType
+    nullable: bool
+
+
+@dataclass(eq=False, slots=True)
+class Leaf:
+    coerce: Callable[[Any], Any]
+    nullable: bool
+
+
+@dataclass(eq=False, slots=True)
+class ListOf:
+    item: Completion
+    nullable: bool
+
+
+@dataclass(eq=False, slots=True)
+class Object:
+    type: GraphQLObjectType
+    plan: ObjectPlan
+    nullable: bool
+
+
+@dataclass(eq=False, slots=True)
+class Abstract:
+    type: GraphQLAbstractType
+    details: Any
+    nullable: bool
+    compiler: Compiler
+    plans: dict[str, ObjectPlan] = field(default_factory=dict)
+
+    def plan_of(self, runtime_type: GraphQLObjectType) -> ObjectPlan:
+        plan = self.plans.get(runtime_type.name)
+        if plan is None:
+            plan = self.plans[runtime_type.name] = self.compiler.subplan(runtime_type, self.details)
+        return plan
+
+
+Completion = Leaf | ListOf | Object | Abstract
+
+# Kinds of steps, in the order the run tests for them.
+PLAIN_LEAF, PLAIN_VALUE, RESOLVED, TYPENAME = range(4)
+
+
+@dataclass(eq=False, slots=True)
+class Step:
+    """One response key of a selection set."""
+
+    kind: int
+    key: str
+    get: Callable[[Any], Any] | None = None
+    coerce: Callable[[Any], Any] | None = None
+    nullable: bool = True
+    completion: Completion | None = None
+    field: GraphQLField | None = None
+    nodes: list[FieldNode] | None = None
+    node: FieldNode | None = None
+    args: dict[str, Any] | None = None
+    """Coerced arguments, or None where they depend on variables (coerced per run)."""
+
+
+@dataclass(eq=False, slots=True)
+class ObjectPlan:
+    type: GraphQLObjectType
+    steps: tuple[Step, ...]
+    is_type_of: Callable[..., Any] | None
+
+
+@dataclass(eq=False, slots=True)
+class Plan:
+    root: ObjectPlan
+    operation: Any
+    """The operation the plan is of (kept alive, as its identity is the cache key)."""
+
+
+class Uncompilable(Exception):
+    """The operation uses something plans do not cover."""
+
+
+class Compiler:
+    """Compiles one operation, with the variable values of one request (only those of
+    ``@skip``/``@include`` shape the plan, and they are part of its cache key)."""
+
+    def __init__(self, executor: PlainLeafExecutor) -> None:
+        self.executor = executor
+        self.schema = executor.schema
+
+    def root(self) -> ObjectPlan:
+        executor = self.executor
+        root_type = self.schema.query_type
+        if root_type is None:
+            raise Uncompilable
+        grouped, defer_usages, _ = collect_fields(
+            self.schema,
+            executor.fragments,
+            executor.variable_values,
+            root_type,
+            executor.operation,
+            executor.hide_suggestions,
+        )
+        if defer_usages:
+            raise Uncompilable
+        return self.object_plan(root_type, grouped)
+
+    def subplan(self, object_type: GraphQLObjectType, details: Any) -> ObjectPlan:
+        executor = self.executor
+        grouped, defer_usages, _ = collect_subfields(
+            self.schema,
+            executor.fragments,
+            executor.variable_values,
+            executor.operation,
+            object_type,
+            details,
+            executor.hide_suggestions,
+        )
+        if defer_usages:
+            raise Uncompilable
+        return self.object_plan(object_type, grouped)
+
+    def object_plan(self, object_type: GraphQLObjectType, grouped: dict[str, Any]) -> ObjectPlan:
+        steps = [self.step(object_type, key, details) for key, details in grouped.items()]
+        return ObjectPlan(object_type, tuple(steps), object_type.is_type_of)
+
+    def step(self, parent_type: GraphQLObjectType, key: str, details: Any) -> Step:
+        first = details[0]
+        if first.defer_usage is not None or any(
+            d.fragment_variable_values is not None for d in details
+        ):
+            raise Uncompilable
+        node: FieldNode = first.node
+        name = node.name.value
+        if name == "__typename":
+            type_name = parent_type.name
+            return Step(TYPENAME, key, get=lambda _source: type_name)
+        if name.startswith("__"):
+            raise Uncompilable  # __schema, __type: introspection stays with graphql-core
+        graphql_field = parent_type.fields.get(name)
+        if graphql_field is None:
+            raise Uncompilable
+        plain = getattr(graphql_field.resolve, "plain", None)
+        if isinstance(plain, PlainLeaf) and not node.arguments:
+            return Step(
+                PLAIN_LEAF, key, get=plain.get, coerce=plain.coerce, nullable=plain.nullable
+            )
+        get = getattr(graphql_field.resolve, "get", None)
+        if get is not None and not node.arguments:
+            completion = self.completion(graphql_field.type, details)
+            if not _needs_info(completion):
+                return Step(PLAIN_VALUE, key, get=get, completion=completion)
+        if graphql_field.resolve is None:
+            raise Uncompilable
+        args: dict[str, Any] | None = {}
+        if graphql_field.args or node.arguments:
+            args = (
+                None
+                if _has_variables(node)
+                else get_argument_values(
+                    graphql_field, node, None, None, self.executor.hide_suggestions
+                )
+            )
+        return Step(
+            RESOLVED,
+            key,
+            completion=self.completion(graphql_field.type, details),
+            field=graphql_field,
+            nodes=[d.node for d in details],
+            node=node,
+            args=args,
+        )
+
+    def completion(self, graphql_type: GraphQLOutputType, details: Any) -> Completion:
+        nullable = True
+        if isinstance(graphql_type, GraphQLNonNull):
+            nullable = False
+            graphql_type = graphql_type.of_type
+        if is_leaf_type(graphql_type):
+            return Leaf(graphql_type.coerce_output_value, nullable)
+        if isinstance(graphql_type, GraphQLList):
+            return ListOf(self.completion(graphql_type.of_type, details), nullable)
+        if isinstance(graphql_type, GraphQLObjectType):
+            return Object(graphql_type, self.subplan(graphql_type, details), nullable)
+        if is_abstract_type(graphql_type):
+            return Abstract(graphql_type, details, nullable, self)
+        raise Uncompilable
+
+
+def _needs_info(completion: Completion) -> bool:
+    """Whether completing needs the field's resolve info (an abstract type's
+    ``resolve_type`` reads it)."""
+    while isinstance(completion, ListOf):
+        completion = completion.item
+    return isinstance(completion, Abstract)
+
+
+def _has_variables(node: FieldNode) -> bool:
+    stack: list[Any] = [argument.value for argument in node.arguments or ()]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, VariableNode):
+            return True
+        stack.extend(getattr(value, "values", ()))
+        stack.extend(f.value for f in getattr(value, "fields", ()))
+    return False
+
+
+def _directive_variables(executor: PlainLeafExecutor) -> tuple[str, ...] | None:
+    """Names of the variables the operation's ``@skip``/``@include`` read; None where it
+    uses a directive plans do not cover."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    stack: list[SelectionSetNode] = [executor.operation.selection_set]
+    fragments = executor.fragment_definitions
+    while stack:
+        selection_set = stack.pop()
+        for selection in selection_set.selections:
+            for directive in selection.directives or ():
+                if directive.name.value not in ("skip", "include"):
+                    return None
+                for argument in directive.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+            if isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen and name in fragments:
+                    seen.add(name)
+                    stack.append(fragments[name].selection_set)
+            elif (
+                isinstance(selection, InlineFragmentNode | FieldNode)
+                and selection.selection_set is not None
+            ):
+                stack.append(selection.selection_set)
+    return tuple(sorted(names))
+
+
+class Plans:
+    """The compiled plans of one schema, by operation (least recently used dropped)."""
+
+    def __init__(self, maxsize: int = 512) -> None:
+        self.maxsize = maxsize
+        self._directive_variables: dict[int, tuple[Any, tuple[str, ...] | None]] = {}
+        self._plans: OrderedDict[tuple[Any, ...], Plan | None] = OrderedDict()
+
+    def of(self, executor: PlainLeafExecutor) -> Plan | None:
+        operation = executor.operation
+        known = self._directive_variables.get(id(operation))
+        if known is None or known[0] is not operation:
+            known = (operation, _directive_variables(executor))
+            self._directive_variables[id(operation)] = known
+            if len(self._directive_variables) > self.maxsize:
+                self._directive_variables.pop(next(iter(self._directive_variables)))
+        names = known[1]
+        if names is None:
+            return None
+        coerced = executor.variable_values.coerced
+        key = (id(operation), *(coerced.get(name) for name in names))
+        plans = self._plans
+        if key in plans:
+            plans.move_to_end(key)
+            plan = plans[key]
+            if plan is None or plan.operation is operation:
+                return plan
+        try:
+            plan = Plan(Compiler(executor).root(), operation)
+        except Uncompilable:
+            plan = None
+        plans[key] = plan
+        if len(plans) > self.maxsize:
+            plans.popitem(last=False)
+        return plan
+
+
+def compilable(executor: PlainLeafExecutor) -> bool:
+    manager = executor.middleware_manager
+    return (
+        executor.operation.operation is OperationType.QUERY
+        and (manager is None or not manager.middlewares)
+        and executor.abort_signal is None
+    )
+
+
+# --- runs ------------------------------------------------------------------------------
+
+
+class Run:
+    """One execution of a plan."""
+
+    __slots__ = ("args", "context", "executor", "gates", "is_awaitable", "pending")
+
+    def __init__(self, executor: PlainLeafExecutor) -> None:
+        self.executor = executor
+        self.context = executor.context_value
+        self.gates: dict[type, Gate] = executor.gates
+        self.is_awaitable = executor.is_awaitable
+        self.pending: list[tuple[Awaitable[Any], Callable[[Any, Any], None], Any]] = []
+        self.args: dict[Step, dict[str, Any]] = {}
+
+    async def execute(self, plan: Plan) -> dict[str, Any]:
+        try:
+            data = self.object(plan.root, self.executor.root_value, None)
+            while self.pending:
+                wave, self.pending = self.pending, []
+                results = await asyncio.gather(
+                    *(entry[0] for entry in wave), return_exceptions=True
+                )
+                for (_, resume, state), result in zip(wave, results, strict=True):
+                    if isinstance(result, BaseException):
+                        raise GiveWay from result
+                    resume(result, state)
+            return data
+        finally:
+            await self.abandon()
+
+    async def abandon(self) -> None:
+        """Settle what a run that gave way left in its next wave: coroutines are closed
+        unstarted, futures awaited (their outcome is the operation's loaders')."""
+        pending, self.pending = self.pending, []
+        futures = []
+        for awaitable, _, _ in pending:
+            close = getattr(awaitable, "close", None)
+            if close is not None and asyncio.iscoroutine(awaitable):
+                close()
+            else:
+                futures.append(awaitable)
+        if futures:
+            await asyncio.gather(*futures, return_exceptions=True)
+
+    # Objects -------------------------------------------------------------------------
+
+    def object(self, plan: ObjectPlan, source: Any, path: Path | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for step in plan.steps:
+            kind = step.kind
+            if kind == PLAIN_LEAF:
+                value = step.get(source)  # type: ignore[misc]
+                if value is None:
+                    if not step.nullable:
+                        raise GiveWay
+                    out[step.key] = None
+                    continue
+                coerced = step.coerce(value)  # type: ignore[misc]
+                if coerced is None or coerced is Undefined or isinstance(value, Exception):
+                    raise GiveWay
+                out[step.key] = coerced
+            elif kind == PLAIN_VALUE:
+                value = step.get(source)  # type: ignore[misc]
+                key = step.key
+                out[key] = self.complete(
+                    step.completion,  # type: ignore[arg-type]
+                    value,
+                    Path(path, key, plan.type.name),
+                    None,
+                    out,
+                    key,
+                )
+            elif kind == RESOLVED:
+                self.resolve(plan, step, source, path, out)
+            else:
+                out[step.key] = step.get(source)  # type: ignore[misc]
+        return out
+
+    def resolve(
+        self, plan: ObjectPlan, step: Step, source: Any, path: Path | None, out: dict[str, Any]
+    ) -> None:
+        executor = self.executor
+        key = step.key
+        field_path = Path(path, key, plan.type.name)
+        info = executor.build_resolve_info(
+            step.field,  # type: ignore[arg-type]
+            step.nodes,  # type: ignore[arg-type]
+            plan.type,
+            field_path,
+        )
+        args = step.args
+        if args is None:
+            args = self.args.get(step)
+            if args is None:
+                args = self.args[step] = get_argument_values(
+                    step.field,  # type: ignore[arg-type]
+                    step.node,  # type: ignore[arg-type]
+                    executor.variable_values,
+                    None,
+                    executor.hide_suggestions,
+                )
+        result = step.field.resolve(source, info, **args)  # type: ignore[union-attr, misc]
+        if self.is_awaitable(result):
+            out[key] = None
+            self.pending.append((result, self._resume_field, (step, field_path, info, out)))
+            return
+        out[key] = self.complete(step.completion, result, field_path, info, out, key)  # type: ignore[arg-type]
+
+    def _resume_field(self, result: Any, state: Any) -> None:
+        step, path, info, out = state
+        out[step.key] = self.complete(step.completion, result, path, info, out, step.key)
+
+    # Values --------------------------------------------------------------------------
+
+    def complete(
+        self,
+        completion: Completion,
+        value: Any,
+        path: Path | None,
+        info: Any,
+        container: Any,
+        key: Any,
+    ) -> Any:
+        """The completed value at ``container[key]`` (which a later wave may fill in)."""
+        if value is None:
+            if completion.nullable:
+                return None
+            raise GiveWay
+        if isinstance(value, Exception):
+            raise GiveWay
+        if isinstance(completion, Leaf):
+            coerced = completion.coerce(value)
+            if coerced is None or coerced is Undefined:
+                raise GiveWay
+            return coerced
+        if isinstance(completion, ListOf):
+            if not isinstance(value, list | tuple):
+                raise GiveWay
+            items: list[Any] = [None] * len(value)
+            item = completion.item
+            is_awaitable = self.is_awaitable
+            for index, element in enumerate(value):
+                item_path = Path(path, index, None)
+                if is_awaitable(element):
+                    self.pending.append(
+                        (element, self._resume_item, (item, item_path, info, items, index))
+                    )
+                    continue
+                items[index] = self.complete(item, element, item_path, info, items, index)
+            return items
+        if isinstance(completion, Object):
+            return self.visible_object(completion, completion.plan, value, path, container, key)
+        runtime = completion.type.resolve_type(value, info, completion.type)  # type: ignore[misc]
+        if not isinstance(runtime, str):
+            raise GiveWay  # awaitable or missing: graphql-core decides
+        runtime_type = self.executor.schema.get_type(runtime)
+        if not isinstance(runtime_type, GraphQLObjectType) or not self.executor.schema.is_sub_type(
+            completion.type, runtime_type
+        ):
+            raise GiveWay
+        return self.visible_object(
+            completion, completion.plan_of(runtime_type), value, path, container, key
+        )
+
+    def _resume_item(self, result: Any, state: Any) -> None:
+        item, path, info, items, index = state
+        items[index] = self.complete(item, result, path, info, items, index)
+
+    def visible_object(
+        self,
+        completion: Object | Abstract,
+        plan: ObjectPlan,
+        value: Any,
+        path: Path | None,
+        container: Any,
+        key: Any,
+    ) -> Any:
+        is_type_of = plan.is_type_of
+        # Strawberry's is_type_of looks only at the value, not at the info.
+        if is_type_of is not None and is_type_of(value, None) is not True:
+            raise GiveWay
+        gate = self.gates.get(value.__class__)
+        if gate is not None:
+            verdict = gate(self.context, value)
+            if verdict is False:
+                if completion.nullable:
+                    return None
+                raise GiveWay
+            if verdict is not True:
+                self.pending.append(
+                    (verdict, self._resume_visible, (completion, plan, value, path, container, key))
+                )
+                return None
+        return self.object(plan, value, path)
+
+    def _resume_visible(self, verdict: Any, state: Any) -> None:
+        completion, plan, value, path, container, key = state
+        if not verdict:
+            if completion.nullable:
+                container[key] = None
+                return
+            raise GiveWay
+        container[key] = self.object(plan, value, path)
+
+
+def execution_mode(executor: PlainLeafExecutor) -> ExecutionMode:
+    mode: ExecutionMode = (executor.schema.extensions or {}).get(MODE_KEY, ExecutionMode.COMPILED)
+    return mode
+
+
+def enter_shadow() -> contextvars.Token[bool]:
+    return _SHADOW.set(True)
+
+
+def leave_shadow(token: contextvars.Token[bool]) -> None:
+    _SHADOW.reset(token)

@@ -1,0 +1,281 @@
+"""Compiled query plans answer exactly as graphql-core does, errors included.
+
+Each query runs twice on the same schema, once compiled and once by graphql-core, and
+the two serialised responses (key order included) must be equal. The suite as a whole
+runs in differential mode (tests/conftest.py), so every query of every test is checked
+the same way; these tests cover the shapes one by one and that the compiled path, not
+the fallback, answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+import pytest
+import strawberry
+from bench.operations import BUILDING_PREMISES_OWNERS_USERS
+from strawberry.extensions import ParserCache
+from strawberry.types import Info
+
+from edom_graphql.core.compiled import ExecutionMode, Run
+from edom_graphql.core.execution import (
+    MISMATCHES,
+    PlainLeafExecutor,
+    install_execution,
+    use_plain_attribute_resolvers,
+)
+from edom_graphql.core.metrics import Metrics
+from tests.factories import Api, make_world
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Dog(Named):
+    barks: bool
+
+
+@strawberry.type
+class Cat(Named):
+    lives: int
+
+
+Pet = Annotated[Dog | Cat, strawberry.union("Pet")]
+
+
+@strawberry.type
+class Owner:
+    name: str
+    nickname: str | None
+    pets_value: strawberry.Private[list[Any]]
+
+    @strawberry.field
+    def pets(self) -> list[Pet]:
+        return self.pets_value
+
+    @strawberry.field
+    async def first_pet(self) -> Named | None:
+        await asyncio.sleep(0)
+        return self.pets_value[0] if self.pets_value else None
+
+    @strawberry.field
+    def pet_futures(self) -> list[Named]:
+        loop = asyncio.get_running_loop()
+        futures = []
+        for pet in self.pets_value:
+            future: asyncio.Future[Any] = loop.create_future()
+            loop.call_soon(future.set_result, pet)
+            futures.append(future)
+        return futures  # type: ignore[return-value]
+
+    @strawberry.field
+    async def must_name(self) -> str:
+        return self.nickname  # type: ignore[return-value]  # None reaches a non-null field
+
+    @strawberry.field
+    def greeting(self, word: str = "hello", times: int = 1) -> str:
+        return " ".join([f"{word} {self.name}"] * times)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def owners(self, info: Info, first: int = 10) -> list[Owner]:
+        await asyncio.sleep(0)
+        owners: list[Owner] = info.context["owners"]
+        return owners[:first]
+
+    @strawberry.field
+    def failing(self) -> str | None:
+        raise ValueError("this field fails")
+
+    @strawberry.field
+    async def failing_later(self) -> Owner:
+        await asyncio.sleep(0)
+        raise ValueError("this one fails after a wait")
+
+
+def _schema(mode: ExecutionMode, metrics: Metrics) -> strawberry.Schema:
+    schema = strawberry.Schema(
+        query=Query,
+        types=[Dog, Cat],
+        execution_context_class=PlainLeafExecutor,
+        extensions=[lambda: ParserCache(maxsize=16)],  # the same text, the same document
+    )
+    use_plain_attribute_resolvers(schema._schema)
+    install_execution(schema._schema, mode, metrics)
+    return schema
+
+
+def _owners() -> list[Owner]:
+    return [
+        Owner(name="Anna", nickname="Anya", pets_value=[Dog(name="Rex", barks=True)]),
+        Owner(name="Boris", nickname=None, pets_value=[]),
+        Owner(
+            name="Vera",
+            nickname="Verochka",
+            pets_value=[Cat(name="Murka", lives=9), Dog(name="Sharik", barks=False)],
+        ),
+    ]
+
+
+def _count(metrics: Metrics, path: str) -> float:
+    return float(metrics.query_execution.labels(path)._value.get())
+
+
+async def _both(query: str, variables: dict[str, Any] | None = None) -> tuple[str, str, str]:
+    """(compiled answer, graphql-core answer, the path the compiled schema took)."""
+    answers = []
+    paths = []
+    for mode in (ExecutionMode.COMPILED, ExecutionMode.GRAPHQL_CORE):
+        metrics = Metrics()
+        result = await _schema(mode, metrics).execute(
+            query, variable_values=variables, context_value={"owners": _owners()}
+        )
+        errors = [
+            {"message": e.message, "path": e.path, "locations": e.locations}
+            for e in result.errors or []
+        ]
+        answers.append(json.dumps({"data": result.data, "errors": errors}, default=str))
+        paths.append(
+            next(p for p in ("compiled", "gave_way", "graphql_core") if _count(metrics, p))
+        )
+    return answers[0], answers[1], paths[0]
+
+
+FULL = """
+query ($word: String!, $withPets: Boolean!) {
+  everyone: owners {
+    __typename
+    name
+    nickname
+    hi: greeting(word: $word, times: 2)
+    hello: greeting
+    pets @include(if: $withPets) {
+      __typename
+      ... on Dog { name barks }
+      ... on Cat { lives name }
+    }
+    firstPet { __typename name ... on Cat { lives } }
+    petFutures { name ...DogBits }
+  }
+  two: owners(first: 2) { name }
+}
+fragment DogBits on Dog { barks }
+"""
+
+
+@pytest.mark.parametrize("with_pets", [True, False])
+async def test_a_full_query_is_compiled_and_identical(with_pets: bool) -> None:
+    compiled, reference, path = await _both(FULL, {"word": "привет", "withPets": with_pets})
+    assert path == "compiled"
+    assert compiled == reference
+    assert ('"pets"' in compiled) is with_pets
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ owners { name mustName } }",  # a null in a non-null field, after a wait
+        "{ failing owners { name } }",  # a resolver raises: null and an error
+        "{ owners { name } failingLater { name } }",  # non-null root field fails: data null
+        '{ owners { greeting(word: "a", times: 3) } failing }',
+    ],
+)
+async def test_errors_give_way_to_graphql_core(query: str) -> None:
+    compiled, reference, path = await _both(query)
+    assert path == "gave_way"
+    assert compiled == reference
+    assert '"errors": []' not in compiled
+
+
+async def test_introspection_is_left_to_graphql_core() -> None:
+    compiled, reference, path = await _both("{ __schema { queryType { name } } }")
+    assert path == "graphql_core"
+    assert compiled == reference
+
+
+async def test_a_plan_is_compiled_once_per_operation_and_directive_values() -> None:
+    metrics = Metrics()
+    schema = _schema(ExecutionMode.COMPILED, metrics)
+    plans = schema._schema.extensions["edom_graphql.plans"]
+    for with_pets in (True, False, True, False):
+        result = await schema.execute(
+            FULL,
+            variable_values={"word": "x", "withPets": with_pets},
+            context_value={"owners": _owners()},
+        )
+        assert result.errors is None
+    assert len(plans._plans) == 2
+    assert _count(metrics, "compiled") == 4
+
+
+async def test_loads_of_one_level_are_one_wave(monkeypatch: pytest.MonkeyPatch) -> None:
+    waves: list[int] = []
+    original = asyncio.gather
+
+    def counting_gather(*awaitables: Any, **kwargs: Any) -> Any:
+        waves.append(len(awaitables))
+        return original(*awaitables, **kwargs)
+
+    monkeypatch.setattr("edom_graphql.core.compiled.asyncio.gather", counting_gather)
+    schema = _schema(ExecutionMode.COMPILED, Metrics())
+    result = await schema.execute(
+        "{ owners { firstPet { name } petFutures { name } } }", context_value={"owners": _owners()}
+    )
+    assert result.errors is None
+    # the root field; then every owner's firstPet and every pet future together
+    assert waves == [1, 3 + 3]
+
+
+async def test_differential_mode_reports_a_different_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    metrics = Metrics()
+    schema = _schema(ExecutionMode.DIFFERENTIAL, metrics)
+    original = Run.object
+
+    def wrong(self: Run, plan: Any, source: Any, path: Any) -> dict[str, Any]:
+        out = original(self, plan, source, path)
+        if "name" in out:
+            out["name"] = out["name"].upper()
+        return out
+
+    monkeypatch.setattr(Run, "object", wrong)
+    result = await schema.execute("{ owners { name } }", context_value={"owners": _owners()})
+    assert result.data == {"owners": [{"name": "ANNA"}, {"name": "BORIS"}, {"name": "VERA"}]}
+    assert _count(metrics, "mismatch") == 1
+    assert len(MISMATCHES) == 1
+    assert "Anna" in MISMATCHES[0]["graphql_core"]
+    MISMATCHES.clear()
+
+
+def _metric(text: str, path: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(f'edom_graphql_query_execution_total{{path="{path}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_the_budgeted_read_is_compiled_over_http(api: Api) -> None:
+    world = await make_world(api, premises=6)
+    owner = world.people["owner"]
+    building = (await api.gql("{ viewer { buildings(first: 1) { nodes { id } } } }", as_=owner))[
+        "viewer"
+    ]["buildings"]["nodes"][0]["id"]
+    paths = ("compiled", "gave_way", "graphql_core")
+    text = (await api.client.get("/metrics")).text
+    before = {path: _metric(text, path) for path in paths}
+    data = await api.gql(BUILDING_PREMISES_OWNERS_USERS, {"id": building}, as_=owner)
+    text = (await api.client.get("/metrics")).text
+    after = {path: _metric(text, path) for path in paths}
+    # the read and the visibility check that Api runs after every response
+    assert after == {**before, "compiled": before["compiled"] + 2}
+    premises = data["building"]["premises"]["edges"]
+    assert len(premises) == len(world.premises)
+    assert any(edge["node"]["owners"] for edge in premises)

@@ -57,6 +57,9 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
         log_config=None,
         access_log=False,
         ws="websockets-sansio",
+        # Longer than httpx's keep-alive expiry (5 s): with both at 5 s, a client could
+        # reuse an idle connection just as the server closes it (a ReadError).
+        timeout_keep_alive=75,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -16,7 +16,7 @@ from edom_graphql.core.composition import read_ahead
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, PageLoader
+from edom_graphql.core.loaders import ByIdLoader, PageLoader, later
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     INT32,
@@ -122,10 +122,8 @@ class Building(Node):
         return access.building_visible(context, node)
 
     @strawberry.field(description="The organisation that manages the building.")
-    async def management_organisation(self, info: AppInfo) -> ManagementOrganisation:
-        organisation = await OrganisationByIdLoader.of(info.context).load(self.organisation_id)
-        assert organisation is not None
-        return organisation
+    def management_organisation(self, info: AppInfo) -> ManagementOrganisation:
+        return later(OrganisationByIdLoader.of(info.context).load(self.organisation_id))
 
     @strawberry.field(description="Premises of the building, in number order.")
     async def premises(
@@ -197,10 +195,8 @@ class Premise(Node):
         return access.premise_visible(context, node)
 
     @strawberry.field(description="The building the premise is in.")
-    async def building(self, info: AppInfo) -> Building:
-        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
-        assert building is not None
-        return building
+    def building(self, info: AppInfo) -> Building:
+        return later(BuildingByIdLoader.of(info.context).load(self.building_pk))
 
     @strawberry.field(description="The viewer's tier at this premise, if any.")
     async def viewer_tier(self, info: AppInfo) -> Tier | None:

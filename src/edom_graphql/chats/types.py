@@ -19,7 +19,7 @@ from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, Loader, PageLoader
+from edom_graphql.core.loaders import ByIdLoader, Loader, PageLoader, later
 from edom_graphql.core.nodes import Node, Verdict, visible
 from edom_graphql.core.pagination import (
     After,
@@ -206,10 +206,10 @@ class Chat(Node):
         return await UserByIdLoader.of(info.context).load(other)
 
     @strawberry.field(description="The latest message; null in a chat without messages.")
-    async def last_message(self, info: AppInfo) -> ChatMessage | None:
+    def last_message(self, info: AppInfo) -> ChatMessage | None:
         if self.last_message_pk is None:
             return None
-        return await ChatMessageByIdLoader.of(info.context).load(self.last_message_pk)
+        return later(ChatMessageByIdLoader.of(info.context).load(self.last_message_pk))
 
     @strawberry.field(
         description="Messages of others the viewer has not read (deleted and removed ones "

@@ -52,6 +52,7 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 if TYPE_CHECKING:
     from edom_graphql.core.execution import PlainLeafExecutor
@@ -162,6 +163,23 @@ class Step:
     node: FieldNode | None = None
     args: dict[str, Any] | None = None
     """Coerced arguments, or None where they depend on variables (coerced per run)."""
+    direct: DirectCall | None = None
+    """How to call the resolver's own function, where Strawberry's wrapper would only
+    pass it ``self`` and ``info``."""
+    prefetched: Any = None
+    """The guarded resolver's :class:`~edom_graphql.core.permissions.Prefetched`: a value
+    a parent attached, usable without the resolver once its capability is decided."""
+
+
+@dataclass(eq=False, slots=True)
+class DirectCall:
+    """A resolver without arguments or field extensions, called as Strawberry would."""
+
+    function: Callable[..., Any]
+    with_self: bool
+    info_name: str | None
+    info_class: Callable[..., Any]
+    definition: Any
 
 
 @dataclass(eq=False, slots=True)
@@ -263,14 +281,45 @@ class Compiler:
                     graphql_field, node, None, None, self.executor.hide_suggestions
                 )
             )
+        completion = self.completion(graphql_field.type, details)
+        prefetched = getattr(graphql_field.resolve, "prefetched", None)
         return Step(
             RESOLVED,
             key,
-            completion=self.completion(graphql_field.type, details),
+            completion=completion,
             field=graphql_field,
             nodes=[d.node for d in details],
             node=node,
             args=args,
+            direct=self.direct_call(graphql_field, node),
+            prefetched=None if node.arguments or _needs_info(completion) else prefetched,
+        )
+
+    def direct_call(self, graphql_field: GraphQLField, node: FieldNode) -> DirectCall | None:
+        """What Strawberry's resolver wrapper does for a field with no arguments, field
+        extensions or exception handlers: call the function with ``self`` and ``info``."""
+        definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        if (
+            definition is None
+            or strawberry_schema is None
+            or definition.base_resolver is None
+            or definition.extensions
+            or definition.arguments
+            or node.arguments
+            or strawberry_schema.schema_converter._exception_handler_specs
+        ):
+            return None
+        resolver = definition.base_resolver
+        if resolver.parent_parameter is not None or resolver.root_parameter is not None:
+            return None
+        info = resolver.info_parameter
+        return DirectCall(
+            function=resolver.wrapped_func,
+            with_self=resolver.self_parameter is not None,
+            info_name=None if info is None else info.name,
+            info_class=strawberry_schema.config.info_class,
+            definition=definition,
         )
 
     def completion(self, graphql_type: GraphQLOutputType, details: Any) -> Completion:
@@ -400,10 +449,21 @@ class Run:
         self.args: dict[Step, dict[str, Any]] = {}
 
     async def execute(self, plan: Plan) -> dict[str, Any]:
+        ours = hasattr(self.context, "shield_loads")  # an edom_graphql Context
+        if ours:
+            self.context.shield_loads = False
         try:
             data = self.object(plan.root, self.executor.root_value, None)
             while self.pending:
                 wave, self.pending = self.pending, []
+                if len(wave) == 1:  # awaited here: no task to run it in
+                    awaitable, resume, state = wave[0]
+                    try:
+                        result = await awaitable
+                    except Exception as error:
+                        raise GiveWay from error
+                    resume(result, state)
+                    continue
                 results = await asyncio.gather(
                     *(entry[0] for entry in wave), return_exceptions=True
                 )
@@ -414,6 +474,8 @@ class Run:
             return data
         finally:
             await self.abandon()
+            if ours:
+                self.context.shield_loads = True
 
     async def abandon(self) -> None:
         """Settle what a run that gave way left in its next wave: coroutines are closed
@@ -469,6 +531,14 @@ class Run:
         executor = self.executor
         key = step.key
         field_path = Path(path, key, plan.type.name)
+        prefetched = step.prefetched
+        if prefetched is not None:
+            value = prefetched.get(source)
+            if value is not None:
+                target = prefetched.scope(source, {})
+                if target is not None and self.context.decided(prefetched.capability, target):
+                    out[key] = self.complete(step.completion, value, field_path, None, out, key)  # type: ignore[arg-type]
+                    return
         info = executor.build_resolve_info(
             step.field,  # type: ignore[arg-type]
             step.nodes,  # type: ignore[arg-type]
@@ -486,7 +556,18 @@ class Run:
                     None,
                     executor.hide_suggestions,
                 )
-        result = step.field.resolve(source, info, **args)  # type: ignore[union-attr, misc]
+        direct = step.direct
+        if direct is not None:
+            kwargs = (
+                {}
+                if direct.info_name is None
+                else {direct.info_name: direct.info_class(_raw_info=info, _field=direct.definition)}
+            )
+            result = (
+                direct.function(source, **kwargs) if direct.with_self else direct.function(**kwargs)
+            )
+        else:
+            result = step.field.resolve(source, info, **args)  # type: ignore[union-attr, misc]
         if self.is_awaitable(result):
             out[key] = None
             self.pending.append((result, self._resume_field, (step, field_path, info, out)))

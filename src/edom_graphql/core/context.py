@@ -163,6 +163,9 @@ class Context:
         self.now = services.clock()
         self.loaders: dict[type, Any] = {}
         """The operation's loaders, one per class (see :meth:`Loader.of`)."""
+        self.shield_loads = True
+        """Whether loads are shielded from their callers' cancellation (graphql-core
+        cancels parts of a result; a compiled run never does, see ``Loader.load``)."""
         self.memo: dict[Hashable, Any] = {}
         """Per-operation answers of gatekeepers (e.g. whether a chat is readable), so that
         the objects of one page are decided once, not once each."""

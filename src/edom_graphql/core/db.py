@@ -241,9 +241,15 @@ class Database:
         for listener in self.statement_listeners:
             listener(sql)
         pool = self._read_pool or await self.read_pool()
-        async with pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as conn:
+        # asyncio.timeout rather than acquire(timeout=…): that one runs each acquisition
+        # in a task of its own (wait_for); the statement has its own statement_timeout.
+        async with asyncio.timeout(ACQUIRE_TIMEOUT_SECONDS):
+            conn = await pool.acquire()
+        try:
             rows: Sequence[asyncpg.Record] = await conn.fetch(sql, *args)
-            return rows
+        finally:
+            await pool.release(conn)
+        return rows
 
     async def fetch_one(
         self, query: Prepared | ClauseElement, **params: Any

@@ -53,9 +53,12 @@ class Loader(DataLoader[K, V], Generic[K, V]):
 
         Each caller gets its own shield of the shared future: when graphql-core gives up
         on part of a result (an error nulls a list, and the rest of its items are
-        cancelled), cancelling one caller must not cancel the value the others await.
+        cancelled), cancelling one caller must not cancel the value the others await. A
+        compiled run (:mod:`edom_graphql.core.compiled`) cancels all of an operation or
+        nothing, so its loads go without.
         """
-        return asyncio.shield(super().load(key))
+        future = super().load(key)
+        return asyncio.shield(future) if getattr(self.context, "shield_loads", True) else future
 
     @classmethod
     def of(cls, context: Context) -> Self:

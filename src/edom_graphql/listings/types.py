@@ -12,7 +12,7 @@ from edom_graphql.buildings.types import Building, BuildingByIdLoader
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import Loader
+from edom_graphql.core.loaders import Loader, later
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.core.permissions import requires
@@ -78,10 +78,8 @@ class Listing(Node):
         )
 
     @strawberry.field(description="The building whose board it is on.")
-    async def building(self, info: AppInfo) -> Building:
-        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
-        assert building is not None
-        return building
+    def building(self, info: AppInfo) -> Building:
+        return later(BuildingByIdLoader.of(info.context).load(self.building_pk))
 
     @strawberry.field(
         description="Who posted it (only the display name is visible to you); null when you "

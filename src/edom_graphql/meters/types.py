@@ -147,10 +147,8 @@ class MeterReading(Node):
         return self.superseded_at is None
 
     @strawberry.field(description="The meter read.")
-    async def meter(self, info: AppInfo) -> Meter:
-        meter = await MeterByIdLoader.of(info.context).load(self.meter_pk)
-        assert meter is not None
-        return meter
+    def meter(self, info: AppInfo) -> Meter:
+        return later(MeterByIdLoader.of(info.context).load(self.meter_pk))
 
     @strawberry.field(description="Who gave it; null if they are not visible to you.")
     async def submitted_by(self, info: AppInfo) -> User | None:
@@ -212,10 +210,8 @@ class Meter(Node):
         return access.meter_visible(context, node)
 
     @strawberry.field(description="The premise it is in.")
-    async def premise(self, info: AppInfo) -> Premise:
-        premise = await PremiseByIdLoader.of(info.context).load(self.premise_pk)
-        assert premise is not None
-        return premise
+    def premise(self, info: AppInfo) -> Premise:
+        return later(PremiseByIdLoader.of(info.context).load(self.premise_pk))
 
     @strawberry.field(description="Its verification date has passed (Moscow time).")
     def verification_expired(self, info: AppInfo) -> bool:
@@ -224,10 +220,10 @@ class Meter(Node):
     @strawberry.field(
         description="The meter that replaced it, if it was replaced (its history goes on there)."
     )
-    async def replaced_by(self, info: AppInfo) -> Meter | None:
+    def replaced_by(self, info: AppInfo) -> Meter | None:
         if self.replaced_by_pk is None:
             return None
-        return await MeterByIdLoader.of(info.context).load(self.replaced_by_pk)
+        return later(MeterByIdLoader.of(info.context).load(self.replaced_by_pk))
 
     @strawberry.field(description="The meter it replaced, if any (with the earlier history).")
     async def replaces(self, info: AppInfo) -> Meter | None:

@@ -13,7 +13,7 @@ from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import Loader
+from edom_graphql.core.loaders import Loader, later
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.core.permissions import requires
@@ -114,10 +114,8 @@ class Poll(Node):
         return access.poll_visible(context, node)
 
     @strawberry.field(description="The building the poll is in.")
-    async def building(self, info: AppInfo) -> Building:
-        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
-        assert building is not None
-        return building
+    def building(self, info: AppInfo) -> Building:
+        return later(BuildingByIdLoader.of(info.context).load(self.building_pk))
 
     @strawberry.field(description="Voting is still possible (the poll has not closed).")
     def is_open(self, info: AppInfo) -> bool:

@@ -275,10 +275,10 @@ class IntercomEntry(Node):
         return self.user_pk is not None and info.context.viewer_id == self.user_pk
 
     @strawberry.field(description="The premise's code it was opened with.")
-    async def code(self, info: AppInfo) -> IntercomCode | None:
+    def code(self, info: AppInfo) -> IntercomCode | None:
         if self.code_pk is None:
             return None
-        return await CodeByIdLoader.of(info.context).load(self.code_pk)
+        return later(CodeByIdLoader.of(info.context).load(self.code_pk))
 
 
 @strawberry.type(description="A call from a panel to an apartment.")

@@ -18,7 +18,7 @@ from edom_graphql.core.capabilities import Capability, StaffRole
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.errors import Forbidden
 from edom_graphql.core.ids import encode_id, expect_id
-from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader
+from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, later
 from edom_graphql.core.nodes import Node, Verdict, visible, visible_only
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.core.permissions import requires
@@ -82,10 +82,10 @@ class MeetingQuestion:
         )
 
     @strawberry.field(description="An ADMINISTRATOR question proposing an owner: that owner.")
-    async def administrator(self, info: AppInfo) -> User | None:
+    def administrator(self, info: AppInfo) -> User | None:
         if self.candidate_user_pk is None:
             return None
-        return await UserByIdLoader.of(info.context).load(self.candidate_user_pk)
+        return later(UserByIdLoader.of(info.context).load(self.candidate_user_pk))
 
 
 @strawberry.type(description="An owners' general meeting (correspondence form, on the platform).")
@@ -172,10 +172,8 @@ class Meeting(Node):
         return self.state in (MeetingState.COMPLETED, MeetingState.FAILED)
 
     @strawberry.field(description="The building whose owners meet.")
-    async def building(self, info: AppInfo) -> Building:
-        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
-        assert building is not None
-        return building
+    def building(self, info: AppInfo) -> Building:
+        return later(BuildingByIdLoader.of(info.context).load(self.building_pk))
 
     @strawberry.field(description="The agenda, in order.")
     async def agenda(self, info: AppInfo) -> list[MeetingQuestion]:
@@ -192,16 +190,16 @@ class Meeting(Node):
     @strawberry.field(
         description="The organisation, when a manager initiated on its behalf; else null."
     )
-    async def initiating_organisation(self, info: AppInfo) -> ManagementOrganisation | None:
+    def initiating_organisation(self, info: AppInfo) -> ManagementOrganisation | None:
         if self.initiator_organisation_pk is None:
             return None
-        return await OrganisationByIdLoader.of(info.context).load(self.initiator_organisation_pk)
+        return later(OrganisationByIdLoader.of(info.context).load(self.initiator_organisation_pk))
 
     @strawberry.field(description="The owner who administers it, if an owner does.")
-    async def administrator(self, info: AppInfo) -> User | None:
+    def administrator(self, info: AppInfo) -> User | None:
         if self.administrator_user_pk is None:
             return None
-        return await UserByIdLoader.of(info.context).load(self.administrator_user_pk)
+        return later(UserByIdLoader.of(info.context).load(self.administrator_user_pk))
 
     @strawberry.field(
         description="The organisation that administers it (its managers act), if it does."

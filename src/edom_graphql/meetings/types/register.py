@@ -13,7 +13,7 @@ import strawberry
 from edom_graphql.buildings.types import Premise, PremiseByIdLoader
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, Loader, PageLoader
+from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, Loader, PageLoader, later
 from edom_graphql.core.nodes import Node, Verdict, visible, visible_only
 from edom_graphql.core.pagination import After, Connection, First, build_connection, page_request
 from edom_graphql.meetings import access, reads
@@ -116,10 +116,10 @@ class MeetingBallot:
         return await UserByIdLoader.of(info.context).load(self.cast_by_pk)
 
     @strawberry.field(description="The power of attorney it was cast under, if any.")
-    async def power_of_attorney(self, info: AppInfo) -> PowerOfAttorney | None:
+    def power_of_attorney(self, info: AppInfo) -> PowerOfAttorney | None:
         if self.attorney_pk is None:
             return None
-        return await PowerOfAttorneyByIdLoader.of(info.context).load(self.attorney_pk)
+        return later(PowerOfAttorneyByIdLoader.of(info.context).load(self.attorney_pk))
 
     @strawberry.field(description="Its decision on every question, in agenda order.")
     async def decisions(self, info: AppInfo) -> list[MeetingBallotDecision]:

@@ -11,7 +11,7 @@ import strawberry
 from edom_graphql.buildings.types import Building, BuildingByIdLoader, Premise, PremiseByIdLoader
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, Loader
+from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, Loader, later
 from edom_graphql.core.nodes import Node, Verdict, visible
 from edom_graphql.core.pagination import (
     After,
@@ -108,16 +108,14 @@ class RepairRequest(Node):
         return is_overdue(self.status, self.due_at, info.context.now)
 
     @strawberry.field(description="The building it concerns.")
-    async def building(self, info: AppInfo) -> Building:
-        building = await BuildingByIdLoader.of(info.context).load(self.building_pk)
-        assert building is not None
-        return building
+    def building(self, info: AppInfo) -> Building:
+        return later(BuildingByIdLoader.of(info.context).load(self.building_pk))
 
     @strawberry.field(description="The apartment, for APARTMENT requests; null otherwise.")
-    async def premise(self, info: AppInfo) -> Premise | None:
+    def premise(self, info: AppInfo) -> Premise | None:
         if self.premise_pk is None:
             return None
-        return await PremiseByIdLoader.of(info.context).load(self.premise_pk)
+        return later(PremiseByIdLoader.of(info.context).load(self.premise_pk))
 
     @strawberry.field(
         description="Who filed it (only the display name is visible to you); null when you "
@@ -127,10 +125,10 @@ class RepairRequest(Node):
         return await UserByIdLoader.of(info.context).load(self.author_pk)
 
     @strawberry.field(description="The engineer assigned; null until one is.")
-    async def assignee(self, info: AppInfo) -> User | None:
+    def assignee(self, info: AppInfo) -> User | None:
         if self.assignee_pk is None:
             return None
-        return await UserByIdLoader.of(info.context).load(self.assignee_pk)
+        return later(UserByIdLoader.of(info.context).load(self.assignee_pk))
 
     @strawberry.field(description="The viewer filed this request.")
     def viewer_is_author(self, info: AppInfo) -> bool:
@@ -237,16 +235,16 @@ class RepairRequestEvent(Node):
         return request
 
     @strawberry.field(description="Who did it; null when the platform did (auto-close).")
-    async def actor(self, info: AppInfo) -> User | None:
+    def actor(self, info: AppInfo) -> User | None:
         if self.actor_pk is None:
             return None
-        return await UserByIdLoader.of(info.context).load(self.actor_pk)
+        return later(UserByIdLoader.of(info.context).load(self.actor_pk))
 
     @strawberry.field(description="The engineer assigned, for ASSIGNED.")
-    async def assignee(self, info: AppInfo) -> User | None:
+    def assignee(self, info: AppInfo) -> User | None:
         if self.assignee_pk is None:
             return None
-        return await UserByIdLoader.of(info.context).load(self.assignee_pk)
+        return later(UserByIdLoader.of(info.context).load(self.assignee_pk))
 
 
 @strawberry.type(description="A page of repair requests, newest first.")

@@ -16,7 +16,7 @@ from edom_graphql.buildings.types import (
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, PageLoader
+from edom_graphql.core.loaders import ByIdLoader, PageLoader, later
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     Connection,
@@ -196,10 +196,10 @@ class GuestInvitation(Node):
         return await PremiseByIdLoader.of(info.context).load(self.premise_pk)
 
     @strawberry.field(description="The grant its acceptance made; null until accepted.")
-    async def grant(self, info: AppInfo) -> GuestGrant | None:
+    def grant(self, info: AppInfo) -> GuestGrant | None:
         if self.grant_pk is None:
             return None
-        return await GuestGrantByIdLoader.of(info.context).load(self.grant_pk)
+        return later(GuestGrantByIdLoader.of(info.context).load(self.grant_pk))
 
 
 @strawberry.type(description="A page of guest invitations, newest first.")

@@ -117,10 +117,8 @@ class Ownership(Node):
         return access.ownership_visible(context, node)
 
     @strawberry.field(description="The premise owned.")
-    async def premise(self, info: AppInfo) -> Premise:
-        premise = await PremiseByIdLoader.of(info.context).load(self.premise_pk)
-        assert premise is not None
-        return premise
+    def premise(self, info: AppInfo) -> Premise:
+        return later(PremiseByIdLoader.of(info.context).load(self.premise_pk))
 
 
 @strawberry.type(description="A neighbour in the directory: display name and premise number only.")
@@ -132,10 +130,8 @@ class Neighbour:
     premise_number: str = strawberry.field(description="Number of the neighbour's premise.")
 
     @strawberry.field(description="The neighbour (only the display name is visible to you).")
-    async def user(self, info: AppInfo) -> User:
-        user = await UserByIdLoader.of(info.context).load(self.user_pk)
-        assert user is not None
-        return user
+    def user(self, info: AppInfo) -> User:
+        return later(UserByIdLoader.of(info.context).load(self.user_pk))
 
     @staticmethod
     def sort_key(neighbour: Neighbour) -> tuple[int, str, int, int]:

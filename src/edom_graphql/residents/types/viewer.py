@@ -17,7 +17,7 @@ from edom_graphql.buildings.types import (
 from edom_graphql.core.capabilities import StaffRole, Tier
 from edom_graphql.core.context import AppInfo
 from edom_graphql.core.errors import Unauthenticated
-from edom_graphql.core.loaders import PageLoader
+from edom_graphql.core.loaders import PageLoader, later
 from edom_graphql.core.pagination import (
     After,
     First,
@@ -52,10 +52,8 @@ class ViewerPremise:
     tier: Tier = strawberry.field(description="The viewer's tier at the premise.")
 
     @strawberry.field(description="The premise.")
-    async def premise(self, info: AppInfo) -> Premise:
-        premise = await PremiseByIdLoader.of(info.context).load(self.premise_pk)
-        assert premise is not None
-        return premise
+    def premise(self, info: AppInfo) -> Premise:
+        return later(PremiseByIdLoader.of(info.context).load(self.premise_pk))
 
 
 @strawberry.type(description="A staff role of the viewer in a management organisation.")
@@ -64,10 +62,8 @@ class StaffMembership:
     role: StaffRole = strawberry.field(description="The role.")
 
     @strawberry.field(description="The organisation.")
-    async def organisation(self, info: AppInfo) -> ManagementOrganisation:
-        organisation = await OrganisationByIdLoader.of(info.context).load(self.organisation_pk)
-        assert organisation is not None
-        return organisation
+    def organisation(self, info: AppInfo) -> ManagementOrganisation:
+        return later(OrganisationByIdLoader.of(info.context).load(self.organisation_pk))
 
 
 @strawberry.type(description="The signed-in user, their premises, buildings and grants.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 import pytest
@@ -100,9 +101,19 @@ class Query:
         raise ValueError("this one fails after a wait")
 
 
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def owner_changed(self, info: Info) -> AsyncGenerator[Owner, None]:
+        for owner in info.context["owners"]:
+            await asyncio.sleep(0)
+            yield owner
+
+
 def _schema(mode: ExecutionMode, metrics: Metrics) -> strawberry.Schema:
     schema = strawberry.Schema(
         query=Query,
+        subscription=Subscription,
         types=[Dog, Cat],
         execution_context_class=PlainLeafExecutor,
         extensions=[lambda: ParserCache(maxsize=16)],  # the same text, the same document
@@ -192,6 +203,34 @@ async def test_errors_give_way_to_graphql_core(query: str) -> None:
     assert path == "gave_way"
     assert compiled == reference
     assert '"errors": []' not in compiled
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "name nickname pets { __typename ... on Dog { barks } } firstPet { name }",
+        "name mustName",  # the second owner's event errs: that event gives way
+    ],
+)
+async def test_subscription_events_are_compiled_and_identical(selection: str) -> None:
+    answers = []
+    counts = []
+    for mode in (ExecutionMode.COMPILED, ExecutionMode.GRAPHQL_CORE):
+        metrics = Metrics()
+        stream = await _schema(mode, metrics).subscribe(
+            f"subscription {{ ownerChanged {{ {selection} }} }}",
+            context_value={"owners": _owners()},
+        )
+        events = [
+            {"data": event.data, "errors": [(e.message, e.path) for e in event.errors or []]}
+            async for event in stream  # type: ignore[union-attr]
+        ]
+        answers.append(json.dumps(events))
+        counts.append({path: _count(metrics, path) for path in ("compiled", "gave_way")})
+    assert answers[0] == answers[1]
+    assert len(json.loads(answers[0])) == 3
+    errs = "mustName" in selection
+    assert counts[0] == {"compiled": 2.0 if errs else 3.0, "gave_way": 1.0 if errs else 0.0}
 
 
 async def test_introspection_is_left_to_graphql_core() -> None:

@@ -14,8 +14,9 @@ null reaches a non-null field, a coercion fails, an object is not visible where 
 field is non-null, a value is of an unexpected shape) it gives way, and graphql-core
 executes the operation from the start, with its errors, paths and null propagation; a
 query has no effects to repeat, and the operation's loaders keep what was already read.
-Mutations, subscriptions, introspection, ``@defer``/``@stream`` and field middleware
-are never compiled.
+Each event of a subscription is compiled the same way (its root field resolves to the
+event); mutations, a subscription's source stream, introspection, ``@defer``/``@stream``
+and field middleware are never compiled.
 
 Every object of a node type still passes its type's gatekeeper before its fields are
 completed (:meth:`edom_graphql.core.nodes.Node.is_visible`), as in graphql-core's path
@@ -210,7 +211,7 @@ class Compiler:
 
     def root(self) -> ObjectPlan:
         executor = self.executor
-        root_type = self.schema.query_type
+        root_type = self.schema.get_root_type(executor.operation.operation)
         if root_type is None:
             raise Uncompilable
         grouped, defer_usages, _ = collect_fields(
@@ -282,6 +283,18 @@ class Compiler:
                 )
             )
         completion = self.completion(graphql_field.type, details)
+        if parent_type is self.schema.subscription_type:
+            # An event's root field resolves to the event itself (its resolver is the
+            # stream's generator, which must not be called).
+            return Step(
+                RESOLVED,
+                key,
+                completion=completion,
+                field=graphql_field,
+                nodes=[d.node for d in details],
+                node=node,
+                args=args,
+            )
         prefetched = getattr(graphql_field.resolve, "prefetched", None)
         return Step(
             RESOLVED,
@@ -423,10 +436,16 @@ class Plans:
         return plan
 
 
-def compilable(executor: PlainLeafExecutor) -> bool:
+def compilable(executor: PlainLeafExecutor, serially: bool | None) -> bool:
+    """A query, or one event of a subscription (graphql-core executes each event with
+    ``serially=False`` on a per-event copy of the executor, the event as root value)."""
     manager = executor.middleware_manager
+    kind = executor.operation.operation
     return (
-        executor.operation.operation is OperationType.QUERY
+        (
+            (kind is OperationType.QUERY and serially is None)
+            or (kind is OperationType.SUBSCRIPTION and serially is False)
+        )
         and (manager is None or not manager.middlewares)
         and executor.abort_signal is None
     )

@@ -200,16 +200,16 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        """Queries run their compiled plan; graphql-core runs the rest, and any query
-        whose plan gives way."""
+        """Queries and subscription events run their compiled plan; graphql-core runs
+        the rest, and any whose plan gives way."""
         extensions = self.schema.extensions or {}
         mode = extensions.get(MODE_KEY, ExecutionMode.GRAPHQL_CORE)
-        if serially is None and mode is not ExecutionMode.GRAPHQL_CORE and compilable(self):
+        if mode is not ExecutionMode.GRAPHQL_CORE and compilable(self, serially):
             plans: Plans = extensions[PLANS_KEY]
             plan = plans.of(self)
             if plan is not None:
-                return self._execute_compiled(plan, mode, extensions.get(METRICS_KEY))
-        if self.operation.operation is OperationType.QUERY:
+                return self._execute_compiled(plan, mode, extensions.get(METRICS_KEY), serially)
+        if self.operation.operation is not OperationType.MUTATION:
             self._count(extensions.get(METRICS_KEY), "graphql_core")
         return super().execute_operation(serially)
 
@@ -218,25 +218,27 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
         if metrics is not None:
             metrics.query_execution.labels(path).inc()
 
-    async def _execute_compiled(self, plan: Any, mode: ExecutionMode, metrics: Any) -> Any:
+    async def _execute_compiled(
+        self, plan: Any, mode: ExecutionMode, metrics: Any, serially: bool | None
+    ) -> Any:
         try:
             data = await Run(self).execute(plan)
         except Exception:  # GiveWay, or anything a resolver raised: graphql-core decides
             self._count(metrics, "gave_way")
-            return await self._execute_by_graphql_core()
+            return await self._execute_by_graphql_core(serially)
         response = self.finish(self.build_response(data))
         self._count(metrics, "compiled")
         if mode is ExecutionMode.DIFFERENTIAL:
             token = enter_shadow()
             try:
-                reference = await self._execute_by_graphql_core()
+                reference = await self._execute_by_graphql_core(serially)
             finally:
                 leave_shadow(token)
             self._compare(response, reference, metrics)
         return response
 
-    async def _execute_by_graphql_core(self) -> Any:
-        result = super().execute_operation()
+    async def _execute_by_graphql_core(self, serially: bool | None) -> Any:
+        result = super().execute_operation(serially)
         return await result if self.is_awaitable(result) else result
 
     def _compare(self, response: Any, reference: Any, metrics: Any) -> None:

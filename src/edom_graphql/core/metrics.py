@@ -36,8 +36,9 @@ class Metrics:
         )
         self.query_execution = Counter(
             "edom_graphql_query_execution",
-            "Queries by how they ran: compiled, gave_way (to graphql-core, which answered"
-            " with errors), graphql_core (not compiled), mismatch (differential mode).",
+            "Queries and subscription events by how they ran: compiled, gave_way (to"
+            " graphql-core, which answered with errors), graphql_core (not compiled),"
+            " mismatch (differential mode).",
             ["path"],
             registry=self.registry,
         )

@@ -283,18 +283,9 @@ class Compiler:
                 )
             )
         completion = self.completion(graphql_field.type, details)
-        if parent_type is self.schema.subscription_type:
-            # An event's root field resolves to the event itself (its resolver is the
-            # stream's generator, which must not be called).
-            return Step(
-                RESOLVED,
-                key,
-                completion=completion,
-                field=graphql_field,
-                nodes=[d.node for d in details],
-                node=node,
-                args=args,
-            )
+        # An event's root field resolves to the event itself: its own resolver (the
+        # stream's generator) must not be called, nor a value read ahead on the event.
+        event_root = parent_type is self.schema.subscription_type
         prefetched = getattr(graphql_field.resolve, "prefetched", None)
         return Step(
             RESOLVED,
@@ -304,8 +295,10 @@ class Compiler:
             nodes=[d.node for d in details],
             node=node,
             args=args,
-            direct=self.direct_call(graphql_field, node),
-            prefetched=None if node.arguments or _needs_info(completion) else prefetched,
+            direct=None if event_root else self.direct_call(graphql_field, node),
+            prefetched=(
+                None if event_root or node.arguments or _needs_info(completion) else prefetched
+            ),
         )
 
     def direct_call(self, graphql_field: GraphQLField, node: FieldNode) -> DirectCall | None:

@@ -37,11 +37,14 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     InlineFragmentNode,
     OperationType,
     SelectionSetNode,
@@ -157,6 +160,8 @@ class Step:
     key: str
     get: Callable[[Any], Any] | None = None
     coerce: Callable[[Any], Any] | None = None
+    exact: type | None = None
+    """A class whose values the leaf's coercion returns unchanged (str for String)."""
     nullable: bool = True
     completion: Completion | None = None
     field: GraphQLField | None = None
@@ -263,8 +268,16 @@ class Compiler:
             raise Uncompilable
         plain = getattr(graphql_field.resolve, "plain", None)
         if isinstance(plain, PlainLeaf) and not node.arguments:
+            bare = graphql_field.type
+            if isinstance(bare, GraphQLNonNull):
+                bare = bare.of_type
             return Step(
-                PLAIN_LEAF, key, get=plain.get, coerce=plain.coerce, nullable=plain.nullable
+                PLAIN_LEAF,
+                key,
+                get=plain.get,
+                coerce=plain.coerce,
+                exact=_UNCHANGED.get(bare),
+                nullable=plain.nullable,
             )
         get = getattr(graphql_field.resolve, "get", None)
         if get is not None and not node.arguments:
@@ -342,6 +355,10 @@ class Compiler:
         if is_abstract_type(graphql_type):
             return Abstract(graphql_type, details, nullable, self)
         raise Uncompilable
+
+
+_UNCHANGED: dict[Any, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+"""Scalars whose coercion returns a value of exactly this class as it is."""
 
 
 def _needs_info(completion: Completion) -> bool:
@@ -511,6 +528,9 @@ class Run:
             kind = step.kind
             if kind == PLAIN_LEAF:
                 value = step.get(source)  # type: ignore[misc]
+                if value.__class__ is step.exact:
+                    out[step.key] = value
+                    continue
                 if value is None:
                     if not step.nullable:
                         raise GiveWay

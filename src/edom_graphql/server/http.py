@@ -10,6 +10,7 @@ carry ``extensions.code``."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -109,6 +110,7 @@ def _quality(params: list[str]) -> float:
     return 1.0
 
 
+@functools.lru_cache(maxsize=256)
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an ``Accept`` header, or ``None`` if the client
     accepts neither ``application/graphql-response+json`` nor ``application/json``.

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import delete
 
 from edom_graphql.core.db import plain_url, with_database
-from edom_graphql.core.execution import MISMATCHES
+from edom_graphql.core.execution import MISMATCHES, NEEDLESS
 from edom_graphql.core.ratelimit import RateLimitHit
 from edom_graphql.server.app import create_app
 from edom_graphql.server.embedded import start_embedded_postgres
@@ -199,12 +199,17 @@ async def api(server: Any, settings: Settings) -> AsyncIterator[Api]:
 
 @pytest.fixture(autouse=True)
 def _no_execution_mismatch() -> Iterator[None]:
-    """A compiled query answered differently from graphql-core fails the test."""
+    """A compiled query answered differently from graphql-core fails the test, and so
+    does one whose plan gave way although graphql-core answered it without an error."""
     MISMATCHES.clear()
+    NEEDLESS.clear()
     yield
     mismatches = list(MISMATCHES)
     MISMATCHES.clear()
+    needless = list(NEEDLESS)
+    NEEDLESS.clear()
     assert not mismatches, f"compiled execution differs from graphql-core: {mismatches[0]}"
+    assert not needless, f"a compiled plan gave way where graphql-core had no error: {needless[0]}"
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from strawberry.types import Info
 from edom_graphql.core.compiled import ExecutionMode, Run
 from edom_graphql.core.execution import (
     MISMATCHES,
+    NEEDLESS,
     PlainLeafExecutor,
     install_execution,
     use_plain_attribute_resolvers,
@@ -90,6 +91,11 @@ class Query:
         await asyncio.sleep(0)
         owners: list[Owner] = info.context["owners"]
         return owners[:first]
+
+    @strawberry.field
+    def initials(self, info: Info) -> list[str]:
+        owners: list[Owner] = info.context["owners"]
+        return (owner.name[0] for owner in owners)  # type: ignore[return-value]
 
     @strawberry.field
     def failing(self) -> str | None:
@@ -231,6 +237,19 @@ async def test_subscription_events_are_compiled_and_identical(selection: str) ->
     assert len(json.loads(answers[0])) == 3
     errs = "mustName" in selection
     assert counts[0] == {"compiled": 2.0 if errs else 3.0, "gave_way": 1.0 if errs else 0.0}
+
+
+async def test_a_needless_give_way_is_reported_in_differential_mode() -> None:
+    metrics = Metrics()
+    schema = _schema(ExecutionMode.DIFFERENTIAL, metrics)
+    # A generator is iterable for graphql-core; plans take lists and tuples only.
+    result = await schema.execute("{ initials }", context_value={"owners": _owners()})
+    assert result.data == {"initials": ["A", "B", "V"]}
+    assert result.errors is None
+    assert _count(metrics, "gave_way_needlessly") == 1
+    assert len(NEEDLESS) == 1
+    assert NEEDLESS[0]["query"] == "{ initials }"
+    NEEDLESS.clear()
 
 
 async def test_introspection_is_left_to_graphql_core() -> None:

@@ -65,6 +65,10 @@ METRICS_KEY = "edom_graphql.metrics"
 
 log = logging.getLogger(__name__)
 
+NEEDLESS: list[dict[str, Any]] = []
+"""Differential mode: every compiled run that gave way although graphql-core answered
+without an error (a shape plans should cover)."""
+
 MISMATCHES: list[dict[str, Any]] = []
 """Differential mode: every compiled answer that differed from graphql-core's (the test
 suite fails a test that adds one)."""
@@ -223,9 +227,15 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         try:
             data = await Run(self).execute(plan)
-        except Exception:  # GiveWay, or anything a resolver raised: graphql-core decides
+        except Exception as error:  # GiveWay, or a resolver raised: graphql-core decides
             self._count(metrics, "gave_way")
-            return await self._execute_by_graphql_core(serially)
+            result = await self._execute_by_graphql_core(serially)
+            if mode is ExecutionMode.DIFFERENTIAL and not result.errors:
+                # graphql-core answered without an error: the plan gave way for nothing.
+                self._count(metrics, "gave_way_needlessly")
+                source = self.operation.loc.source.body if self.operation.loc else ""
+                NEEDLESS.append({"query": source, "error": repr(error.__cause__ or error)})
+            return result
         response = self.finish(self.build_response(data))
         self._count(metrics, "compiled")
         if mode is ExecutionMode.DIFFERENTIAL:

@@ -38,7 +38,7 @@ class Metrics:
             "edom_graphql_query_execution",
             "Queries and subscription events by how they ran: compiled, gave_way (to"
             " graphql-core, which answered with errors), graphql_core (not compiled),"
-            " mismatch (differential mode).",
+            " mismatch and gave_way_needlessly (differential mode).",
             ["path"],
             registry=self.registry,
         )

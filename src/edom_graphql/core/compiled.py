@@ -29,7 +29,7 @@ import asyncio
 import contextvars
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -134,16 +134,10 @@ class Object:
 @dataclass(eq=False, slots=True)
 class Abstract:
     type: GraphQLAbstractType
-    details: Any
     nullable: bool
-    compiler: Compiler
-    plans: dict[str, ObjectPlan] = field(default_factory=dict)
-
-    def plan_of(self, runtime_type: GraphQLObjectType) -> ObjectPlan:
-        plan = self.plans.get(runtime_type.name)
-        if plan is None:
-            plan = self.plans[runtime_type.name] = self.compiler.subplan(runtime_type, self.details)
-        return plan
+    plans: dict[str, ObjectPlan]
+    """A plan for each possible type, compiled with the rest (a plan keeps nothing of
+    the request it was compiled in)."""
 
 
 Completion = Leaf | ListOf | Object | Abstract
@@ -353,7 +347,14 @@ class Compiler:
         if isinstance(graphql_type, GraphQLObjectType):
             return Object(graphql_type, self.subplan(graphql_type, details), nullable)
         if is_abstract_type(graphql_type):
-            return Abstract(graphql_type, details, nullable, self)
+            return Abstract(
+                graphql_type,
+                nullable,
+                {
+                    possible.name: self.subplan(possible, details)
+                    for possible in self.schema.get_possible_types(graphql_type)
+                },
+            )
         raise Uncompilable
 
 
@@ -659,7 +660,7 @@ class Run:
         ):
             raise GiveWay
         return self.visible_object(
-            completion, completion.plan_of(runtime_type), value, path, container, key
+            completion, completion.plans[runtime_type.name], value, path, container, key
         )
 
     def _resume_item(self, result: Any, state: Any) -> None:

@@ -704,11 +704,6 @@ class Run:
         container[key] = self.object(plan, value, path)
 
 
-def execution_mode(executor: PlainLeafExecutor) -> ExecutionMode:
-    mode: ExecutionMode = (executor.schema.extensions or {}).get(MODE_KEY, ExecutionMode.COMPILED)
-    return mode
-
-
 def enter_shadow() -> contextvars.Token[bool]:
     return _SHADOW.set(True)
 

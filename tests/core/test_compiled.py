@@ -76,6 +76,16 @@ class Owner:
         return futures  # type: ignore[return-value]
 
     @strawberry.field
+    def pet_futures_one_failing(self) -> list[Named | None]:
+        """Futures only (one wave of them), the second failing."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[Any]] = [loop.create_future() for _ in range(3)]
+        loop.call_soon(futures[0].set_result, Dog(name="Rex", barks=True))
+        loop.call_soon(futures[1].set_exception, ValueError("this pet failed"))
+        loop.call_soon(futures[2].set_result, Cat(name="Tom", lives=9))
+        return futures  # type: ignore[return-value]
+
+    @strawberry.field
     async def must_name(self) -> str:
         return self.nickname  # type: ignore[return-value]  # None reaches a non-null field
 
@@ -202,6 +212,7 @@ async def test_a_full_query_is_compiled_and_identical(with_pets: bool) -> None:
         "{ failing owners { name } }",  # a resolver raises: null and an error
         "{ owners { name } failingLater { name } }",  # non-null root field fails: data null
         '{ owners { greeting(word: "a", times: 3) } failing }',
+        "{ owners { petFuturesOneFailing { name } } }",  # a wave of futures, one fails
     ],
 )
 async def test_errors_give_way_to_graphql_core(query: str) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from asyncio import isfuture
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -465,6 +466,10 @@ def compilable(executor: PlainLeafExecutor, serially: bool | None) -> bool:
 # --- runs ------------------------------------------------------------------------------
 
 
+Pending = tuple[Awaitable[Any], Callable[[Any, Any], None], Any]
+"""What a run waits for, the function that resumes with its result, and that state."""
+
+
 class Run:
     """One execution of a plan."""
 
@@ -475,7 +480,7 @@ class Run:
         self.context = executor.context_value
         self.gates: dict[type, Gate] = executor.gates
         self.is_awaitable = executor.is_awaitable
-        self.pending: list[tuple[Awaitable[Any], Callable[[Any, Any], None], Any]] = []
+        self.pending: list[Pending] = []
         self.args: dict[Step, dict[str, Any]] = {}
 
     async def execute(self, plan: Plan) -> dict[str, Any]:
@@ -494,6 +499,9 @@ class Run:
                         raise GiveWay from error
                     resume(result, state)
                     continue
+                if all(isfuture(entry[0]) for entry in wave):
+                    await self.settle_one_by_one(wave)
+                    continue
                 results = await asyncio.gather(
                     *(entry[0] for entry in wave), return_exceptions=True
                 )
@@ -506,6 +514,22 @@ class Run:
             await self.abandon()
             if ours:
                 self.context.shield_loads = True
+
+    async def settle_one_by_one(self, wave: list[Pending]) -> None:
+        """Resume each entry of a wave of futures (already under way) in turn: no task
+        or gather callback, and no longer a wait than a gather's."""
+        current = 0
+        try:
+            for current, (awaitable, resume, state) in enumerate(wave):  # noqa: B007
+                try:
+                    result = await awaitable
+                except Exception as error:
+                    raise GiveWay from error
+                resume(result, state)
+        except BaseException:
+            # Giving way: abandon() settles what is left of the wave.
+            self.pending = wave[current + 1 :] + self.pending
+            raise
 
     async def abandon(self) -> None:
         """Settle what a run that gave way left in its next wave: coroutines are closed

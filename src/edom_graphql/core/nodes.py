@@ -50,7 +50,9 @@ def either(*checks: Callable[[], Verdict]) -> Verdict:
         if verdict is True:
             return True
         if verdict is not False:
-            return _either_later(verdict, checks[position + 1 :])
+            rest = checks[position + 1 :]
+            # The last check's own awaitable (a loader's future) needs no coroutine around it.
+            return _either_later(verdict, rest) if rest else verdict
     return False
 
 

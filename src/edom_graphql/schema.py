@@ -32,6 +32,7 @@ from edom_graphql.core.observability import OperationObserver, log_unexpected
 from edom_graphql.core.permissions import RequiresDirective
 from edom_graphql.core.ratelimit import RateLimitDirective
 from edom_graphql.core.scalars import DATETIME, KOPECKS_SCALAR, Kopecks
+from edom_graphql.core.validated import install_validated_queries
 from edom_graphql.settings import Settings
 
 DOMAIN_NAMES = (
@@ -169,6 +170,7 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
     use_plain_attribute_resolvers(schema._schema)
     install_node_types(schema._schema, NodeTypes(list(NODE_TYPES)))
     install_execution(schema._schema, ExecutionMode(settings.execution), metrics)
+    install_validated_queries(schema._schema)
     schema._schema.extensions[READ_AHEAD_KEY] = read_ahead_of(DOMAINS)
     return schema
 

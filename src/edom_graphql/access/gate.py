@@ -10,7 +10,7 @@ resolved without awaiting (:meth:`Gate.allows`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,7 @@ class Gate:
         self._profile: AccessProfile | None = None
         self._profile_task: asyncio.Future[AccessProfile] | None = None
         self._decisions: dict[DecisionKey, bool] = {}
+        self._deciding: dict[DecisionKey, asyncio.Future[bool]] = {}
         self.organisations: dict[int, int] = {}
 
     # -- the viewer's profile ---------------------------------------------------------
@@ -108,6 +109,17 @@ class Gate:
             return None
         self.organisations[building_id] = building.organisation_id
         return building.organisation_id
+
+    async def learn_organisations(self, building_ids: Iterable[int]) -> None:
+        """Read the organisations of these buildings at once (one batched statement),
+        so that decisions about a page of their objects are made without waiting."""
+        known = self.organisations
+        unknown = [pk for pk in dict.fromkeys(building_ids) if pk not in known]
+        if not unknown:
+            return
+        for building in await BuildingByIdLoader.of(self._context).load_many(unknown):
+            if building is not None:
+                known[building.pk] = building.organisation_id
 
     async def occupants(self, premise_id: int) -> dict[int, Tier]:
         context = self._context
@@ -193,18 +205,42 @@ class Gate:
         user_id: int | None = None,
         organisation_id: int | None = None,
     ) -> bool | Awaitable[bool]:
-        decided = self._decisions.get(
-            (capability, building_id, premise_id, user_id, organisation_id)
-        )
+        key = (capability, building_id, premise_id, user_id, organisation_id)
+        decided = self._decisions.get(key)
         if decided is not None:
             return decided
-        return self.can(
-            capability,
-            building_id=building_id,
-            premise_id=premise_id,
-            user_id=user_id,
-            organisation_id=organisation_id,
-        )
+        profile = self._profile
+        if profile is not None:
+            # What can() would decide, decided now where nothing needs reading.
+            if organisation_id is not None:
+                decided = allows_in_organisation(
+                    profile, capability, organisation_id=organisation_id
+                )
+            elif user_id is None and premise_id is None and building_id is not None:
+                organisation = self.organisations.get(building_id)
+                if organisation is not None:
+                    decided = allows_in_building(
+                        profile, capability, building_id=building_id, organisation_id=organisation
+                    )
+            if decided is not None:
+                self._decisions[key] = decided
+                return decided
+        # One decision under way per key, whoever else asks meanwhile; each asker awaits
+        # it shielded, so that one asker's cancellation leaves it to the others.
+        deciding = self._deciding.get(key)
+        if deciding is None:
+            deciding = asyncio.ensure_future(
+                self.can(
+                    capability,
+                    building_id=building_id,
+                    premise_id=premise_id,
+                    user_id=user_id,
+                    organisation_id=organisation_id,
+                )
+            )
+            deciding.add_done_callback(_retrieve_exception)
+            self._deciding[key] = deciding
+        return asyncio.shield(deciding)
 
     async def can(
         self,

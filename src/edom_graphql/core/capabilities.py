@@ -74,6 +74,11 @@ class Capability(enum.Enum):
     PERSONAL_DATA = "PERSONAL_DATA"
     NOTICES_POST = "NOTICES_POST"
 
+    # Members are singletons compared by identity: hashing them by identity in C keeps
+    # the gatekeepers' decision keys (capability, building, …) cheap. Enum's own hash
+    # hashes the name in Python, ~180 times a request on the budgeted read.
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:

@@ -9,7 +9,7 @@ hands it in as :attr:`Services.access`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -82,6 +82,8 @@ class AccessGate(Protocol):
     ) -> None: ...
 
     async def organisation_of(self, building_id: int) -> int | None: ...
+
+    async def learn_organisations(self, building_ids: Iterable[int]) -> None: ...
 
     async def occupants(self, premise_id: int) -> dict[int, Tier]: ...
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 
 from edom_graphql.core.errors import BadUserInput
 
 MAX_GLOBAL_ID_LENGTH = 100
 
 
+@functools.lru_cache(maxsize=65_536)
 def encode_id(type_name: str, pk: int) -> str:
+    """The global id of a type's object (memoised: a page of 20 premises with their
+    owners spells ~90 ids)."""
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode("ascii")
 
 

@@ -20,6 +20,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
@@ -266,40 +267,26 @@ def _literal_problem(query: str | None, definitions: Sequence[DefinitionNode]) -
     return found
 
 
-class QueryLimits(SchemaExtension):
-    """Refuses over-limit operations with ``QUERY_TOO_COMPLEX`` before any resolver runs."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The size limits of an operation, checked before any resolver runs."""
 
-    def __init__(self, *, max_depth: int, max_aliases: int, max_cost: int) -> None:
-        self.max_depth = max_depth
-        self.max_aliases = max_aliases
-        self.max_cost = max_cost
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.result is None:
-            error = self.refusal(document.definitions, context.variables or {})
-            if error is not None:
-                if context.operation_type is OperationType.SUBSCRIPTION:
-                    # Streams ignore a preset result; a raised error becomes their result.
-                    raise error
-                context.result = GraphQLExecutionResult(data=None, errors=[error])
-            elif isinstance(context.context, Context):
-                # The operation will run: read the viewer's access profile alongside its
-                # first statements rather than after them.
-                context.context.prefetch_profile()
-        yield
+    max_depth: int
+    max_aliases: int
+    max_cost: int
 
     def refusal(
-        self, definitions: Sequence[DefinitionNode], variables: Mapping[str, Any]
+        self,
+        schema: GraphQLSchema,
+        query: str | None,
+        requested: str | None,
+        definitions: Sequence[DefinitionNode],
+        variables: Mapping[str, Any],
     ) -> ApiError | None:
-        context = self.execution_context
+        """Why the operation ``requested`` (the name the client gave, if any) of a
+        document may not run with these variables; None when it may."""
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
         operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
-        # Strawberry runs the first operation when none is named; the specification
-        # requires a name when there are several. The name the client gave (if any) is
-        # only kept privately on the execution context.
-        requested = getattr(context, "_provided_operation_name", context.operation_name)
         operation = select_operation(operations, requested)
         if operation is None:
             if requested is None and len(operations) > 1:
@@ -308,23 +295,21 @@ class QueryLimits(SchemaExtension):
                 )
             return None
         problem = unstorable_path(dict(variables), "variables") or _literal_problem(
-            context.query, definitions
+            query, definitions
         )
         if problem is not None:
             return BadUserInput(f"{problem[0].upper()}{problem[1:]}; no text may hold one.")
         # Sizes count as the operation will see them: graphql-core coerces a variable
         # `first: 100.0` to the Int 100, so the raw JSON value is not what runs. Variables
         # that do not coerce are refused by execution itself.
-        coerced = get_variable_values(
-            context.schema._schema, operation.variable_definitions or (), dict(variables)
-        )
+        coerced = get_variable_values(schema, operation.variable_definitions or (), dict(variables))
         if isinstance(coerced, list):
             return None
-        variables = coerced.coerced
-        key = (context.query, requested, _sizes(variables)) if context.query else None
+        sizes = coerced.coerced
+        key = (query, requested, _sizes(sizes)) if query else None
         found = _MEASURES.get(key) if key is not None else None
         if found is None:
-            found = measure(operation, fragments, variables)
+            found = measure(operation, fragments, sizes)
             if key is not None:
                 _MEASURES[key] = found
                 if len(_MEASURES) > MEASURE_CACHE_SIZE:
@@ -359,6 +344,38 @@ class QueryLimits(SchemaExtension):
                 limit=self.max_cost,
             )
         return None
+
+
+class QueryLimits(SchemaExtension):
+    """Refuses over-limit operations with ``QUERY_TOO_COMPLEX`` before any resolver runs."""
+
+    def __init__(self, *, max_depth: int, max_aliases: int, max_cost: int) -> None:
+        self.limits = Limits(max_depth=max_depth, max_aliases=max_aliases, max_cost=max_cost)
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            # Strawberry runs the first operation when none is named; the specification
+            # requires a name when there are several. The name the client gave (if any)
+            # is only kept privately on the execution context.
+            error = self.limits.refusal(
+                context.schema._schema,
+                context.query,
+                getattr(context, "_provided_operation_name", context.operation_name),
+                document.definitions,
+                context.variables or {},
+            )
+            if error is not None:
+                if context.operation_type is OperationType.SUBSCRIPTION:
+                    # Streams ignore a preset result; a raised error becomes their result.
+                    raise error
+                context.result = GraphQLExecutionResult(data=None, errors=[error])
+            elif isinstance(context.context, Context):
+                # The operation will run: read the viewer's access profile alongside its
+                # first statements rather than after them.
+                context.context.prefetch_profile()
+        yield
 
 
 class SafeParserCache(ParserCache):

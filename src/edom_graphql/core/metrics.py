@@ -42,6 +42,13 @@ class Metrics:
             ["path"],
             registry=self.registry,
         )
+        self.query_lane = Counter(
+            "edom_graphql_query_lane",
+            "HTTP operations the query lane answered (a query validated before), and those"
+            " it declined to the full path (new documents, mutations, refused requests).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self._names: set[str] = set()
 
     def label(self, operation_name: str | None) -> str:

@@ -89,7 +89,7 @@ def remembered(context: Context, key: Any, decide: Callable[[], Verdict]) -> Ver
     if isinstance(found, bool):
         return found
     if found is not None:
-        return _shared(found)
+        return asyncio.shield(found)
     verdict = decide()
     if isinstance(verdict, bool):
         context.memo[key] = verdict
@@ -104,13 +104,10 @@ def remembered(context: Context, key: Any, decide: Callable[[], Verdict]) -> Ver
             del context.memo[key]
 
     future.add_done_callback(settle)
-    return _shared(future)
-
-
-async def _shared(future: asyncio.Future[bool]) -> bool:
     # Shielded: one asker's cancellation (graphql-core cancels the rest of a list when
-    # one item fails) must not cancel the decision the others await.
-    return await asyncio.shield(future)
+    # one item fails) must not cancel the decision the others await. A future, not a
+    # coroutine: the compiled executor awaits it without a task of its own.
+    return asyncio.shield(future)
 
 
 class NodeTypes:

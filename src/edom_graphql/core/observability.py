@@ -19,6 +19,7 @@ from edom_graphql.core.context import Context
 from edom_graphql.core.db import is_unavailable
 from edom_graphql.core.errors import ApiError, ErrorCode, Unauthenticated
 from edom_graphql.core.metrics import Metrics
+from edom_graphql.core.validated import validated_queries_of
 
 if TYPE_CHECKING:
     from strawberry.types import StreamExecutionResult
@@ -162,6 +163,17 @@ class OperationObserver(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
+        # Parsed and validated: a later request for the same query may skip both.
+        validated = validated_queries_of(execution.schema._schema)
+        document = execution.graphql_document
+        if (
+            validated is not None
+            and document is not None
+            and execution.query
+            and execution.operation_type is OperationType.QUERY
+        ):
+            requested = getattr(execution, "_provided_operation_name", execution.operation_name)
+            validated.add(execution.query, requested, document)
         if isinstance(context, Context) and execution.result is None:
             error = await self._refusal(context, execution.operation_type)
             if error is not None:

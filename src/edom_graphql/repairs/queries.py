@@ -89,6 +89,8 @@ async def repair_request_desk(
     page = page_request(first, after, types=(int,))
     checked = _desk_filter(filter or RepairRequestDeskFilter())
     rows = await reads.desk_requests(context.db, organisation_id, page, checked, now=context.now)
+    # the gatekeeper decides in each request's building: learn them all at once
+    await context.gate.learn_organisations(row["building_id"] for row in rows)
     # requests of a building that has changed hands since are no longer this desk's
     requests = await visible_only(context, [RepairRequest.from_row(row) for row in rows])
     connection = build_connection(

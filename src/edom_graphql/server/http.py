@@ -54,6 +54,7 @@ from edom_graphql.core.ratelimit import Window, check_and_count
 from edom_graphql.residents.service import provision_user
 from edom_graphql.schema import Schema
 from edom_graphql.server.graphiql.routes import graphiql_page
+from edom_graphql.server.lane import QueryLane
 
 log = logging.getLogger("edom_graphql.http")
 
@@ -68,6 +69,8 @@ MAX_MULTIPART_BYTES = MAX_BODY_BYTES + MAX_PHOTOS * MAX_PHOTO_BYTES + 65_536
 for the parts' headers."""
 UPLOADS = (Window(60, timedelta(hours=1)), Window(200, timedelta(days=1)))
 """Files a user may upload, over all mutations that take them."""
+PARSED_KEY = "edom_graphql.request_data"
+"""Where a request's parsed operation is kept (``scope["state"]``)."""
 MAX_FILES = MAX_PHOTOS + 1
 """File parts a multipart request may carry (one more than a listing takes, so the
 mutation, not the parser, reports too many photos)."""
@@ -350,6 +353,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
         self.services = services
         self.hide_suggestions = hides_suggestions(settings)
+        self.lane = QueryLane(self)
 
     # -- authentication ---------------------------------------------------------------
 
@@ -527,7 +531,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 },
             ) from error
         request.scope.setdefault("state", {}).update(viewer_id=viewer_id, claims=claims)
-        response = await self.run(request)
+        response = await self._answer_in_lane(request)
+        if response is None:
+            response = await self.run(request)
         response.headers["content-type"] = media_type
         error_status = request.scope["state"].get("error_status")
         if media_type == GRAPHQL_RESPONSE and error_status is not None:
@@ -535,6 +541,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if request.scope["state"].get("unavailable"):
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+    async def _answer_in_lane(self, request: Request) -> Response | None:
+        """The query lane's answer (:mod:`edom_graphql.server.lane`), or None. The request
+        data it parsed is kept for the full path, which then does not parse it again."""
+        if is_multipart(request.headers.get("content-type")):
+            return None
+        data = await self.parse_http_body(self.request_adapter_class(request))
+        request.scope["state"][PARSED_KEY] = data
+        assert isinstance(data, GraphQLRequestData)  # batches are refused
+        return await self.lane.answer(request, data)
 
     def decode_json(self, data: str | bytes) -> object:
         try:
@@ -557,6 +573,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        raw = getattr(request, "_request", None)
+        parsed = raw.scope.get("state", {}).get(PARSED_KEY) if isinstance(raw, Request) else None
+        if isinstance(parsed, GraphQLRequestData):
+            return parsed
         data: Mapping[str, object]
         if request.method == "GET":
             params = request.query_params

@@ -201,9 +201,11 @@ class PremiseOwners:
 async def read_owners(context: Context, building: Building, premises: Sequence[Premise]) -> None:
     """The owners of a page of a building's premises, from one statement: decide
     ``OWNERS_REGISTER`` once for the building and, if allowed, attach each premise's
-    owners; decide the owners' ``PERSONAL_DATA`` too where the building alone settles it."""
+    owners; decide the owners' ``PERSONAL_DATA`` too where the building alone settles it,
+    and ``NEIGHBOURS_DIRECTORY`` in the building, which their gatekeeper asks first."""
     if not await context.can(Capability.OWNERS_REGISTER, building_id=building.pk):
         return
+    await context.can(Capability.NEIGHBOURS_DIRECTORY, building_id=building.pk)
     owners_by_premise = await OwnershipsOfPremiseLoader.of(context).load_many(
         [p.pk for p in premises]
     )

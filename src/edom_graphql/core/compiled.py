@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 from asyncio import isfuture
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -466,6 +467,9 @@ def compilable(executor: PlainLeafExecutor, serially: bool | None) -> bool:
 # --- runs ------------------------------------------------------------------------------
 
 
+new_path: Callable[[tuple[Any, Any, Any]], Path] = functools.partial(tuple.__new__, Path)
+"""``Path(prev, key, typename)`` without the generated ``__new__`` of a NamedTuple."""
+
 Pending = tuple[Awaitable[Any], Callable[[Any, Any], None], Any]
 """What a run waits for, the function that resumes with its result, and that state."""
 
@@ -571,7 +575,7 @@ class Run:
                 out[key] = self.complete(
                     step.completion,  # type: ignore[arg-type]
                     value,
-                    Path(path, key, plan.type.name),
+                    new_path((path, key, plan.type.name)),
                     None,
                     out,
                     key,
@@ -587,7 +591,7 @@ class Run:
     ) -> None:
         executor = self.executor
         key = step.key
-        field_path = Path(path, key, plan.type.name)
+        field_path = new_path((path, key, plan.type.name))
         prefetched = step.prefetched
         if prefetched is not None:
             value = prefetched.get(source)
@@ -665,7 +669,7 @@ class Run:
             item = completion.item
             is_awaitable = self.is_awaitable
             for index, element in enumerate(value):
-                item_path = Path(path, index, None)
+                item_path = new_path((path, index, None))
                 if is_awaitable(element):
                     self.pending.append(
                         (element, self._resume_item, (item, item_path, info, items, index))

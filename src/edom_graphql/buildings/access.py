@@ -3,7 +3,6 @@ node types."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from edom_graphql.core.capabilities import Capability
@@ -39,7 +38,8 @@ async def _organisation_visible(context: Context, organisation_id: int) -> bool:
     profile = await context.profile()
     if profile.is_admin or organisation_id in profile.staff_roles:
         return True
-    organisations = await asyncio.gather(
-        *(context.gate.organisation_of(building) for building in profile.building_tiers)
+    gate = context.gate
+    await gate.learn_organisations(profile.building_tiers)
+    return any(
+        gate.organisations.get(building) == organisation_id for building in profile.building_tiers
     )
-    return organisation_id in organisations

@@ -241,10 +241,15 @@ class Database:
         for listener in self.statement_listeners:
             listener(sql)
         pool = self._read_pool or await self.read_pool()
-        # asyncio.timeout rather than acquire(timeout=…): that one runs each acquisition
-        # in a task of its own (wait_for); the statement has its own statement_timeout.
-        async with asyncio.timeout(ACQUIRE_TIMEOUT_SECONDS):
+        if pool.get_idle_size():
+            # A connection is free: taken at once, with nothing in between to wait for.
             conn = await pool.acquire()
+        else:
+            # asyncio.timeout rather than acquire(timeout=…): that one runs each
+            # acquisition in a task of its own (wait_for); the statement has its own
+            # statement_timeout.
+            async with asyncio.timeout(ACQUIRE_TIMEOUT_SECONDS):
+                conn = await pool.acquire()
         try:
             rows: Sequence[asyncpg.Record] = await conn.fetch(sql, *args)
         finally:

@@ -125,8 +125,10 @@ class Gate:
         context = self._context
         return await premise_occupants(context.db, premise_id=premise_id, now=context.now)
 
-    async def standing(self, user_id: int, building_id: int) -> tuple[AccessProfile, int | None]:
-        return await self._access.standings.of(user_id, building_id)
+    def standing(
+        self, user_id: int, building_id: int
+    ) -> Awaitable[tuple[AccessProfile, int | None]]:
+        return self._access.standings.of(user_id, building_id)
 
     # -- decisions ----------------------------------------------------------------------
 

@@ -53,9 +53,11 @@ class Standings:
         self._clock = clock
         self._loader: _Standings | None = None
 
-    async def of(self, user_id: int, building_id: int) -> Standing:
+    def of(self, user_id: int, building_id: int) -> asyncio.Future[Standing]:
         """The user's access profile and the building's organisation, as they are now;
-        the callers of one turn of the event loop share two statements."""
+        the callers of one turn of the event loop share two statements. Each call gets a
+        future of its own (the loader caches nothing), so no asker's cancellation reaches
+        another's."""
         if self._loader is None:
             self._loader = _Standings(self._db, self._clock)
-        return await self._loader.load((user_id, building_id))
+        return self._loader.load((user_id, building_id))

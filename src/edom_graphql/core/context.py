@@ -87,9 +87,9 @@ class AccessGate(Protocol):
 
     async def occupants(self, premise_id: int) -> dict[int, Tier]: ...
 
-    async def standing(
+    def standing(
         self, user_id: int, building_id: int
-    ) -> tuple[AccessProfile, int | None]: ...
+    ) -> Awaitable[tuple[AccessProfile, int | None]]: ...
 
 
 class AccessProvider(Protocol):

@@ -86,12 +86,20 @@ class Gate:
                 if context.claims is not None:
                     context.services.subjects.forget(context.claims.subject)
                 raise Unauthenticated("This account no longer exists; sign in again.")
-            self._profile = profile
+            self._know(profile)
+            return profile
         return self._profile
 
     def use_profile(self, profile: AccessProfile) -> None:
         assert profile.user_id == self._context.viewer_id
+        self._know(profile)
+
+    def _know(self, profile: AccessProfile) -> None:
         self._profile = profile
+        # The viewer's own buildings' organisations came with it: decisions there need
+        # no read of the building.
+        for building_id, organisation_id in profile.building_organisations.items():
+            self.organisations.setdefault(building_id, organisation_id)
 
     async def profile_of(self, user_id: int) -> AccessProfile:
         if user_id == self._context.viewer_id:

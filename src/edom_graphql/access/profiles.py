@@ -48,10 +48,20 @@ GUEST_TIERS: dict[GuestLevel, Tier] = {
 }
 
 
+def _organisation_of(building_id: Any) -> Any:
+    """The organisation managing the building now (a scalar subquery)."""
+    return (
+        select(Building.organisation_id)
+        .where(Building.id == building_id)
+        .scalar_subquery()
+        .label("organisation_id")
+    )
+
+
 def _tier_relations(where: Callable[[Any, Any], Any]) -> list[Any]:
     """Current ownerships, registrations, confirmed residencies and guest grants as rows
-    (user, kind, building, premise, no organisation); ``where(table, user_column)``
-    picks the rows."""
+    (user, kind, building, premise, the building's organisation now);
+    ``where(table, user_column)`` picks the rows."""
 
     def relations(table: Any, kind: str) -> Any:
         return select(
@@ -59,7 +69,7 @@ def _tier_relations(where: Callable[[Any, Any], Any]) -> list[Any]:
             literal(kind, String).label("kind"),
             table.building_id,
             table.premise_id,
-            cast(null(), BigInteger).label("organisation_id"),
+            _organisation_of(table.building_id),
         ).where(where(table, table.user_id), table.ended_at.is_(None))
 
     return [
@@ -71,7 +81,7 @@ def _tier_relations(where: Callable[[Any, Any], Any]) -> list[Any]:
             cast(GuestGrant.level, String).label("kind"),
             GuestGrant.building_id,
             GuestGrant.premise_id,
-            cast(null(), BigInteger),
+            _organisation_of(GuestGrant.building_id),
         ).where(
             where(GuestGrant, GuestGrant.grantee_id),
             GuestGrant.revoked_at.is_(None),
@@ -140,6 +150,8 @@ def _profiles(user_ids: Sequence[int], rows: Sequence[Any]) -> dict[int, AccessP
             roles.add(StaffRole(kind[6:]))
         else:
             profile.add_tier(int(building_id), int(premise_id), _TIER_BY_KIND[kind])
+            if organisation_id is not None:
+                profile.building_organisations[int(building_id)] = int(organisation_id)
     for user_id, by_organisation in staff.items():
         profiles[user_id].staff_roles = {
             organisation: frozenset(roles) for organisation, roles in by_organisation.items()

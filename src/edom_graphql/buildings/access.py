@@ -11,6 +11,7 @@ from edom_graphql.core.nodes import Verdict, remembered
 
 if TYPE_CHECKING:
     from edom_graphql.buildings.types import Building, ManagementOrganisation, Premise
+    from edom_graphql.core.profile import AccessProfile
 
 
 def building_visible(context: Context, building: Building) -> Verdict:
@@ -34,10 +35,36 @@ def organisation_visible(context: Context, organisation: ManagementOrganisation)
     )
 
 
-async def _organisation_visible(context: Context, organisation_id: int) -> bool:
+def _organisation_visible(context: Context, organisation_id: int) -> Verdict:
+    profile = context.loaded_profile
+    if profile is None:
+        return _organisation_visible_later(context, organisation_id)
+    return _organisation_visible_to(context, profile, organisation_id)
+
+
+async def _organisation_visible_later(context: Context, organisation_id: int) -> bool:
     profile = await context.profile()
+    verdict = _organisation_visible_to(context, profile, organisation_id)
+    return verdict if isinstance(verdict, bool) else await verdict
+
+
+def _organisation_visible_to(
+    context: Context, profile: AccessProfile, organisation_id: int
+) -> Verdict:
     if profile.is_admin or organisation_id in profile.staff_roles:
         return True
+    # The profile names the organisation of each of the viewer's buildings.
+    organisations = profile.building_organisations
+    if all(building in organisations for building in profile.building_tiers):
+        return any(
+            organisations[building] == organisation_id for building in profile.building_tiers
+        )
+    return _in_one_of_their_buildings(context, profile, organisation_id)
+
+
+async def _in_one_of_their_buildings(
+    context: Context, profile: AccessProfile, organisation_id: int
+) -> bool:
     gate = context.gate
     await gate.learn_organisations(profile.building_tiers)
     return any(

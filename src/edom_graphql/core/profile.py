@@ -25,6 +25,8 @@ class AccessProfile:
     premise_buildings: dict[int, int] = field(default_factory=dict)
     building_tiers: dict[int, Tier] = field(default_factory=dict)
     staff_roles: dict[int, frozenset[StaffRole]] = field(default_factory=dict)
+    building_organisations: dict[int, int] = field(default_factory=dict)
+    """The organisation managing each building of ``building_tiers``, read with them."""
 
     def add_tier(self, building_id: int, premise_id: int, tier: Tier) -> None:
         self.premise_buildings[premise_id] = building_id

@@ -23,7 +23,7 @@ from edom_graphql.access.profiles import (
 )
 from edom_graphql.buildings.types import BuildingByIdLoader, PremiseByIdLoader
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
-from edom_graphql.core.context import Context
+from edom_graphql.core.context import Context, weakly
 from edom_graphql.core.db import Database
 from edom_graphql.core.errors import Unauthenticated
 from edom_graphql.core.profile import (
@@ -50,7 +50,7 @@ class Gate:
     """One operation's access decisions (see the module's docstring)."""
 
     def __init__(self, context: Context, access: Access) -> None:
-        self._context = context
+        self._context = weakly(context)
         self._access = access
         self._profile: AccessProfile | None = None
         self._profile_task: asyncio.Future[AccessProfile] | None = None

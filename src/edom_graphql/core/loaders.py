@@ -21,6 +21,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import BigInteger, ColumnElement, Text, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from edom_graphql.core.context import weakly
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.pagination import AnySelect, Column, PageRequest, page_params
 
@@ -45,7 +46,7 @@ class Loader(DataLoader[K, V], Generic[K, V]):
 
     def __init__(self, context: Context) -> None:
         super().__init__(max_batch_size=self.batch_size)
-        self.context = context
+        self.context = weakly(context)
         self.db: Database = context.db
 
     def load(self, key: K) -> asyncio.Future[V]:

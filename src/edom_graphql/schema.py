@@ -25,7 +25,7 @@ from edom_graphql.core.execution import (
     node_types_of,
     use_plain_attribute_resolvers,
 )
-from edom_graphql.core.limits import QueryLimits, SafeParserCache
+from edom_graphql.core.limits import Limits, QueryLimits, SafeParserCache
 from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.nodes import Node, NodeTypes
 from edom_graphql.core.observability import OperationObserver, log_unexpected
@@ -141,11 +141,7 @@ def build_schema(settings: Settings | None = None, metrics: Metrics | None = Non
     metrics = metrics or Metrics()
     extensions: list[Any] = [
         lambda: OperationObserver(metrics=metrics),
-        lambda: QueryLimits(
-            max_depth=settings.max_depth,
-            max_aliases=settings.max_aliases,
-            max_cost=settings.max_cost,
-        ),
+        lambda: QueryLimits(Limits.of(settings)),
         lambda: SafeParserCache(maxsize=512, max_tokens=settings.max_tokens),
         lambda: ValidationCache(maxsize=512),
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DefinitionNode,
@@ -39,6 +39,9 @@ from strawberry.types.graphql import OperationType
 from edom_graphql.core.context import Context
 from edom_graphql.core.errors import ApiError, BadUserInput, QueryTooComplex
 from edom_graphql.core.text import unstorable, unstorable_path
+
+if TYPE_CHECKING:
+    from edom_graphql.settings import Settings
 
 SIZE_ARGUMENTS = ("first", "last")
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
@@ -275,6 +278,14 @@ class Limits:
     max_aliases: int
     max_cost: int
 
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_cost=settings.max_cost,
+        )
+
     def refusal(
         self,
         schema: GraphQLSchema,
@@ -349,8 +360,8 @@ class Limits:
 class QueryLimits(SchemaExtension):
     """Refuses over-limit operations with ``QUERY_TOO_COMPLEX`` before any resolver runs."""
 
-    def __init__(self, *, max_depth: int, max_aliases: int, max_cost: int) -> None:
-        self.limits = Limits(max_depth=max_depth, max_aliases=max_aliases, max_cost=max_cost)
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context

@@ -119,6 +119,13 @@ def classify(
     return error
 
 
+def classify_all(
+    errors: list[GraphQLError], request_id: str | None, *, hide_suggestions: bool = False
+) -> list[GraphQLError]:
+    """An operation's errors as the client should see them (see :func:`classify`)."""
+    return [classify(error, request_id, hide_suggestions=hide_suggestions) for error in errors]
+
+
 def classify_in_place(
     error: GraphQLError, request_id: str | None, *, hide_suggestions: bool = False
 ) -> None:
@@ -148,9 +155,7 @@ class OperationObserver(SchemaExtension):
         return isinstance(context, Context) and hides_suggestions(context.services.settings)
 
     def _classify_all(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        request_id = self._request_id()
-        hide = self._hide_suggestions()
-        return [classify(error, request_id, hide_suggestions=hide) for error in errors]
+        return classify_all(errors, self._request_id(), hide_suggestions=self._hide_suggestions())
 
     def _observe(self, outcome: str, started: float) -> None:
         execution = self.execution_context

@@ -17,21 +17,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, OperationDefinitionNode, execute
+from graphql import GraphQLError, execute
 from graphql.execution import MiddlewareManager
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
+from strawberry.utils.operation import get_first_operation
 
 from edom_graphql.core.execution import METRICS_KEY, PlainLeafExecutor
 from edom_graphql.core.limits import Limits
-from edom_graphql.core.observability import classify
+from edom_graphql.core.observability import classify_all
 from edom_graphql.core.validated import validated_queries_of
 from edom_graphql.schema import Schema
 
@@ -41,18 +42,10 @@ if TYPE_CHECKING:
 JSON = "application/json"
 
 
-def _first_operation_name(definitions: Any) -> str | None:
-    for definition in definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            return definition.name.value if definition.name else None
-    return None
-
-
 class QueryLane:
     """Answers validated queries of one endpoint (see the module's description)."""
 
     def __init__(self, endpoint: GraphQLEndpoint) -> None:
-        settings = endpoint.services.settings
         self.endpoint = endpoint
         schema = endpoint.schema
         assert isinstance(schema, Schema)
@@ -60,11 +53,7 @@ class QueryLane:
         self.graphql_schema = schema._schema
         self.validated = validated_queries_of(self.graphql_schema)
         self.metrics = (self.graphql_schema.extensions or {}).get(METRICS_KEY)
-        self.limits = Limits(
-            max_depth=settings.max_depth,
-            max_aliases=settings.max_aliases,
-            max_cost=settings.max_cost,
-        )
+        self.limits = Limits.of(endpoint.services.settings)
 
     async def answer(self, request: Request, data: GraphQLRequestData) -> Response | None:
         """The answer to ``data`` (a single operation, parsed from the request), or None
@@ -120,13 +109,13 @@ class QueryLane:
         if errors:
             # As the schema's process_errors and the operation observer do, in order.
             self.schema.process_errors(errors)
-            errors = [
-                classify(error, context.request_id, hide_suggestions=self.endpoint.hide_suggestions)
-                for error in errors
-            ]
+            errors = classify_all(
+                errors, context.request_id, hide_suggestions=self.endpoint.hide_suggestions
+            )
         if self.metrics is not None:
+            first = get_first_operation(document)
             self.metrics.observe(
-                requested or _first_operation_name(document.definitions),
+                requested or (first.name.value if first and first.name else None),
                 "query",
                 "error" if errors else "ok",
                 time.perf_counter() - started,

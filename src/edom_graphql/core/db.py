@@ -23,6 +23,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from edom_graphql.core.errors import ServiceError
+from edom_graphql.core.readpool import ReadPool
 
 if TYPE_CHECKING:
     from edom_graphql.core.pubsub import PubSub
@@ -165,15 +166,6 @@ def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise sqlalchemy.exc.DisconnectionError("the server closed the connection")
 
 
-async def _keep_session(connection: asyncpg.Connection) -> None:
-    """Return read connections to the pool as they are.
-
-    They only ever run single SELECTs in autocommit (no transaction, LISTEN,
-    advisory lock or session setting is left behind), so asyncpg's default reset
-    (``RESET ALL; UNLISTEN *; …``, a round trip on every release) is not needed.
-    """
-
-
 class Database:
     """The engine, plus the two ways the app touches PostgreSQL.
 
@@ -213,23 +205,24 @@ class Database:
         )
         sqlalchemy.event.listen(self.engine.sync_engine.pool, "checkout", _refuse_closed)
         self._read_pool_size = pool_size + max_overflow
-        self._read_pool: asyncpg.Pool | None = None
+        self._read_pool: ReadPool | None = None
         self._read_pool_lock = asyncio.Lock()
         self.pubsub: PubSub | None = None
         self.statement_listeners: list[StatementListener] = []
 
-    async def read_pool(self) -> asyncpg.Pool:
+    async def read_pool(self) -> ReadPool:
         if self._read_pool is None:
             async with self._read_pool_lock:
                 if self._read_pool is None:
-                    self._read_pool = await asyncpg.create_pool(
+                    pool = ReadPool(
                         plain_url(self.url),
-                        min_size=1,
                         max_size=self._read_pool_size,
                         server_settings=self._server_settings,
-                        reset=_keep_session,
-                        timeout=CONNECT_TIMEOUT_SECONDS,
+                        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                        acquire_timeout=ACQUIRE_TIMEOUT_SECONDS,
                     )
+                    await pool.start()
+                    self._read_pool = pool
         return self._read_pool
 
     async def fetch(
@@ -241,19 +234,11 @@ class Database:
         for listener in self.statement_listeners:
             listener(sql)
         pool = self._read_pool or await self.read_pool()
-        if pool.get_idle_size():
-            # A connection is free: taken at once, with nothing in between to wait for.
-            conn = await pool.acquire()
-        else:
-            # asyncio.timeout rather than acquire(timeout=…): that one runs each
-            # acquisition in a task of its own (wait_for); the statement has its own
-            # statement_timeout.
-            async with asyncio.timeout(ACQUIRE_TIMEOUT_SECONDS):
-                conn = await pool.acquire()
+        conn = await pool.acquire()
         try:
             rows: Sequence[asyncpg.Record] = await conn.fetch(sql, *args)
         finally:
-            await pool.release(conn)
+            pool.release(conn)
         return rows
 
     async def fetch_one(

@@ -58,6 +58,10 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
+from strawberry.schema.schema import (
+    StrawberryGraphQLCoreExecutionContext,
+    _OperationContextAwareGraphQLResolveInfo,
+)
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 if TYPE_CHECKING:
@@ -171,6 +175,11 @@ class Step:
     prefetched: Any = None
     """The guarded resolver's :class:`~edom_graphql.core.permissions.Prefetched`: a value
     a parent attached, usable without the resolver once its capability is decided."""
+    info_head: tuple[Any, ...] = ()
+    """The resolve info's fields that are the same wherever the step runs (its name,
+    nodes, return and parent types); the rest are the run's and the path."""
+    needs_info: bool = True
+    """Whether the resolver or the completion reads the resolve info at all."""
 
 
 @dataclass(eq=False, slots=True)
@@ -296,18 +305,22 @@ class Compiler:
         # stream's generator) must not be called, nor a value read ahead on the event.
         event_root = parent_type is self.schema.subscription_type
         prefetched = getattr(graphql_field.resolve, "prefetched", None)
+        direct = None if event_root else self.direct_call(graphql_field, node)
+        nodes = [d.node for d in details]
         return Step(
             RESOLVED,
             key,
             completion=completion,
             field=graphql_field,
-            nodes=[d.node for d in details],
+            nodes=nodes,
             node=node,
             args=args,
-            direct=None if event_root else self.direct_call(graphql_field, node),
+            direct=direct,
             prefetched=(
                 None if event_root or node.arguments or _needs_info(completion) else prefetched
             ),
+            info_head=(name, nodes, graphql_field.type, parent_type),
+            needs_info=direct is None or direct.info_name is not None or _needs_info(completion),
         )
 
     def direct_call(self, graphql_field: GraphQLField, node: FieldNode) -> DirectCall | None:
@@ -343,7 +356,7 @@ class Compiler:
             nullable = False
             graphql_type = graphql_type.of_type
         if is_leaf_type(graphql_type):
-            return Leaf(graphql_type.coerce_output_value, nullable)
+            return Leaf(output_coercion(graphql_type), nullable)
         if isinstance(graphql_type, GraphQLList):
             return ListOf(self.completion(graphql_type.of_type, details), nullable)
         if isinstance(graphql_type, GraphQLObjectType):
@@ -358,6 +371,33 @@ class Compiler:
                 },
             )
         raise Uncompilable
+
+
+def output_coercion(leaf_type: Any) -> Callable[[Any], Any]:
+    """A leaf type's output coercion; an enum's by one dictionary lookup per value.
+
+    Strawberry's enum coercion compares the value with each of the enum's values in turn
+    (an enum property read each): the names here are its own answers, computed once.
+    """
+    coerce: Callable[[Any], Any] = leaf_type.coerce_output_value
+    wrapped = getattr(leaf_type, "wrapped_cls", None)
+    if not (isinstance(wrapped, type) and issubclass(wrapped, Enum)):
+        return coerce
+    names: dict[Any, Any] = {}
+    for member in wrapped:
+        try:
+            names[member] = coerce(member)
+        except Exception:  # noqa: S112 - left to the coercion itself, which reports it
+            continue
+
+    def coerce_enum(value: Any) -> Any:
+        if value.__class__ is wrapped:
+            name = names.get(value)
+            if name is not None:
+                return name
+        return coerce(value)
+
+    return coerce_enum
 
 
 _UNCHANGED: dict[Any, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
@@ -467,6 +507,27 @@ def compilable(executor: PlainLeafExecutor, serially: bool | None) -> bool:
 # --- runs ------------------------------------------------------------------------------
 
 
+_STRAWBERRY_BUILD_RESOLVE_INFO = StrawberryGraphQLCoreExecutionContext.build_resolve_info
+_STRAWBERRY_INFO = _OperationContextAwareGraphQLResolveInfo
+_INFO_FIELDS = (
+    "field_name",
+    "field_nodes",
+    "return_type",
+    "parent_type",
+    "path",
+    "schema",
+    "fragments",
+    "root_value",
+    "operation",
+    "variable_values",
+    "context",
+    "is_awaitable",
+    "abort_signal",
+    "async_helpers",
+    "operation_extensions",
+)
+assert _STRAWBERRY_INFO._fields == _INFO_FIELDS, "Strawberry's resolve info has changed shape"
+
 new_path: Callable[[tuple[Any, Any, Any]], Path] = functools.partial(tuple.__new__, Path)
 """``Path(prev, key, typename)`` without the generated ``__new__`` of a NamedTuple."""
 
@@ -477,7 +538,16 @@ Pending = tuple[Awaitable[Any], Callable[[Any, Any], None], Any]
 class Run:
     """One execution of a plan."""
 
-    __slots__ = ("args", "context", "executor", "gates", "is_awaitable", "pending")
+    __slots__ = (
+        "args",
+        "context",
+        "executor",
+        "gates",
+        "info_class",
+        "info_tail",
+        "is_awaitable",
+        "pending",
+    )
 
     def __init__(self, executor: PlainLeafExecutor) -> None:
         self.executor = executor
@@ -486,6 +556,24 @@ class Run:
         self.is_awaitable = executor.is_awaitable
         self.pending: list[Pending] = []
         self.args: dict[Step, dict[str, Any]] = {}
+        # Strawberry's resolve info is a named tuple of the step's fields, the path and
+        # the run's: made here by one tuple.__new__ where the executor's is Strawberry's.
+        self.info_class: Any = None
+        self.info_tail: tuple[Any, ...] = ()
+        if type(executor).build_resolve_info is _STRAWBERRY_BUILD_RESOLVE_INFO:
+            self.info_class = _STRAWBERRY_INFO
+            self.info_tail = (
+                executor.schema,
+                executor.fragment_definitions,
+                executor.root_value,
+                executor.operation,
+                executor.variable_values.coerced,
+                executor.context_value,
+                executor.is_awaitable,
+                executor.abort_signal,
+                executor.async_helpers,
+                executor.operation_extensions,
+            )
 
     async def execute(self, plan: Plan) -> dict[str, Any]:
         ours = hasattr(self.context, "shield_loads")  # an edom_graphql Context
@@ -600,12 +688,17 @@ class Run:
                 if target is not None and self.context.decided(prefetched.capability, target):
                     out[key] = self.complete(step.completion, value, field_path, None, out, key)  # type: ignore[arg-type]
                     return
-        info = executor.build_resolve_info(
-            step.field,  # type: ignore[arg-type]
-            step.nodes,  # type: ignore[arg-type]
-            plan.type,
-            field_path,
-        )
+        if not step.needs_info:
+            info = None
+        elif self.info_class is not None:
+            info = tuple.__new__(self.info_class, (*step.info_head, field_path, *self.info_tail))
+        else:
+            info = executor.build_resolve_info(
+                step.field,  # type: ignore[arg-type]
+                step.nodes,  # type: ignore[arg-type]
+                plan.type,
+                field_path,
+            )
         args = step.args
         if args is None:
             args = self.args.get(step)

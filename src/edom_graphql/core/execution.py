@@ -51,6 +51,7 @@ from edom_graphql.core.compiled import (
     compilable,
     enter_shadow,
     leave_shadow,
+    output_coercion,
 )
 from edom_graphql.core.errors import Forbidden
 from edom_graphql.core.nodes import Gate, NodeTypes
@@ -133,7 +134,7 @@ def use_plain_attribute_resolvers(schema: GraphQLSchema) -> None:
                 plain = None
             elif is_leaf_type(bare):
                 assert isinstance(bare, GraphQLLeafType)
-                plain = PlainLeaf(get=get, coerce=bare.coerce_output_value, nullable=nullable)
+                plain = PlainLeaf(get=get, coerce=output_coercion(bare), nullable=nullable)
             elif isinstance(bare, GraphQLObjectType):
                 plain = PlainObject(get=get, type=bare, nullable=nullable)
             field.resolve = _attribute_resolver(definition.python_name, plain)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NewType
 
+import orjson
 import strawberry
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types.scalar import ScalarDefinition
@@ -49,6 +50,10 @@ def parse_datetime(value: object) -> datetime:
 
 
 def serialize_datetime(value: datetime) -> str:
+    if value.tzinfo is UTC:
+        # The same text as isoformat() (they differ only on offsets with seconds), in a
+        # third of its time: every answer's instants are in UTC.
+        return orjson.dumps(value)[1:-1].decode()
     return value.isoformat()
 
 

@@ -14,7 +14,7 @@ from edom_graphql.buildings.models import PremiseKind
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
 from edom_graphql.core.composition import read_ahead
 from edom_graphql.core.context import AppInfo, Context
-from edom_graphql.core.enums import graphql_enum
+from edom_graphql.core.enums import by_value, graphql_enum
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import ByIdLoader, PageLoader, later
 from edom_graphql.core.nodes import Node, Verdict
@@ -154,6 +154,9 @@ class Building(Node):
         return await _viewer_capabilities(info, self)
 
 
+_PREMISE_KIND = by_value(PremiseKind)
+
+
 @strawberry.type(description="An apartment, non-residential unit or parking place.")
 class Premise(Node):
     pk: strawberry.Private[int]
@@ -176,7 +179,7 @@ class Premise(Node):
             building_pk=row[1],
             number_sort=row[2],
             number=row[3],
-            kind=PremiseKind(row[4]),
+            kind=_PREMISE_KIND(row[4]),
             area=row[5],
             entrance=row[6],
             floor=row[7],

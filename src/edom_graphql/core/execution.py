@@ -242,7 +242,7 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
     @staticmethod
     def _count(metrics: Any, path: str) -> None:
         if metrics is not None:
-            metrics.query_execution.labels(path).inc()
+            metrics.labelled(metrics.query_execution, path).inc()
 
     async def _execute_compiled(
         self, plan: Any, mode: ExecutionMode, metrics: Any, serially: bool | None

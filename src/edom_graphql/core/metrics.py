@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -50,6 +51,16 @@ class Metrics:
             registry=self.registry,
         )
         self._names: set[str] = set()
+        self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+    def labelled(self, metric: Any, *values: str) -> Any:
+        """``metric.labels(*values)``, looked up once per set of values (every request
+        counts several; the label values are bounded)."""
+        key = (metric, values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     def label(self, operation_name: str | None) -> str:
         """A bounded label for a client-chosen operation name."""
@@ -64,5 +75,5 @@ class Metrics:
 
     def observe(self, operation_name: str | None, kind: str, outcome: str, seconds: float) -> None:
         name = self.label(operation_name)
-        self.operations.labels(name, kind, outcome).inc()
-        self.latency.labels(name, kind).observe(seconds)
+        self.labelled(self.operations, name, kind, outcome).inc()
+        self.labelled(self.latency, name, kind).observe(seconds)

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import random
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -55,6 +55,12 @@ young-generation pass, and often an older one, scans them: collection time per r
 grew with the number of requests in flight (0.5 ms at one, 3 ms at 16 on the desk)."""
 
 
+def new_request_id() -> str:
+    """32 random hex digits, as a UUID4's: from the process's own generator (reseeded in
+    each forked worker), not the operating system's, which costs a system call each."""
+    return f"{random.getrandbits(128):032x}"
+
+
 class RequestContextMiddleware:
     """Gives every request an id (the client's ``X-Request-ID`` if sane), returns it in
     a header, counts the response and logs one line per request."""
@@ -67,8 +73,10 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        given = next(
+            (value for name, value in scope.get("headers", ()) if name == b"x-request-id"), b""
+        ).decode("latin-1")
+        request_id = given if REQUEST_ID.fullmatch(given) else new_request_id()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 0
@@ -87,7 +95,7 @@ class RequestContextMiddleware:
             if scope["type"] == "http":
                 # Clients choose the method: keep the label's values bounded.
                 method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
-                self.metrics.http_requests.labels(method, str(status)).inc()
+                self.metrics.labelled(self.metrics.http_requests, method, str(status)).inc()
                 log.info(
                     "%s %s %s",
                     scope["method"],
@@ -180,7 +188,7 @@ def create_app(
             services,
             viewer_id=viewer_id,
             claims=claims,
-            request_id=request_id_var.get() or uuid.uuid4().hex,
+            request_id=request_id_var.get() or new_request_id(),
         )
         content_type = await visible_photo_type(context, photos, key)
         if content_type is None:

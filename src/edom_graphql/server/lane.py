@@ -60,7 +60,9 @@ class QueryLane:
         when the full path must answer it."""
         response = await self._answer(request, data)
         if self.metrics is not None:
-            self.metrics.query_lane.labels("declined" if response is None else "answered").inc()
+            self.metrics.labelled(
+                self.metrics.query_lane, "declined" if response is None else "answered"
+            ).inc()
         return response
 
     async def _answer(self, request: Request, data: GraphQLRequestData) -> Response | None:

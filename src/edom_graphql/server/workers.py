@@ -80,6 +80,7 @@ def uvicorn_config(app: Any, settings: Settings, *, host: str, port: int) -> uvi
         # a little above the app's own limit, which answers with close code 1009
         ws_max_size=MAX_MESSAGE_BYTES + 4096,
         access_log=False,
+        server_header=False,  # the software serving is nobody's business
         log_config=None,
         proxy_headers=True,
         timeout_graceful_shutdown=10,

@@ -10,6 +10,7 @@ import strawberry
 
 from edom_graphql.buildings.types import Building, BuildingByIdLoader, Premise, PremiseByIdLoader
 from edom_graphql.core.context import AppInfo, Context
+from edom_graphql.core.enums import by_value
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, Loader, later
 from edom_graphql.core.nodes import Node, Verdict, visible
@@ -36,6 +37,11 @@ from edom_graphql.residents.types import User, UserByIdLoader
 @strawberry.type(description="A photo of a repair request.")
 class RepairRequestPhoto(PhotoBase):
     pass
+
+
+_SCOPE = by_value(RepairRequestScope)
+_CATEGORY = by_value(RepairCategory)
+_STATUS = by_value(RepairRequestStatus)
 
 
 @strawberry.type(description="A repair request of a resident, handled by the building's staff.")
@@ -91,10 +97,10 @@ class RepairRequest(Node):
             author_pk=row["author_id"],
             assignee_pk=row["assignee_id"],
             number=row["number"],
-            scope=RepairRequestScope(row["scope"]),
-            category=RepairCategory(row["category"]),
+            scope=_SCOPE(row["scope"]),
+            category=_CATEGORY(row["category"]),
             description=row["description"],
-            status=RepairRequestStatus(row["status"]),
+            status=_STATUS(row["status"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             due_at=row["due_at"],

@@ -63,6 +63,7 @@ from strawberry.schema.schema import (
     _OperationContextAwareGraphQLResolveInfo,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
 
 if TYPE_CHECKING:
     from edom_graphql.core.execution import PlainLeafExecutor
@@ -184,13 +185,33 @@ class Step:
 
 @dataclass(eq=False, slots=True)
 class DirectCall:
-    """A resolver without arguments or field extensions, called as Strawberry would."""
+    """A resolver without field extensions, called as Strawberry would."""
 
     function: Callable[..., Any]
     with_self: bool
     info_name: str | None
     info_class: Callable[..., Any]
     definition: Any
+    convert: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+    """Strawberry's conversion of the field's coerced arguments to the resolver's keyword
+    arguments (None for a field without arguments)."""
+    constant: dict[str, Any] | None = None
+    """The converted arguments, where they hold no variable and only immutable values:
+    converted once, at compile time."""
+
+    def kwargs(self, args: dict[str, Any], info: Any) -> dict[str, Any]:
+        if self.convert is None:
+            kwargs: dict[str, Any] = {}
+        elif self.constant is not None:
+            kwargs = dict(self.constant)
+        else:
+            kwargs = self.convert(args, info)
+        if self.info_name is not None:
+            kwargs[self.info_name] = info
+        return kwargs
+
+
+_IMMUTABLE = (str, int, float, bool, Enum, type(None))
 
 
 @dataclass(eq=False, slots=True)
@@ -305,7 +326,7 @@ class Compiler:
         # stream's generator) must not be called, nor a value read ahead on the event.
         event_root = parent_type is self.schema.subscription_type
         prefetched = getattr(graphql_field.resolve, "prefetched", None)
-        direct = None if event_root else self.direct_call(graphql_field, node)
+        direct = None if event_root else self.direct_call(graphql_field, args)
         nodes = [d.node for d in details]
         return Step(
             RESOLVED,
@@ -320,12 +341,20 @@ class Compiler:
                 None if event_root or node.arguments or _needs_info(completion) else prefetched
             ),
             info_head=(name, nodes, graphql_field.type, parent_type),
-            needs_info=direct is None or direct.info_name is not None or _needs_info(completion),
+            needs_info=(
+                direct is None
+                or direct.info_name is not None
+                or (direct.convert is not None and direct.constant is None)
+                or _needs_info(completion)
+            ),
         )
 
-    def direct_call(self, graphql_field: GraphQLField, node: FieldNode) -> DirectCall | None:
-        """What Strawberry's resolver wrapper does for a field with no arguments, field
-        extensions or exception handlers: call the function with ``self`` and ``info``."""
+    def direct_call(
+        self, graphql_field: GraphQLField, args: dict[str, Any] | None
+    ) -> DirectCall | None:
+        """What Strawberry's resolver wrapper does for a field with no field extensions or
+        exception handlers: convert its arguments, call the function with them, ``self``
+        and ``info``."""
         definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
         strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
         if (
@@ -333,8 +362,6 @@ class Compiler:
             or strawberry_schema is None
             or definition.base_resolver is None
             or definition.extensions
-            or definition.arguments
-            or node.arguments
             or strawberry_schema.schema_converter._exception_handler_specs
         ):
             return None
@@ -342,13 +369,32 @@ class Compiler:
         if resolver.parent_parameter is not None or resolver.root_parameter is not None:
             return None
         info = resolver.info_parameter
-        return DirectCall(
+        direct = DirectCall(
             function=resolver.wrapped_func,
             with_self=resolver.self_parameter is not None,
             info_name=None if info is None else info.name,
             info_class=strawberry_schema.config.info_class,
             definition=definition,
         )
+        if definition.arguments:
+            arguments = definition.arguments
+            registry = strawberry_schema.schema_converter.scalar_registry
+            config = strawberry_schema.config
+
+            def convert(values: dict[str, Any], info: Any) -> dict[str, Any]:
+                return convert_arguments(
+                    values, arguments, scalar_registry=registry, config=config, info=info
+                )
+
+            direct.convert = convert
+            if args is not None:
+                try:
+                    converted = convert(args, None)
+                except Exception:  # Strawberry's own path reports it, each time
+                    return None
+                if all(isinstance(value, _IMMUTABLE) for value in converted.values()):
+                    direct.constant = converted
+        return direct
 
     def completion(self, graphql_type: GraphQLOutputType, details: Any) -> Completion:
         nullable = True
@@ -712,10 +758,11 @@ class Run:
                 )
         direct = step.direct
         if direct is not None:
-            kwargs = (
-                {}
-                if direct.info_name is None
-                else {direct.info_name: direct.info_class(_raw_info=info, _field=direct.definition)}
+            kwargs = direct.kwargs(
+                args,
+                None
+                if info is None
+                else direct.info_class(_raw_info=info, _field=direct.definition),
             )
             result = (
                 direct.function(source, **kwargs) if direct.with_self else direct.function(**kwargs)

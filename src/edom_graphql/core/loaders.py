@@ -100,6 +100,25 @@ class Loader(DataLoader[K, V], Generic[K, V]):
         return cast(Self, loader)
 
 
+def prime_related(
+    rows: Sequence[Row],
+    loader: Loader[int, V | None],
+    columns: slice,
+    convert: Callable[[Row], V],
+) -> None:
+    """Give ``loader`` the objects that ``rows`` carry at ``columns`` (a join, in the
+    column order of the loader's own statement, the key first), so that loading them
+    takes no statement of its own. Rows whose key there is null carry none."""
+    seen: set[Any] = set()
+    for row in rows:
+        related = tuple(row)[columns]
+        key = related[0]
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        loader.prime(key, convert(related))
+
+
 class KeyedQuery:
     """``statement`` filtered by ``key_column = any($keys)``, with the key as last column."""
 

@@ -7,13 +7,16 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
+from edom_graphql.buildings.types import Building, BuildingByIdLoader, Premise, PremiseByIdLoader
 from edom_graphql.core.capabilities import Capability
 from edom_graphql.core.context import AppInfo
 from edom_graphql.core.errors import BadUserInput
 from edom_graphql.core.ids import expect_id
+from edom_graphql.core.loaders import prime_related
 from edom_graphql.core.nodes import visible_only
 from edom_graphql.core.pagination import After, First, build_connection, page_request
 from edom_graphql.core.permissions import Target, requires
+from edom_graphql.core.selection import selects
 from edom_graphql.repairs import reads
 from edom_graphql.repairs.models import RepairCategory, RepairRequestScope, RepairRequestStatus
 from edom_graphql.repairs.types import RepairRequest, RepairRequestConnection
@@ -88,8 +91,16 @@ async def repair_request_desk(
     context = info.context
     page = page_request(first, after, types=(int,))
     checked = _desk_filter(filter or RepairRequestDeskFilter())
-    rows = await reads.desk_requests(context.db, organisation_id, page, checked, now=context.now)
-    # the gatekeeper decides in each request's building: learn them all at once
+    with_premise = selects(info, ("edges", "node", "premise"), ("nodes", "premise"))
+    rows = await reads.desk_requests(
+        context.db, organisation_id, page, checked, now=context.now, with_premise=with_premise
+    )
+    # The rows carry each request's building (and premise): their loaders have them
+    # without a statement of their own, and the gatekeeper, which decides in each
+    # request's building, learns their organisations from them.
+    prime_related(rows, BuildingByIdLoader.of(context), reads.DESK_BUILDING, Building.from_row)
+    if with_premise:
+        prime_related(rows, PremiseByIdLoader.of(context), reads.DESK_PREMISE, Premise.from_row)
     await context.gate.learn_organisations(row["building_id"] for row in rows)
     # requests of a building that has changed hands since are no longer this desk's
     requests = await visible_only(context, [RepairRequest.from_row(row) for row in rows])

@@ -9,8 +9,9 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import func, select
 
-from edom_graphql.core.db import plain_url
+from edom_graphql.core.db import Database, ReadPlans, plain_url
 from edom_graphql.core.readpool import ReadPool
 
 SETTINGS = {"application_name": "edom-graphql-readpool-test", "timezone": "UTC"}
@@ -259,3 +260,18 @@ async def test_close_closes_taken_connections_as_they_come_back(database_url: st
     assert pool.size == 0
     with pytest.raises(asyncpg.InterfaceError):
         await pool.acquire()
+
+
+@pytest.mark.parametrize(
+    ("read_plans", "mode"), [("generic", "force_generic_plan"), ("auto", "auto")]
+)
+async def test_reads_are_planned_as_configured(
+    database_url: str, read_plans: ReadPlans, mode: str
+) -> None:
+    db = Database(database_url, read_plans=read_plans)
+    try:
+        row = await db.fetch_one(select(func.current_setting("plan_cache_mode")))
+        assert row is not None
+        assert row[0] == mode
+    finally:
+        await db.dispose()

@@ -17,8 +17,8 @@ from edom_graphql.core.nodes import visible_only
 from edom_graphql.core.pagination import After, First, build_connection, page_request
 from edom_graphql.core.permissions import Target, requires
 from edom_graphql.core.selection import selects
-from edom_graphql.repairs import reads
 from edom_graphql.repairs.models import RepairCategory, RepairRequestScope, RepairRequestStatus
+from edom_graphql.repairs.reads import desk
 from edom_graphql.repairs.types import RepairRequest, RepairRequestConnection
 
 MAX_FILTER_VALUES = 100
@@ -56,7 +56,7 @@ def _values(values: Sequence[V] | None, field: str) -> list[V] | None:
     return list(dict.fromkeys(values))
 
 
-def _desk_filter(filter: RepairRequestDeskFilter) -> reads.DeskFilter:
+def _desk_filter(filter: RepairRequestDeskFilter) -> desk.DeskFilter:
     """The filter checked: at most :data:`MAX_FILTER_VALUES` values each, valid ids."""
     buildings = _values(filter.building_ids, "buildingIds")
     statuses = _values(filter.statuses, "statuses")
@@ -70,7 +70,7 @@ def _desk_filter(filter: RepairRequestDeskFilter) -> reads.DeskFilter:
     assignee_id = None
     if filter.assignee_id is not None:
         assignee_id = expect_id(filter.assignee_id, "User", field="filter.assigneeId")
-    return reads.DeskFilter(
+    return desk.DeskFilter(
         building_ids=building_ids,
         statuses=statuses,
         scopes=scopes,
@@ -92,15 +92,15 @@ async def repair_request_desk(
     page = page_request(first, after, types=(int,))
     checked = _desk_filter(filter or RepairRequestDeskFilter())
     with_premise = selects(info, ("edges", "node", "premise"), ("nodes", "premise"))
-    rows = await reads.desk_requests(
+    rows = await desk.desk_requests(
         context.db, organisation_id, page, checked, now=context.now, with_premise=with_premise
     )
     # The rows carry each request's building (and premise): their loaders have them
     # without a statement of their own, and the gatekeeper, which decides in each
     # request's building, learns their organisations from them.
-    prime_related(rows, BuildingByIdLoader.of(context), reads.DESK_BUILDING, Building.from_row)
+    prime_related(rows, BuildingByIdLoader.of(context), desk.DESK_BUILDING, Building.from_row)
     if with_premise:
-        prime_related(rows, PremiseByIdLoader.of(context), reads.DESK_PREMISE, Premise.from_row)
+        prime_related(rows, PremiseByIdLoader.of(context), desk.DESK_PREMISE, Premise.from_row)
     await context.gate.learn_organisations(row["building_id"] for row in rows)
     # requests of a building that has changed hands since are no longer this desk's
     requests = await visible_only(context, [RepairRequest.from_row(row) for row in rows])

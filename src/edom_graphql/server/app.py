@@ -119,6 +119,7 @@ def create_app(
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         statement_timeout_ms=settings.database_statement_timeout_ms,
+        read_plans=settings.database_read_plans,
     )
     pubsub = PubSub(
         settings.pubsub_url,

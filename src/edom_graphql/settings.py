@@ -61,10 +61,11 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
     database_statement_timeout_ms: int = Field(default=15_000, ge=100)
-    database_read_plans: Literal["generic", "auto"] = "generic"
-    """PostgreSQL's plans of reads: ``generic``, planned once per connection (reads are
-    prepared statements of constant text), or PostgreSQL's ``auto``, which may plan a
-    statement on every execution (:data:`edom_graphql.core.db.READ_PLAN_MODES`)."""
+    database_read_plans: Literal["auto", "generic"] = "auto"
+    """PostgreSQL's plans of reads: its own ``auto``, which may plan a statement on every
+    execution, or ``generic``, planned once per connection (reads are prepared statements
+    of constant text), cheaper where it suits and much dearer where it does not
+    (:data:`edom_graphql.core.db.READ_PLAN_MODES`)."""
 
     execution: Literal["compiled", "graphql-core", "differential"] = "compiled"
     """How queries run: ``compiled`` plans (graphql-core where a plan gives way),

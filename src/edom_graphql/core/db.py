@@ -129,13 +129,16 @@ ReadPlans = Literal["generic", "auto"]
 READ_PLAN_MODES: dict[str, str] = {"generic": "force_generic_plan", "auto": "auto"}
 """PostgreSQL's ``plan_cache_mode`` for the connections reads run on.
 
-Every read is a prepared statement of constant text (its values are parameters), run
-thousands of times a minute. With ``auto``, PostgreSQL plans a statement anew on each
-execution for as long as it estimates its generic plan dearer than the custom ones, and
-for the joins and unions of our reads it often does: planning then costs more than
-executing (the desk's page: 0.25 ms planned against 0.12 ms run). ``generic`` plans each
-statement once per connection; ``auto`` is there for a statement whose generic plan
-proves worse on some data set."""
+Every read is a prepared statement of constant text (its values are parameters). With
+``auto`` (the default) PostgreSQL plans a statement anew on each execution for as long
+as it estimates its generic plan dearer than the custom ones, and for some of our joins
+and unions it does: planning then costs more than executing (the desk's page: 0.25 ms
+planned against 0.12 ms run). ``generic`` plans each statement once per connection,
+which took the desk's PostgreSQL CPU from 1.04 to 0.40 ms a request; but a generic plan
+cannot see the parameters, and for some shapes it is much worse: the viewer's buildings
+(``id = ANY($1) OR organisation_id = ANY($2)``, by id, a page) become a scan of every
+building in id order (0.5 ms at a tenth of Moscow's 34,000, instead of 0.09). Hence an
+opt-in, for a deployment that has checked its own screens (``bench/README.md``)."""
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 """How long opening a connection may take: a database that is down is reported at once,
@@ -196,7 +199,7 @@ class Database:
         max_overflow: int = 10,
         statement_timeout_ms: int = 15_000,
         application_name: str = "edom-graphql",
-        read_plans: ReadPlans = "generic",
+        read_plans: ReadPlans = "auto",
     ) -> None:
         self.url = async_url(url)
         self._server_settings = {

@@ -3,11 +3,13 @@ page) and `Building.repairRequests` as residents and staff see it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from edom_graphql.buildings.models import StaffMembership
 from edom_graphql.core.ids import encode_id
 from tests.factories import Api, Clock, World, make_world
 from tests.repairs.operations import create, drive, step
@@ -222,6 +224,47 @@ async def test_desk_reads_buildings_and_premises_with_its_page(api: Api) -> None
     )
     assert flat["building"] == places["building"]
     assert flat["premise"] == places["premise"]
+
+
+DESK_ASSIGNEES = """
+query ($org: ID!) {
+  repairRequestDesk(organisationId: $org, first: 10) {
+    nodes { description assignee { id displayName } }
+  }
+}
+"""
+
+
+async def test_desk_reads_assignees_with_its_page_while_they_work_there(api: Api) -> None:
+    """An assignee comes with the page, and is shown to the dispatcher without a read of
+    their own while they work for the building's organisation; once they have left it,
+    no longer (nothing else ties them to the dispatcher)."""
+    world = await make_world(api)
+    request = await create(api, world, description="the lift is stuck again")
+    await step(api, "Accept", world["dispatcher"], request["id"])
+    await step(api, "Assign", world["dispatcher"], request["id"], assigneeId=world["engineer"].id)
+    variables = {"org": org_id(world)}
+    await api.gql(DESK_ASSIGNEES, variables, as_=world["dispatcher"])  # warm
+    with api.count_statements() as statements:
+        data = await api.gql(DESK_ASSIGNEES, variables, as_=world["dispatcher"])
+    assert len(statements) == 2, statements  # the viewer's profile and the page
+    assert data["repairRequestDesk"]["nodes"] == [
+        {
+            "description": "the lift is stuck again",
+            "assignee": {"id": world["engineer"].id, "displayName": "Engineer"},
+        }
+    ]
+
+    async with api.db.transaction() as (session, _):
+        await session.execute(
+            update(StaffMembership)
+            .where(StaffMembership.user_id == world["engineer"].pk)
+            .values(ended_at=datetime.now(UTC))
+        )
+    data = await api.gql(DESK_ASSIGNEES, variables, as_=world["dispatcher"])
+    assert data["repairRequestDesk"]["nodes"] == [
+        {"description": "the lift is stuck again", "assignee": None}
+    ]
 
 
 # -- Building.repairRequests --------------------------------------------------------------

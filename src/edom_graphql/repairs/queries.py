@@ -20,6 +20,7 @@ from edom_graphql.core.selection import selects
 from edom_graphql.repairs.models import RepairCategory, RepairRequestScope, RepairRequestStatus
 from edom_graphql.repairs.reads import desk
 from edom_graphql.repairs.types import RepairRequest, RepairRequestConnection
+from edom_graphql.residents.types import User, UserByIdLoader
 
 MAX_FILTER_VALUES = 100
 V = TypeVar("V")
@@ -92,15 +93,24 @@ async def repair_request_desk(
     page = page_request(first, after, types=(int,))
     checked = _desk_filter(filter or RepairRequestDeskFilter())
     with_premise = selects(info, ("edges", "node", "premise"), ("nodes", "premise"))
+    with_assignee = selects(info, ("edges", "node", "assignee"), ("nodes", "assignee"))
     rows = await desk.desk_requests(
-        context.db, organisation_id, page, checked, now=context.now, with_premise=with_premise
+        context.db,
+        organisation_id,
+        page,
+        checked,
+        now=context.now,
+        with_premise=with_premise,
+        with_assignee=with_assignee,
     )
-    # The rows carry each request's building (and premise): their loaders have them
-    # without a statement of their own, and the gatekeeper, which decides in each
-    # request's building, learns their organisations from them.
+    # The rows carry each request's building (and premise, and assignee): their loaders
+    # have them without a statement of their own, and the gatekeeper, which decides in
+    # each request's building, learns their organisations from them.
     prime_related(rows, BuildingByIdLoader.of(context), desk.DESK_BUILDING, Building.from_row)
     if with_premise:
         prime_related(rows, PremiseByIdLoader.of(context), desk.DESK_PREMISE, Premise.from_row)
+    if with_assignee:
+        prime_related(rows, UserByIdLoader.of(context), desk.DESK_ASSIGNEE, _assignee)
     await context.gate.learn_organisations(row["building_id"] for row in rows)
     # requests of a building that has changed hands since are no longer this desk's
     requests = await visible_only(context, [RepairRequest.from_row(row) for row in rows])
@@ -108,6 +118,12 @@ async def repair_request_desk(
         [request for request in requests if request is not None], page, RepairRequest.sort_key
     )
     return RepairRequestConnection(edges=connection.edges, page_info=connection.page_info)
+
+
+def _assignee(columns: Sequence[Any]) -> User:
+    """An assignee read with the desk's page: who they are and, where it manages the
+    request's building, the organisation they work for now (their gatekeeper's hint)."""
+    return User.from_row(columns, staff_of=columns[-1])
 
 
 def _argument_organisation(source: Any, kwargs: dict[str, Any]) -> Target | None:

@@ -38,6 +38,16 @@ def user_visible(context: Context, user: User) -> Verdict:
     profile = context.loaded_profile
     if profile is not None and profile.is_admin:
         return True
+    staff_of = user.staff_of
+    if (
+        staff_of is not None
+        and profile is not None
+        and (
+            staff_of in profile.staff_roles  # a colleague
+            or staff_of in profile.building_organisations.values()  # of the viewer's building
+        )
+    ):
+        return True
     member_of = user.member_of
     if member_of is None:
         return VisibleUsersLoader.of(context).load(user.pk)

@@ -1,5 +1,5 @@
 """The staff desk's page: an organisation's requests by filter, newest first, each row
-with its building and premise."""
+with its building, premise and assignee."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, any_, bindparam, not_, select
+from sqlalchemy import and_, any_, bindparam, case, exists, not_, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 
 from edom_graphql.buildings import models
+from edom_graphql.buildings.models import StaffMembership
 from edom_graphql.buildings.reads import BUILDING_COLUMNS, PREMISE_COLUMNS
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import keys_param
@@ -19,6 +21,8 @@ from edom_graphql.core.pagination import PageRequest, keyset_desc, page_params
 from edom_graphql.repairs.models import RepairCategory, RepairRequestScope, RepairRequestStatus
 from edom_graphql.repairs.models import RepairRequest as RequestRow
 from edom_graphql.repairs.reads import REQUEST_COLUMNS, Row, is_open
+from edom_graphql.residents.models import User
+from edom_graphql.residents.reads import USER_COLUMNS
 
 _DESK: dict[tuple[Any, ...], Prepared] = {}
 
@@ -47,6 +51,27 @@ DESK_BUILDING = slice(_REQUEST_WIDTH, _REQUEST_WIDTH + len(_BUILDING))
 DESK_PREMISE = slice(DESK_BUILDING.stop, DESK_BUILDING.stop + len(_PREMISE))
 """Where a desk row holds its request's premise, when asked for (``PREMISE_COLUMNS``;
 nulls for a request of the common property)."""
+_ASSIGNEE = aliased(User, name="assignee")
+_ASSIGNEE_COLUMNS = [
+    *(
+        getattr(_ASSIGNEE, str(column.key)).label(f"assignee__{column.key}")
+        for column in USER_COLUMNS.selected_columns
+    ),
+    # the building's organisation, where the assignee works for it now
+    case(
+        (
+            exists().where(
+                StaffMembership.user_id == RequestRow.assignee_id,
+                StaffMembership.organisation_id == models.Building.organisation_id,
+                StaffMembership.ended_at.is_(None),
+            ),
+            models.Building.organisation_id,
+        ),
+    ).label("assignee__staff_of"),
+]
+DESK_ASSIGNEE = slice(DESK_PREMISE.stop, DESK_PREMISE.stop + len(_ASSIGNEE_COLUMNS))
+"""Where a desk row holds its request's assignee, when asked for (``USER_COLUMNS``, then
+the organisation they work for now if it manages the building; nulls for none)."""
 
 
 def _desk(shape: tuple[Any, ...]) -> Prepared:
@@ -57,14 +82,28 @@ def _desk(shape: tuple[Any, ...]) -> Prepared:
     same statement instead of one statement each after it."""
     prepared = _DESK.get(shape)
     if prepared is None:
-        has_after, buildings, statuses, scopes, categories, overdue, assignee, premise = shape
+        (
+            has_after,
+            buildings,
+            statuses,
+            scopes,
+            categories,
+            overdue,
+            assignee,
+            premise,
+            with_assignee,
+        ) = shape
         joined = RequestRow.__table__.join(
             models.Building, models.Building.id == RequestRow.building_id
         )
         columns = [*REQUEST_COLUMNS.selected_columns, *_BUILDING]
-        if premise:
+        if premise or with_assignee:
+            # (an assignee's columns stand after the premise's: null ones if not asked)
             joined = joined.outerjoin(models.Premise, models.Premise.id == RequestRow.premise_id)
             columns += _PREMISE
+        if with_assignee:
+            joined = joined.outerjoin(_ASSIGNEE, _ASSIGNEE.id == RequestRow.assignee_id)
+            columns += _ASSIGNEE_COLUMNS
         statement = (
             select(*columns)
             .select_from(joined)
@@ -109,10 +148,12 @@ async def desk_requests(
     *,
     now: datetime,
     with_premise: bool,
+    with_assignee: bool,
 ) -> Sequence[Row]:
     """A page of the organisation's requests that pass ``filter``, newest first, each row
     with its building's columns (:data:`DESK_BUILDING`) and, ``with_premise``, its
-    premise's (:data:`DESK_PREMISE`)."""
+    premise's (:data:`DESK_PREMISE`) and, ``with_assignee``, its assignee's
+    (:data:`DESK_ASSIGNEE`)."""
     params: dict[str, Any] = {"organisation_id": organisation_id, **page_params(page)}
     if filter.building_ids is not None:
         params["building_ids"] = list(filter.building_ids)
@@ -135,5 +176,6 @@ async def desk_requests(
         filter.overdue,
         filter.assignee_id is not None,
         with_premise,
+        with_assignee,
     )
     return await db.fetch(_desk(shape), **params)

@@ -40,9 +40,14 @@ class User(Node):
     member_of: strawberry.Private[int | None] = None
     """A building the user belongs to now, when the statement that read them says so
     (their current ownership, say): lets the gatekeeper decide without a read."""
+    staff_of: strawberry.Private[int | None] = None
+    """An organisation the user works for now, when the statement that read them says so
+    (a request's assignee, say): lets the gatekeeper decide without a read."""
 
     @classmethod
-    def from_row(cls, row: Sequence[Any], *, member_of: int | None = None) -> User:
+    def from_row(
+        cls, row: Sequence[Any], *, member_of: int | None = None, staff_of: int | None = None
+    ) -> User:
         return cls(
             id=strawberry.ID(encode_id("User", row[0])),
             pk=row[0],
@@ -51,6 +56,7 @@ class User(Node):
             phone_value=row[3],
             email_value=row[4],
             member_of=member_of,
+            staff_of=staff_of,
         )
 
     @classmethod

@@ -42,21 +42,31 @@ from edom_graphql.residents.models import (
     User,
 )
 from edom_graphql.schema import build_schema
+from edom_graphql.server.sockets import SocketProtocol
 from edom_graphql.settings import Settings
 
 
 @asynccontextmanager
 async def serving(app: Starlette) -> AsyncIterator[str]:
     """``app`` served by uvicorn on a free local port in this event loop: its base URL."""
+    async with uvicorn_serving(app) as (base_url, _):
+        yield base_url
+
+
+@asynccontextmanager
+async def uvicorn_serving(
+    app: Any, *, lifespan: str = "on"
+) -> AsyncIterator[tuple[str, uvicorn.Server]]:
+    """``app`` served by uvicorn as :func:`serving` does: its base URL and the server."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=0,
         loop="none",
-        lifespan="on",
+        lifespan=lifespan,
         log_config=None,
         access_log=False,
-        ws="websockets-sansio",
+        ws=SocketProtocol,
         # Longer than httpx's keep-alive expiry (5 s): with both at 5 s, a client could
         # reuse an idle connection just as the server closes it (a ReadError).
         timeout_keep_alive=75,
@@ -69,7 +79,7 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
         await asyncio.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         await task

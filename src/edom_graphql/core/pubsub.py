@@ -40,6 +40,8 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from edom_graphql.core.inbox import Inbox
+
 __all__ = [
     "MAX_PAYLOAD_BYTES",
     "RESYNC",
@@ -148,14 +150,16 @@ class Subscription:
 
     Items are decoded message dicts, or :data:`RESYNC` when events may have been lost.
     The queue is bounded: when it is full, newer events are dropped and a single
-    ``RESYNC`` follows as soon as there is room again.
+    ``RESYNC`` follows as soon as there is room again. One task reads it, and an idle
+    one holds no buffer (:class:`~edom_graphql.core.inbox.Inbox`): every open stream of
+    every connection has one.
     """
 
     __slots__ = ("_channel", "_dropped", "_queue", "_resync_pending", "_tail_is_resync")
 
     def __init__(self, channel: str, queue_size: int) -> None:
         self._channel = channel
-        self._queue: asyncio.Queue[dict[str, Any] | ResyncMarker] = asyncio.Queue(queue_size)
+        self._queue: Inbox[dict[str, Any] | ResyncMarker] = Inbox(queue_size)
         self._resync_pending = False
         self._tail_is_resync = False
         self._dropped = 0
@@ -189,13 +193,7 @@ class Subscription:
 
         A subscriber that re-reads current state on waking coalesces a burst this way.
         """
-        drained = 0
-        while True:
-            try:
-                self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                break
-            drained += 1
+        drained = self._queue.clear()
         self._flush_resync()
         return drained
 

@@ -279,6 +279,12 @@ class TransportWebSocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_message(message)
 
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        # The watchdog is cancelled once the connection is initialised: the connection
+        # does not keep its finished task (and coroutine) for the rest of its life.
+        self.connection_init_timeout_task = None
+
 
 class LegacyWebSocketHandler(BaseGraphQLWSHandler[Context, None]):
     """The legacy ``graphql-ws`` protocol, closing (4408) a socket that does not send

@@ -36,6 +36,7 @@ import uvicorn
 
 from edom_graphql.server.app import create_app
 from edom_graphql.server.http import MAX_MESSAGE_BYTES
+from edom_graphql.server.sockets import SocketProtocol
 from edom_graphql.settings import Settings
 
 log = logging.getLogger("edom_graphql.server.workers")
@@ -75,7 +76,7 @@ def uvicorn_config(app: Any, settings: Settings, *, host: str, port: int) -> uvi
         port=port,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=SocketProtocol,
         ws_per_message_deflate=settings.websocket_compression,
         # a little above the app's own limit, which answers with close code 1009
         ws_max_size=MAX_MESSAGE_BYTES + 4096,

@@ -89,33 +89,66 @@ class Prepared:
 
     Build it once (at import time) with ``bindparam`` placeholders; every request
     then only binds values: no SQL compilation, no cache-key computation.
+
+    A parameter declared ``literal_execute`` (a page's row limit: :mod:`.pagination`) is
+    written into the statement's text instead, as an integer, one text per value: with a
+    ``LIMIT $n`` PostgreSQL's generic plan must guess the row count (a tenth of the
+    table) and, estimating it dearer than custom plans, plans the statement anew on every
+    execution; with ``LIMIT 21`` it plans it once.
     """
 
-    __slots__ = ("_defaults", "_names", "_sql", "statement")
+    __slots__ = ("_defaults", "_literals", "_names", "_sql", "_texts", "statement")
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._sql: str | None = None
         self._names: tuple[str, ...] = ()
+        self._literals: tuple[str, ...] = ()
+        self._texts: dict[tuple[Any, ...], str] = {}
         self._defaults: dict[str, Any] = {}
 
     def bind(self, params: dict[str, Any]) -> tuple[str, list[Any]]:
         if self._sql is None:
-            compiled = self.statement.compile(dialect=_DIALECT)
-            assert isinstance(compiled, SQLCompiler)
-            self._names = tuple(compiled.positiontup or ())
-            self._defaults = {
-                name: bind.effective_value
-                for name, bind in compiled.binds.items()
-                if bind.effective_value is not None
-            }
-            self._sql = compiled.string
+            self._compile()
         defaults = self._defaults
-        return self._sql, [
+        sql = self._sql if not self._literals else self._text(params)
+        assert sql is not None
+        return sql, [
             _plain(params[name] if name in params else defaults.get(name)) for name in self._names
         ]
 
+    def _compile(self) -> None:
+        compiled = self.statement.compile(dialect=_DIALECT)
+        assert isinstance(compiled, SQLCompiler)
+        literals = tuple(bind.key for bind in compiled.literal_execute_params)
+        self._literals = literals
+        self._names = tuple(name for name in compiled.positiontup or () if name not in literals)
+        self._defaults = {
+            name: bind.effective_value
+            for name, bind in compiled.binds.items()
+            if bind.effective_value is not None
+        }
+        self._sql = compiled.string
 
+    def _text(self, params: dict[str, Any]) -> str:
+        values = tuple(
+            params[name] if name in params else self._defaults.get(name) for name in self._literals
+        )
+        text = self._texts.get(values)
+        if text is None:
+            text = self._sql
+            assert text is not None
+            for name, value in zip(self._literals, values, strict=True):
+                if type(value) is not int:
+                    raise TypeError(f"{name!r} is written into the statement: {value!r} is no int")
+                text = text.replace(f"__[POSTCOMPILE_{name}]", str(value))
+            if len(self._texts) < MAX_LITERAL_TEXTS:
+                self._texts[values] = text
+        return text
+
+
+MAX_LITERAL_TEXTS = 128
+"""Texts one :class:`Prepared` keeps, one per set of literal values (page sizes are 1–100)."""
 _DIALECT = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
 
 

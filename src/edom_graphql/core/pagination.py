@@ -16,7 +16,7 @@ from typing import Annotated, Any, Generic, TypeAlias, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import ColumnElement, Select, bindparam, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 from edom_graphql.core.errors import BadUserInput
@@ -124,18 +124,25 @@ def page_request(first: int, after: str | None, *, types: Sequence[CursorType]) 
     return PageRequest(first, decode_cursor(after, types=types) if after is not None else None)
 
 
+def row_limit() -> Any:
+    """A page's ``LIMIT``: the ``$limit`` parameter, written into the statement's text as
+    a number (``literal_execute``), so that PostgreSQL can plan the statement once
+    (``core.db.Prepared``)."""
+    return bindparam("limit", type_=Integer, literal_execute=True)
+
+
 def keyset(statement: AnySelect, order: Sequence[Column], *, has_after: bool) -> AnySelect:
     """Order ascending by ``order``; continue after ``$after_0…``; at most ``$limit`` rows."""
     if has_after:
         statement = statement.where(tuple_(*order) > tuple_(*_after_params(order)))
-    return statement.order_by(*order).limit(bindparam("limit"))
+    return statement.order_by(*order).limit(row_limit())
 
 
 def keyset_desc(statement: AnySelect, order: Sequence[Column], *, has_after: bool) -> AnySelect:
     """Like :func:`keyset`, newest first."""
     if has_after:
         statement = statement.where(tuple_(*order) < tuple_(*_after_params(order)))
-    return statement.order_by(*(column.desc() for column in order)).limit(bindparam("limit"))
+    return statement.order_by(*(column.desc() for column in order)).limit(row_limit())
 
 
 def _after_params(order: Sequence[Column]) -> list[Any]:

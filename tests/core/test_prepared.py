@@ -1,18 +1,22 @@
-"""``core.db.Prepared``: a page's row limit written into the statement's text, so that
-PostgreSQL plans a page once instead of on every execution (checked in
-``pg_prepared_statements`` on a real server)."""
+"""Statements PostgreSQL can plan once: a page's row limit written into the statement's
+text (``core.db.Prepared``; checked in ``pg_prepared_statements`` on a real server), and
+one key read by ``= $key`` rather than ``= ANY($keys)`` (``core.loaders.KeyedQuery``)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from sqlalchemy import BigInteger, Column, MetaData, Table, bindparam, select
+from sqlalchemy import BigInteger, Column, MetaData, Table, bindparam, insert, select
 
 from edom_graphql.core.db import Prepared, plain_url
+from edom_graphql.core.loaders import KeyedQuery
 from edom_graphql.core.pagination import keyset_desc
 from edom_graphql.repairs.reads.desk import _desk
+from edom_graphql.residents.models import User
+from tests.factories import Api
 
 PAGES = Table(
     "prepared_pages",
@@ -95,3 +99,21 @@ def test_the_desks_page_has_its_limit_in_its_text() -> None:
     sql, args = desk.bind({"organisation_id": 3, "after_0": 500, "limit": 21})
     assert sql.rstrip().endswith("LIMIT 21")
     assert args == [3, 500]
+
+
+async def test_one_key_and_many_read_the_same_rows(api: Api) -> None:
+    query = KeyedQuery(select(User.id, User.display_name), User.id)
+    tag = uuid.uuid4().hex[:8]
+    people = [{"subject": f"test|{tag}|{n}", "display_name": f"K{n}"} for n in range(3)]
+    async with api.db.transaction() as (session, _):
+        ids = list(
+            (await session.execute(insert(User).values(people).returning(User.id))).scalars()
+        )
+    one = await query.rows(api.db, [ids[0]])
+    many = await query.rows(api.db, ids)
+    assert [tuple(row) for row in one] == [(ids[0], "K0", ids[0])]
+    assert sorted(tuple(row) for row in many) == [(i, f"K{n}", i) for n, i in enumerate(ids)]
+    assert list(await query.rows(api.db, [-1])) == []
+    sql, args = query.one.bind({"key": ids[0]})
+    assert "ANY" not in sql
+    assert args == [ids[0]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
+from edom_graphql.buildings.models import Building
 from edom_graphql.residents.models import Ownership, User
 from tests.factories import Api, World, make_world
 
@@ -87,3 +88,37 @@ async def test_nested_lists_under_many_parents_batch(api: Api) -> None:
     assert len(data["viewer"]["buildings"]["edges"]) == 1
     # profile, buildings page, premises page, owners, users
     assert len(statements) <= 5, statements
+
+
+async def test_a_page_of_one_parent_is_the_page_among_many(api: Api) -> None:
+    """One parent's page is read by its own statement, several parents' by one lateral
+    join (``core.loaders.PagedChildren``): the same pages either way, every page."""
+    world = await make_world(api, premises=7)
+    async with api.db.transaction() as (session, _):
+        await session.execute(
+            update(Building)
+            .where(Building.id == world.other_building_pk)
+            .values(organisation_id=world.organisation_pk)
+        )
+    many = """query ($after: String) { viewer { buildings(first: 10) { edges { node { id
+        premises(first: 3, after: $after) { edges { cursor node { id number } }
+          pageInfo { hasNextPage endCursor } } } } } } }"""
+    one = """query ($id: ID!, $after: String) { building(id: $id) {
+        premises(first: 3, after: $after) { edges { cursor node { id number } }
+          pageInfo { hasNextPage endCursor } } } }"""
+    dispatcher = world["dispatcher"]
+    after: str | None = None
+    while True:
+        data = await api.gql(many, {"after": after}, as_=dispatcher)
+        pages = {
+            e["node"]["id"]: e["node"]["premises"] for e in data["viewer"]["buildings"]["edges"]
+        }
+        assert set(pages) == {world.building_id, world.other_building_id}
+        for building_id, page in pages.items():
+            alone = await api.gql(one, {"id": building_id, "after": after}, as_=dispatcher)
+            assert alone["building"]["premises"] == page
+        page = pages[world.building_id]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert after is not None  # seven premises: three pages

@@ -277,7 +277,7 @@ class ChatRefLoader(Loader[int, ChatRef | None]):
             futures = {key: loop.create_future() for key in missing}
             self._rows.update(futures)
             try:
-                rows = await self.db.fetch(CHAT_BY_ID.prepared, keys=missing)
+                rows = await CHAT_BY_ID.rows(self.db, missing)
             except BaseException as error:
                 for key, future in futures.items():
                     del self._rows[key]

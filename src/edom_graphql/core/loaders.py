@@ -120,19 +120,33 @@ def prime_related(
 
 
 class KeyedQuery:
-    """``statement`` filtered by ``key_column = any($keys)``, with the key as last column."""
+    """``statement`` filtered by ``key_column = any($keys)``, with the key as last column.
+
+    One key (the usual batch: one building, one request) is read by ``key_column = $key``
+    instead: PostgreSQL plans that once, where for ``= ANY($keys)`` its generic plan
+    must guess ten keys and, judging it dearer than a custom plan for the one it is
+    given, it plans anew on every execution.
+    """
 
     def __init__(self, statement: AnySelect, key_column: Column) -> None:
-        self.prepared = Prepared(
-            statement.where(key_column == keys_param()).add_columns(key_column.label("_key"))
+        key = key_column.label("_key")
+        self.prepared = Prepared(statement.where(key_column == keys_param()).add_columns(key))
+        self.one = Prepared(
+            statement.where(key_column == bindparam("key", type_=BigInteger)).add_columns(key)
         )
+
+    async def rows(self, db: Database, keys: Sequence[int]) -> Sequence[Row]:
+        """The rows of ``keys`` (each row's last column is its key), in no set order."""
+        if len(keys) == 1:
+            return await db.fetch(self.one, key=keys[0])
+        return await db.fetch(self.prepared, keys=list(keys))
 
 
 async def fetch_by_keys(
     db: Database, query: KeyedQuery, keys: Sequence[int], convert: Callable[[Row], V]
 ) -> list[V | None]:
     """The value of each key, in order (None where there is none): one statement."""
-    rows = await db.fetch(query.prepared, keys=list(keys))
+    rows = await query.rows(db, keys)
     found = {row[-1]: convert(row) for row in rows}
     return [found.get(key) for key in keys]
 
@@ -154,7 +168,7 @@ class ListByKeyLoader(Loader[int, list[V]], Generic[V]):
     convert: ClassVar[Callable[..., Any]]
 
     async def batch_load_fn(self, keys: list[int]) -> list[list[V]]:
-        rows = await self.db.fetch(self.query.prepared, keys=keys)
+        rows = await self.query.rows(self.db, keys)
         grouped: dict[int, list[V]] = defaultdict(list)
         convert = type(self).convert
         for row in rows:
@@ -172,24 +186,37 @@ class PagedChildren:
     ``build(parent_id, has_after, filters_present)`` returns the page statement for
     one parent, using ``bindparam``s named ``after_0…`` (see :func:`keyset`) and one
     per filter; a statement is prepared once per shape.
+
+    A page of one parent (a building's premises, the usual screen) is the page statement
+    itself with the parent a parameter: PostgreSQL plans that once, where for the lateral
+    join over ``unnest($parents)`` its generic plan must guess ten parents and, judging it
+    dearer than a custom plan for the one it is given, it plans anew on every execution.
     """
 
     def __init__(self, build: PageBuilder, filter_names: tuple[str, ...] = ()) -> None:
         self._build = build
         self.filter_names = filter_names
-        self._prepared: dict[tuple[bool, tuple[bool, ...]], Prepared] = {}
+        self._prepared: dict[tuple[bool, tuple[bool, ...], bool], Prepared] = {}
 
-    def prepared(self, has_after: bool, present: tuple[bool, ...]) -> Prepared:
-        key = (has_after, present)
+    def prepared(
+        self, has_after: bool, present: tuple[bool, ...], *, one: bool = False
+    ) -> Prepared:
+        """The statement for many parents (``$parents``; rows start with the parent's
+        id) or, with ``one``, for one (``$parent``; rows are the page's alone)."""
+        key = (has_after, present, one)
         prepared = self._prepared.get(key)
         if prepared is None:
-            parents = select(
-                func.unnest(bindparam("parents", type_=ARRAY(BigInteger))).label("parent_id")
-            ).subquery("parents")
-            inner = self._build(parents.c.parent_id, has_after, present).lateral("page")
-            prepared = Prepared(
-                select(parents.c.parent_id, *inner.c).select_from(parents.join(inner, true()))
-            )
+            if one:
+                parent = bindparam("parent", type_=BigInteger)
+                prepared = Prepared(self._build(parent, has_after, present))
+            else:
+                parents = select(
+                    func.unnest(bindparam("parents", type_=ARRAY(BigInteger))).label("parent_id")
+                ).subquery("parents")
+                inner = self._build(parents.c.parent_id, has_after, present).lateral("page")
+                prepared = Prepared(
+                    select(parents.c.parent_id, *inner.c).select_from(parents.join(inner, true()))
+                )
             self._prepared[key] = prepared
         return prepared
 
@@ -221,11 +248,18 @@ class PageLoader(Loader[PageKey, list[V]], Generic[V]):
                 for name, value in zip(children.filter_names, filters, strict=True)
                 if value is not None
             )
-            prepared = children.prepared(page.after is not None, present)
-            rows = await self.db.fetch(prepared, parents=list(dict.fromkeys(parent_ids)), **params)
+            parents = list(dict.fromkeys(parent_ids))
+            has_after = page.after is not None
             grouped: dict[int, list[V]] = defaultdict(list)
-            for row in rows:
-                grouped[row[0]].append(convert(row[1:]))
+            if len(parents) == 1:
+                prepared = children.prepared(has_after, present, one=True)
+                rows = await self.db.fetch(prepared, parent=parents[0], **params)
+                grouped[parents[0]] = [convert(row) for row in rows]
+            else:
+                prepared = children.prepared(has_after, present)
+                rows = await self.db.fetch(prepared, parents=parents, **params)
+                for row in rows:
+                    grouped[row[0]].append(convert(row[1:]))
             for parent_id in parent_ids:
                 results[(parent_id, page, filters)] = grouped.get(parent_id, [])
         return [results[key] for key in keys]

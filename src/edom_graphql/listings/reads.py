@@ -63,7 +63,7 @@ _PAGES = {
 
 async def listings_by_id(db: Database, listing_ids: Sequence[int]) -> Sequence[Any]:
     """The rows of the listings with these ids that exist (``LISTING_COLUMNS``, then the id)."""
-    return await db.fetch(LISTING_BY_ID.prepared, keys=list(listing_ids))
+    return await LISTING_BY_ID.rows(db, list(listing_ids))
 
 
 async def page_of(

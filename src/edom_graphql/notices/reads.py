@@ -68,7 +68,7 @@ _PAGES = {
 
 async def notices_by_id(db: Database, notice_ids: Sequence[int]) -> Sequence[Any]:
     """The rows of the notices with these ids that exist (``NOTICE_COLUMNS``, then the id)."""
-    return await db.fetch(NOTICE_BY_ID.prepared, keys=list(notice_ids))
+    return await NOTICE_BY_ID.rows(db, list(notice_ids))
 
 
 async def page_of(

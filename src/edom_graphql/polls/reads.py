@@ -58,7 +58,7 @@ _PAGES = {
 
 async def polls_by_id(db: Database, poll_ids: Sequence[int]) -> Sequence[Any]:
     """The rows of the polls with these ids that exist (``POLL_COLUMNS``, then the id)."""
-    return await db.fetch(POLL_BY_ID.prepared, keys=list(poll_ids))
+    return await POLL_BY_ID.rows(db, list(poll_ids))
 
 
 async def page_of(

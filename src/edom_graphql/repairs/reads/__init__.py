@@ -148,7 +148,7 @@ class RequestRefLoader(Loader[int, RequestRef | None]):
 
 async def requests_by_id(db: Database, ids: Sequence[int]) -> Sequence[Row]:
     """Rows of :data:`REQUEST_BY_ID` (the request's columns, then its id) of these ids."""
-    return await db.fetch(REQUEST_BY_ID.prepared, keys=list(ids))
+    return await REQUEST_BY_ID.rows(db, list(ids))
 
 
 _BUILDING_OF = Prepared(select(RequestRow.building_id).where(RequestRow.id == keys_param()))

@@ -270,8 +270,17 @@ def later(awaitable: Awaitable[T | None]) -> T:
 
     Lets a resolver stay synchronous when its value is usually at hand already and
     only sometimes has to be loaded. For keys that exist (a foreign key guarantees
-    the row), so the value is typed without ``None``.
+    the row), so the value is typed without ``None``. A value already loaded (primed
+    from a joined row, or read by an earlier field) is returned as it is: the field
+    completes at once instead of waiting for the executor's next wave.
     """
+    if (
+        isinstance(awaitable, asyncio.Future)
+        and awaitable.done()
+        and not awaitable.cancelled()
+        and awaitable.exception() is None
+    ):
+        return cast(T, awaitable.result())
     return cast(T, awaitable)
 
 

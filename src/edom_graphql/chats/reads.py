@@ -19,7 +19,13 @@ from edom_graphql.chats.models import ChatRead as Read
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import KeyedQuery, Loader, PagedChildren, keys_param
-from edom_graphql.core.pagination import AnySelect, PageRequest, keyset_desc, page_params
+from edom_graphql.core.pagination import (
+    AnySelect,
+    PageRequest,
+    keyset_desc,
+    page_params,
+    row_limit,
+)
 from edom_graphql.core.profile import AccessProfile
 from edom_graphql.residents.models import User
 from edom_graphql.residents.reads import USER_COLUMNS
@@ -97,7 +103,7 @@ class ChatRef:
 
 CHAT_BY_ID = KeyedQuery(CHAT_COLUMNS, Chat.id)
 MESSAGE_BY_ID = KeyedQuery(MESSAGE_COLUMNS, ChatMessage.id)
-_MESSAGES_BY_ID = Prepared(MESSAGE_COLUMNS.where(ChatMessage.id == keys_param()))
+_MESSAGE_BY_ID = Prepared(MESSAGE_COLUMNS.where(ChatMessage.id == bindparam("id")))
 _REPORTED = Prepared(
     select(ChatMessageReport.message_id)
     .distinct()
@@ -123,7 +129,7 @@ _EVENTS_AFTER = Prepared(
     .join(User, User.id == ChatMessage.author_id)
     .where(ChatEvent.chat_id == bindparam("chat_id"), ChatEvent.id > bindparam("after"))
     .order_by(ChatEvent.id)
-    .limit(bindparam("limit"))
+    .limit(row_limit())
 )
 _LATEST_EVENT = Prepared(
     select(func.coalesce(func.max(ChatEvent.id), 0)).where(
@@ -172,7 +178,7 @@ async def events_after(db: Database, chat_id: int, after: int, limit: int) -> li
 
 async def chat_of_message(db: Database, message_id: int) -> int | None:
     """The id of the message's chat (None for no such message)."""
-    row = await db.fetch_one(_MESSAGES_BY_ID, keys=[message_id])
+    row = await db.fetch_one(_MESSAGE_BY_ID, id=message_id)
     return int(row[1]) if row is not None else None
 
 

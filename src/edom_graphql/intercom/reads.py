@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, and_, bindparam, func, select
 from edom_graphql.buildings.models import Premise
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import KeyedQuery, Loader, PagedChildren, keys_param
-from edom_graphql.core.pagination import keyset_desc
+from edom_graphql.core.pagination import keyset_desc, row_limit
 from edom_graphql.intercom.models import (
     BuildingEntrance,
     IntercomApplication,
@@ -212,7 +212,7 @@ _EVENTS_AFTER = Prepared(
         IntercomCallEvent.id > bindparam("last_id", type_=BigInteger),
     )
     .order_by(IntercomCallEvent.id)
-    .limit(bindparam("limit", type_=BigInteger))
+    .limit(row_limit())
 )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select
 
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import KeyedQuery
-from edom_graphql.core.pagination import PageRequest, keyset_desc, page_params
+from edom_graphql.core.pagination import PageRequest, keyset_desc, page_params, row_limit
 from edom_graphql.notifications.models import (
     Notification,
     NotificationCategory,
@@ -57,7 +57,7 @@ _AFTER = Prepared(
         Notification.user_id == bindparam("user_id"), Notification.id > bindparam("last_id")
     )
     .order_by(Notification.id)
-    .limit(bindparam("limit"))
+    .limit(row_limit())
 )
 
 

@@ -3,11 +3,11 @@ library's state machine, no task of its own per connection), keeping less for ea
 connection.
 
 A subscription socket stays open for hours and a process holds thousands of them, so
-what each one keeps counts. uvicorn's protocol keeps an ``asyncio.Queue`` (three deques
-and a lock-free getter queue) for the messages the app has not read, an
+what each one keeps counts. uvicorn's protocol keeps an ``asyncio.Queue`` (three deques)
+for the messages the app has not read, an
 ``asyncio.Event`` (with its deque) for write flow control, and the handshake's request
 and response with all their headers for the connection's whole life. Here the inbox and
-the flow-control gate are a deque made only while messages wait and a future made only
+the flow-control flag are a deque made only while messages wait and a future made only
 while someone waits, and the handshake is let go once it is answered. Everything else,
 frames, keepalive, closing, is uvicorn's own.
 """

@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, exists, func, literal_column, or_, selec
 from edom_graphql.core.context import Context
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import KeyedQuery, Loader, keys_param
-from edom_graphql.core.pagination import PageRequest, keyset, keyset_desc, page_params
+from edom_graphql.core.pagination import PageRequest, keyset, keyset_desc, page_params, row_limit
 from edom_graphql.repairs.models import (
     OPEN,
     RepairCategory,
@@ -151,12 +151,12 @@ async def requests_by_id(db: Database, ids: Sequence[int]) -> Sequence[Row]:
     return await REQUEST_BY_ID.rows(db, list(ids))
 
 
-_BUILDING_OF = Prepared(select(RequestRow.building_id).where(RequestRow.id == keys_param()))
+_BUILDING_OF = Prepared(select(RequestRow.building_id).where(RequestRow.id == bindparam("id")))
 
 
 async def building_of_request(db: Database, request_id: int) -> int | None:
     """The building of a request (None when there is no such request)."""
-    row = await db.fetch_one(_BUILDING_OF, keys=[request_id])
+    row = await db.fetch_one(_BUILDING_OF, id=request_id)
     return int(row[0]) if row is not None else None
 
 
@@ -242,7 +242,7 @@ _SIMILAR = Prepared(
         RequestRow.id != bindparam("exclude_id"),
     )
     .order_by(RequestRow.id.desc())
-    .limit(bindparam("limit"))
+    .limit(row_limit())
 )
 
 
@@ -279,7 +279,7 @@ _AFTER = {
     column.key: Prepared(
         EVENT_COLUMNS.where(column == bindparam("key"), EventRow.id > bindparam("last_id"))
         .order_by(EventRow.id)
-        .limit(bindparam("limit"))
+        .limit(row_limit())
     )
     for column in STREAMS
 }

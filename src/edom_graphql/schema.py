@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -28,7 +29,7 @@ from edom_graphql.core.execution import (
 from edom_graphql.core.limits import Limits, QueryLimits, SafeParserCache
 from edom_graphql.core.metrics import Metrics
 from edom_graphql.core.nodes import Node, NodeTypes
-from edom_graphql.core.observability import OperationObserver, log_unexpected
+from edom_graphql.core.observability import ExtensionsRunner, OperationObserver, log_unexpected
 from edom_graphql.core.permissions import RequiresDirective
 from edom_graphql.core.ratelimit import RateLimitDirective
 from edom_graphql.core.scalars import DATETIME, KOPECKS_SCALAR, Kopecks
@@ -134,6 +135,11 @@ class Schema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_unexpected(errors)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
 
 def build_schema(settings: Settings | None = None, metrics: Metrics | None = None) -> Schema:

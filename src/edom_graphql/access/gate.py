@@ -135,7 +135,7 @@ class Gate:
 
     def standing(
         self, user_id: int, building_id: int
-    ) -> Awaitable[tuple[AccessProfile, int | None]]:
+    ) -> asyncio.Future[tuple[AccessProfile, int | None]]:
         return self._access.standings.of(user_id, building_id)
 
     # -- decisions ----------------------------------------------------------------------

@@ -15,13 +15,13 @@ once:
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from edom_graphql.chats.models import ChatKind
 from edom_graphql.chats.reads import ChatRef, ChatRefLoader, ReportedLoader
 from edom_graphql.core.capabilities import MATRIX, Capability
 from edom_graphql.core.context import Context
+from edom_graphql.core.loaders import settled
 from edom_graphql.core.nodes import Verdict, either, remembered
 from edom_graphql.core.profile import AccessProfile, allows_at_premise, allows_in_building
 
@@ -147,7 +147,7 @@ async def still_member(
         asked = [context.gate.standing(viewer_id, chat.building_pk)]
         if other_author is not None:
             asked.append(context.gate.standing(other_author.pk, chat.building_pk))
-        standings = await asyncio.gather(*asked)
+        standings = await settled(asked)
         profile, organisation_id = standings[0]
         member = organisation_id is not None and may_read(
             profile, chat, organisation_id=organisation_id

@@ -305,6 +305,11 @@ class Compiler:
                 exact=_UNCHANGED.get(bare),
                 nullable=plain.nullable,
             )
+        if parent_type is self.schema.subscription_type and _resolves_to_event(graphql_field):
+            completion = self.completion(graphql_field.type, details)
+            if not _needs_info(completion):
+                # The event is the field's value: no arguments, info or call needed.
+                return Step(PLAIN_VALUE, key, get=_the_event, completion=completion)
         get = getattr(graphql_field.resolve, "get", None)
         if get is not None and not node.arguments:
             completion = self.completion(graphql_field.type, details)
@@ -448,6 +453,23 @@ def output_coercion(leaf_type: Any) -> Callable[[Any], Any]:
 
 _UNCHANGED: dict[Any, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
 """Scalars whose coercion returns a value of exactly this class as it is."""
+
+
+def _resolves_to_event(graphql_field: GraphQLField) -> bool:
+    """Whether a subscription field's resolver is Strawberry's, which returns the event
+    as it is (``lambda event, *_, **__: event``)."""
+    resolve = graphql_field.resolve
+    return (
+        graphql_field.subscribe is not None
+        and GraphQLCoreConverter.DEFINITION_BACKREF in (graphql_field.extensions or {})
+        and resolve is not None
+        and resolve.__module__ == GraphQLCoreConverter.__module__
+        and resolve.__name__ == "<lambda>"
+    )
+
+
+def _the_event(event: Any) -> Any:
+    return event
 
 
 def _needs_info(completion: Completion) -> bool:

@@ -8,6 +8,7 @@ hands it in as :attr:`Services.access`.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable
@@ -90,7 +91,10 @@ class AccessGate(Protocol):
 
     def standing(
         self, user_id: int, building_id: int
-    ) -> Awaitable[tuple[AccessProfile, int | None]]: ...
+    ) -> asyncio.Future[tuple[AccessProfile, int | None]]:
+        """The user's standing as it is now, shared with the other askers of the turn
+        (one future each: see :mod:`edom_graphql.access.live`)."""
+        ...
 
 
 class AccessProvider(Protocol):

@@ -37,7 +37,7 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
-from graphql.execution.executor import to_nodes
+from graphql.execution.executor import CollectedErrors, to_nodes
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
@@ -199,7 +199,11 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
         all its events: a stream would hold on to a little of every event it delivered,
         for as long as it is open. Each event starts from empty memos instead.
         """
-        executor = super().build_per_event_executor(payload)
+        # What graphql-core's ``copy(self)`` does, without copy's generic protocol.
+        executor = object.__new__(type(self))
+        executor.__dict__.update(self.__dict__)
+        executor.root_value = payload
+        executor.collected_errors = CollectedErrors()
         executor._relevant_sub_fields = {}
         executor._stream_usages = type(self._stream_usages)()
         return executor

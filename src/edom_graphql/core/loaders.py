@@ -284,6 +284,29 @@ def later(awaitable: Awaitable[T | None]) -> T:
     return cast(T, awaitable)
 
 
+async def settled(futures: Sequence[asyncio.Future[T]]) -> list[T]:
+    """The results of loader futures asked for in one turn, in order: what
+    ``asyncio.gather`` returns for them, without its task and callbacks (they are under
+    way already, so waiting for each in turn waits no longer). On a failure, or if the
+    caller is cancelled (which cancels the future it was waiting for, as in any task),
+    the others are left to whoever else holds them (a loader may share one future
+    between fields), their outcome retrieved."""
+    results: list[T] = []
+    try:
+        for future in futures:
+            results.append(await future)
+    except BaseException:
+        for future in futures:
+            future.add_done_callback(_retrieve)
+        raise
+    return results
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 __all__ = [
     "ByIdLoader",
     "KeyedQuery",
@@ -295,4 +318,5 @@ __all__ = [
     "fetch_by_keys",
     "keys_param",
     "later",
+    "settled",
 ]

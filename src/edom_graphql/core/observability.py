@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import StreamResultContextManager, WrappedHook
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.utils.await_maybe import await_maybe
 
 from edom_graphql.core.context import Context
 from edom_graphql.core.db import is_unavailable
@@ -254,3 +257,38 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
                 ".".join(str(p) for p in error.path or ()) or "the operation",
                 exc_info=(type(original), original, original.__traceback__) if original else None,
             )
+
+
+class ExtensionsRunner(SchemaExtensionsRunner):
+    """Strawberry's runner of an operation's extensions, which finds a stream's
+    per-result hooks once for the operation, not once for every event, and asks only the
+    extensions that have results for them."""
+
+    _stream_hooks: list[WrappedHook] | None = None
+    _with_results: list[SchemaExtension] | None = None
+
+    def on_stream_result(self, result: StreamExecutionResult) -> StreamResultContextManager:
+        hooks = self._stream_hooks
+        if hooks is None:
+            manager = StreamResultContextManager(self.extensions, result)
+            self._stream_hooks = manager.hooks
+            return manager
+        # Strawberry's manager as its __init__ leaves it, from the hooks found before.
+        manager = StreamResultContextManager.__new__(StreamResultContextManager)
+        manager.result = result
+        manager.hooks = hooks
+        return manager
+
+    async def get_extensions_results(self, ctx: Any) -> dict[str, Any]:
+        extensions = self._with_results
+        if extensions is None:
+            extensions = self._with_results = [
+                extension
+                for extension in self.extensions
+                if type(extension).get_results is not SchemaExtension.get_results
+            ]
+        data: dict[str, Any] = {}
+        for extension in extensions:
+            data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data

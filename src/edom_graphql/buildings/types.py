@@ -27,6 +27,7 @@ from edom_graphql.core.pagination import (
     page_request,
 )
 from edom_graphql.core.profile import allows_in_building
+from edom_graphql.core.rows import made
 
 graphql_enum(
     PremiseKind,
@@ -54,12 +55,15 @@ class ManagementOrganisation(Node):
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ManagementOrganisation:
-        return cls(
-            id=strawberry.ID(encode_id("ManagementOrganisation", row[0])),
-            pk=row[0],
-            name=row[1],
-            inn=row[2],
-            phone=row[3],
+        return made(
+            cls,
+            {
+                "id": encode_id("ManagementOrganisation", row[0]),
+                "pk": row[0],
+                "name": row[1],
+                "inn": row[2],
+                "phone": row[3],
+            },
         )
 
     @classmethod
@@ -102,15 +106,18 @@ class Building(Node):
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Building:
         pk = row[0]
-        return cls(
-            id=strawberry.ID(encode_id("Building", pk)),
-            pk=pk,
-            building_pk=pk,
-            organisation_id=row[1],
-            address=row[2],
-            location=GeoPoint(latitude=float(row[3]), longitude=float(row[4])),
-            total_area=row[5],
-            intercom_capable=row[6],
+        return made(
+            cls,
+            {
+                "id": encode_id("Building", pk),
+                "pk": pk,
+                "building_pk": pk,
+                "organisation_id": row[1],
+                "address": row[2],
+                "location": made(GeoPoint, {"latitude": float(row[3]), "longitude": float(row[4])}),
+                "total_area": row[5],
+                "intercom_capable": row[6],
+            },
         )
 
     @classmethod
@@ -173,16 +180,20 @@ class Premise(Node):
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Premise:
-        return cls(
-            id=strawberry.ID(encode_id("Premise", row[0])),
-            pk=row[0],
-            building_pk=row[1],
-            number_sort=row[2],
-            number=row[3],
-            kind=_PREMISE_KIND(row[4]),
-            area=row[5],
-            entrance=row[6],
-            floor=row[7],
+        return made(
+            cls,
+            {
+                "id": encode_id("Premise", row[0]),
+                "pk": row[0],
+                "building_pk": row[1],
+                "number_sort": row[2],
+                "number": row[3],
+                "kind": _PREMISE_KIND(row[4]),
+                "area": row[5],
+                "entrance": row[6],
+                "floor": row[7],
+                "read_ahead": {},
+            },
         )
 
     @staticmethod

@@ -30,6 +30,7 @@ from edom_graphql.core.pagination import (
     page_request,
 )
 from edom_graphql.core.permissions import requires
+from edom_graphql.core.rows import made
 from edom_graphql.residents.types import User, UserByIdLoader, Viewer
 
 
@@ -84,17 +85,20 @@ class ChatMessage(Node):
             status, body = ChatMessageStatus.DELETED, None
         else:
             status, body = ChatMessageStatus.ACTIVE, row[2]
-        return cls(
-            id=strawberry.ID(encode_id("ChatMessage", row[0])),
-            pk=row[0],
-            chat_pk=row[1],
-            body=body,
-            status=status,
-            created_at=row[3],
-            edited_at=row[4],
-            deleted_at=deleted_at,
-            removed_at=removed_at,
-            author=User.from_row(row[reads.MESSAGE_WIDTH :]),
+        return made(
+            cls,
+            {
+                "id": encode_id("ChatMessage", row[0]),
+                "pk": row[0],
+                "chat_pk": row[1],
+                "body": body,
+                "status": status,
+                "created_at": row[3],
+                "edited_at": row[4],
+                "deleted_at": deleted_at,
+                "removed_at": removed_at,
+                "author": User.from_row(row[reads.MESSAGE_WIDTH :]),
+            },
         )
 
     @staticmethod
@@ -141,11 +145,14 @@ class ChatMessageEvent:
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ChatMessageEvent:
-        return cls(
-            cursor=encode_cursor((row[0],)),
-            kind=ChatEventKind(row[1]),
-            at=row[2],
-            message=ChatMessage.from_row(row[3:]),
+        return made(
+            cls,
+            {
+                "cursor": encode_cursor((row[0],)),
+                "kind": ChatEventKind(row[1]),
+                "at": row[2],
+                "message": ChatMessage.from_row(row[3:]),
+            },
         )
 
 

@@ -23,6 +23,7 @@ from edom_graphql.core.pagination import (
     page_request,
 )
 from edom_graphql.core.photos import PhotoBase
+from edom_graphql.core.rows import made
 from edom_graphql.repairs import access, reads
 from edom_graphql.repairs.models import (
     RepairCategory,
@@ -88,25 +89,28 @@ class RepairRequest(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> RepairRequest:
-        return cls(
-            id=strawberry.ID(encode_id("RepairRequest", row["id"])),
-            pk=row["id"],
-            building_pk=row["building_id"],
-            organisation_pk=row["organisation_id"],
-            premise_pk=row["premise_id"],
-            author_pk=row["author_id"],
-            assignee_pk=row["assignee_id"],
-            number=row["number"],
-            scope=_SCOPE(row["scope"]),
-            category=_CATEGORY(row["category"]),
-            description=row["description"],
-            status=_STATUS(row["status"]),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            due_at=row["due_at"],
-            rating=row["rating"],
-            follower_count=row["follower_count"],
-            version=row["version"],
+        return made(
+            cls,
+            {
+                "id": encode_id("RepairRequest", row["id"]),
+                "pk": row["id"],
+                "building_pk": row["building_id"],
+                "organisation_pk": row["organisation_id"],
+                "premise_pk": row["premise_id"],
+                "author_pk": row["author_id"],
+                "assignee_pk": row["assignee_id"],
+                "number": row["number"],
+                "scope": _SCOPE(row["scope"]),
+                "category": _CATEGORY(row["category"]),
+                "description": row["description"],
+                "status": _STATUS(row["status"]),
+                "created_at": row["created_at"],
+                "updated_at": row["updated_at"],
+                "due_at": row["due_at"],
+                "rating": row["rating"],
+                "follower_count": row["follower_count"],
+                "version": row["version"],
+            },
         )
 
     @strawberry.field(description="Past its legal deadline while still open (`dueAt` passed).")
@@ -208,20 +212,25 @@ class RepairRequestEvent(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> RepairRequestEvent:
-        return cls(
-            id=strawberry.ID(encode_id("RepairRequestEvent", row["id"])),
-            pk=row["id"],
-            request_pk=row["request_id"],
-            building_pk=row["building_id"],
-            organisation_pk=row["organisation_id"],
-            actor_pk=row["actor_id"],
-            assignee_pk=row["assignee_id"],
-            kind=RepairRequestEventKind(row["kind"]),
-            from_status=RepairRequestStatus(row["from_status"]) if row["from_status"] else None,
-            to_status=RepairRequestStatus(row["to_status"]) if row["to_status"] else None,
-            rating=row["rating"],
-            comment=row["comment"],
-            at=row["at"],
+        return made(
+            cls,
+            {
+                "id": encode_id("RepairRequestEvent", row["id"]),
+                "pk": row["id"],
+                "request_pk": row["request_id"],
+                "building_pk": row["building_id"],
+                "organisation_pk": row["organisation_id"],
+                "actor_pk": row["actor_id"],
+                "assignee_pk": row["assignee_id"],
+                "kind": RepairRequestEventKind(row["kind"]),
+                "from_status": RepairRequestStatus(row["from_status"])
+                if row["from_status"]
+                else None,
+                "to_status": RepairRequestStatus(row["to_status"]) if row["to_status"] else None,
+                "rating": row["rating"],
+                "comment": row["comment"],
+                "at": row["at"],
+            },
         )
 
     @strawberry.field(

@@ -27,6 +27,7 @@ from edom_graphql.core.pagination import (
     page_request,
 )
 from edom_graphql.core.permissions import requires, source_user
+from edom_graphql.core.rows import made
 from edom_graphql.residents import access, reads
 
 
@@ -48,15 +49,18 @@ class User(Node):
     def from_row(
         cls, row: Sequence[Any], *, member_of: int | None = None, staff_of: int | None = None
     ) -> User:
-        return cls(
-            id=strawberry.ID(encode_id("User", row[0])),
-            pk=row[0],
-            display_name=row[1],
-            full_name_value=row[2],
-            phone_value=row[3],
-            email_value=row[4],
-            member_of=member_of,
-            staff_of=staff_of,
+        return made(
+            cls,
+            {
+                "id": encode_id("User", row[0]),
+                "pk": row[0],
+                "display_name": row[1],
+                "full_name_value": row[2],
+                "phone_value": row[3],
+                "email_value": row[4],
+                "member_of": member_of,
+                "staff_of": staff_of,
+            },
         )
 
     @classmethod
@@ -103,15 +107,18 @@ class Ownership(Node):
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Ownership:
         """An ownership row followed by its owner's user columns (see ``OWNERSHIP_COLUMNS``)."""
-        return cls(
-            id=strawberry.ID(encode_id("Ownership", row[0])),
-            pk=row[0],
-            premise_pk=row[1],
-            building_pk=row[2],
-            user_pk=row[3],
-            share=Fraction(numerator=row[4], denominator=row[5]),
-            since=row[6],
-            user=User.from_row(row[7:12], member_of=row[2]),
+        return made(
+            cls,
+            {
+                "id": encode_id("Ownership", row[0]),
+                "pk": row[0],
+                "premise_pk": row[1],
+                "building_pk": row[2],
+                "user_pk": row[3],
+                "share": made(Fraction, {"numerator": row[4], "denominator": row[5]}),
+                "since": row[6],
+                "user": User.from_row(row[7:12], member_of=row[2]),
+            },
         )
 
     @classmethod

@@ -93,6 +93,19 @@ class Owner:
     def greeting(self, word: str = "hello", times: int = 1) -> str:
         return " ".join([f"{word} {self.name}"] * times)
 
+    @strawberry.field
+    def whereabouts(self, info: Info) -> str:
+        """Reads the resolve info beyond the context."""
+        return (
+            f"{info.field_name} {info.path.as_list()} {info.python_name} "
+            f"{sorted(info.variable_values)} {info.return_type} {info.operation.operation}"
+        )
+
+    @strawberry.field
+    def neighbours(self, info: Info) -> int:
+        """Reads the context alone."""
+        return len(info.context["owners"]) - 1
+
 
 @strawberry.type
 class Query:
@@ -349,3 +362,22 @@ async def test_the_budgeted_read_is_compiled_over_http(api: Api) -> None:
     premises = data["building"]["premises"]["edges"]
     assert len(premises) == len(world.premises)
     assert any(edge["node"]["owners"] for edge in premises)
+
+
+async def test_a_resolvers_info_is_graphql_cores_and_made_only_when_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[str] = []
+    raw_info = Run.raw_info
+
+    def counted(self: Run, step: Any, path: Any) -> Any:
+        made.append(step.key)
+        return raw_info(self, step, path)
+
+    monkeypatch.setattr(Run, "raw_info", counted)
+    query = "query ($n: Int!) { owners(first: $n) { name whereabouts neighbours } }"
+    compiled, reference, path = await _both(query, {"n": 3})
+    assert path == "compiled"
+    assert compiled == reference
+    assert "whereabouts ['owners', 0, 'whereabouts'] whereabouts ['n']" in compiled
+    assert made == ["whereabouts"] * 3  # none for the resolver that reads the context alone

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 from asyncio import isfuture
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,7 @@ from strawberry.schema.schema import (
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.info import Info
 
 if TYPE_CHECKING:
     from edom_graphql.core.execution import PlainLeafExecutor
@@ -181,6 +183,10 @@ class Step:
     nodes, return and parent types); the rest are the run's and the path."""
     needs_info: bool = True
     """Whether the resolver or the completion reads the resolve info at all."""
+    lazy_info: bool = False
+    """Whether the resolver alone reads it, through Strawberry's own ``Info``: it gets a
+    :class:`PlanInfo`, which makes graphql-core's resolve info only if it is asked for
+    more than the context."""
 
 
 @dataclass(eq=False, slots=True)
@@ -198,6 +204,9 @@ class DirectCall:
     constant: dict[str, Any] | None = None
     """The converted arguments, where they hold no variable and only immutable values:
     converted once, at compile time."""
+    info_positional: bool = False
+    """The resolver takes no arguments but its info, which it may be given by position
+    (``def field(self, info)``)."""
 
     def kwargs(self, args: dict[str, Any], info: Any) -> dict[str, Any]:
         if self.convert is None:
@@ -346,6 +355,13 @@ class Compiler:
                 None if event_root or node.arguments or _needs_info(completion) else prefetched
             ),
             info_head=(name, nodes, graphql_field.type, parent_type),
+            lazy_info=(
+                direct is not None
+                and direct.info_name is not None
+                and direct.info_class is Info
+                and (direct.convert is None or direct.constant is not None)
+                and not _needs_info(completion)
+            ),
             needs_info=(
                 direct is None
                 or direct.info_name is not None
@@ -381,6 +397,16 @@ class Compiler:
             info_class=strawberry_schema.config.info_class,
             definition=definition,
         )
+        if info is not None and not definition.arguments:
+            parameters = list(
+                inspect.signature(resolver.wrapped_func, follow_wrapped=False).parameters.values()
+            )
+            position = 1 if direct.with_self else 0
+            direct.info_positional = (
+                len(parameters) == position + 1
+                and parameters[position].name == info.name
+                and parameters[position].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+            )
         if definition.arguments:
             arguments = definition.arguments
             registry = strawberry_schema.schema_converter.scalar_registry
@@ -756,6 +782,16 @@ class Run:
                 if target is not None and self.context.decided(prefetched.capability, target):
                     out[key] = self.complete(step.completion, value, field_path, None, out, key)  # type: ignore[arg-type]
                     return
+        direct = step.direct
+        if step.lazy_info:
+            # Strawberry's Info for the resolver, graphql-core's made only if it asks.
+            result = self.call_with_plan_info(step, direct, source, field_path)  # type: ignore[arg-type]
+            if self.is_awaitable(result):
+                out[key] = None
+                self.pending.append((result, self._resume_field, (step, field_path, None, out)))
+                return
+            out[key] = self.complete(step.completion, result, field_path, None, out, key)  # type: ignore[arg-type]
+            return
         if not step.needs_info:
             info = None
         elif self.info_class is not None:
@@ -778,7 +814,6 @@ class Run:
                     None,
                     executor.hide_suggestions,
                 )
-        direct = step.direct
         if direct is not None:
             kwargs = direct.kwargs(
                 args,
@@ -796,6 +831,25 @@ class Run:
             self.pending.append((result, self._resume_field, (step, field_path, info, out)))
             return
         out[key] = self.complete(step.completion, result, field_path, info, out, key)  # type: ignore[arg-type]
+
+    def call_with_plan_info(self, step: Step, direct: DirectCall, source: Any, path: Path) -> Any:
+        info = _new(PlanInfo)
+        info.__dict__ = {"_run": self, "_step": step, "_path": path, "_field": direct.definition}
+        if direct.info_positional:
+            return direct.function(source, info) if direct.with_self else direct.function(info)
+        kwargs = direct.kwargs(step.args, info)  # type: ignore[arg-type]
+        return direct.function(source, **kwargs) if direct.with_self else direct.function(**kwargs)
+
+    def raw_info(self, step: Step, path: Path) -> Any:
+        """graphql-core's resolve info of ``step`` at ``path``."""
+        if self.info_class is not None:
+            return tuple.__new__(self.info_class, (*step.info_head, path, *self.info_tail))
+        return self.executor.build_resolve_info(
+            step.field,  # type: ignore[arg-type]
+            step.nodes,  # type: ignore[arg-type]
+            step.info_head[3],
+            path,
+        )
 
     def _resume_field(self, result: Any, state: Any) -> None:
         step, path, info, out = state
@@ -892,6 +946,30 @@ class Run:
                 return
             raise GiveWay
         container[key] = self.object(plan, value, path)
+
+
+_new = object.__new__
+
+
+class PlanInfo(Info[Any, Any]):
+    """Strawberry's ``Info`` for a resolver a compiled run calls: the same answers, with
+    graphql-core's resolve info (fifteen fields and the path) made only when the resolver
+    asks for more than the context, which most of them read alone."""
+
+    _run: Run
+    _step: Step
+    _path: Path
+
+    @property
+    def context(self) -> Any:
+        return self._run.context
+
+    @property
+    def _raw_info(self) -> Any:  # type: ignore[override]
+        raw = self.__dict__.get("_raw")
+        if raw is None:
+            raw = self.__dict__["_raw"] = self._run.raw_info(self._step, self._path)
+        return raw
 
 
 def enter_shadow() -> contextvars.Token[bool]:

@@ -455,3 +455,19 @@ async def test_bounding_box_uses_the_index_on_100k_events(api: Api, database_url
             await transaction.rollback()
     finally:
         await conn.close()
+
+
+async def test_a_buildings_location_is_the_double_nearest_its_stored_decimal(api: Api) -> None:
+    """Read as a double by PostgreSQL's cast: the float Python makes of the decimal."""
+    for _ in range(5):
+        site = await make_site(api)
+        data = await api.gql(
+            "query ($id: ID!) { building(id: $id) { location { latitude longitude } } }",
+            {"id": site.world.building_id},
+            as_=site.world["owner"],
+        )
+        location = data["building"]["location"]
+        assert location == {
+            "latitude": float(Decimal(str(site.latitude))),
+            "longitude": float(Decimal(str(site.longitude))),
+        }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Double, bindparam, cast, func, or_, select
 
 from edom_graphql.buildings import models
 from edom_graphql.buildings.models import PremiseKind, premise_kind
@@ -16,8 +16,10 @@ BUILDING_COLUMNS = select(
     models.Building.id,
     models.Building.organisation_id,
     models.Building.address,
-    models.Building.latitude,
-    models.Building.longitude,
+    # A location is shown as floats: PostgreSQL's cast gives the double nearest to the
+    # stored decimal, as float() of it would, without a Decimal made for each.
+    cast(models.Building.latitude, Double).label("latitude"),
+    cast(models.Building.longitude, Double).label("longitude"),
     models.Building.total_area,
     models.Building.intercom_capable,
 )

@@ -114,7 +114,7 @@ class Building(Node):
                 "building_pk": pk,
                 "organisation_id": row[1],
                 "address": row[2],
-                "location": made(GeoPoint, {"latitude": float(row[3]), "longitude": float(row[4])}),
+                "location": made(GeoPoint, {"latitude": row[3], "longitude": row[4]}),
                 "total_area": row[5],
                 "intercom_capable": row[6],
             },

@@ -111,7 +111,7 @@ def prime_related(
     takes no statement of its own. Rows whose key there is null carry none."""
     seen: set[Any] = set()
     for row in rows:
-        related = tuple(row)[columns]
+        related = row[columns]
         key = related[0]
         if key is None or key in seen:
             continue

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -30,6 +31,14 @@ def free_port() -> int:
 
 class Server:
     """Starts the API on a free local port and stops it (always: use as a context manager)."""
+
+    command_prefix: tuple[str, ...] = ()
+    """What the server's command runs under (``bench.instructions``: valgrind)."""
+    ready_timeout: float = READY_TIMEOUT
+    on_ready: Callable[[Server], None] | None = None
+    """Called once the server answers, before any request of the run."""
+    on_stop: Callable[[Server], None] | None = None
+    """Called before the server is stopped."""
 
     def __init__(
         self,
@@ -72,6 +81,7 @@ class Server:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
+                *self.command_prefix,
                 sys.executable,
                 "-m",
                 "edom_graphql.server.cli",
@@ -88,6 +98,8 @@ class Server:
         )
         try:
             self._wait_ready()
+            if self.on_ready is not None:
+                self.on_ready(self)
         except BaseException:
             self.stop()
             raise
@@ -97,7 +109,7 @@ class Server:
         self.stop()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
+        deadline = time.monotonic() + self.ready_timeout
         last = "no answer"
         while time.monotonic() < deadline:
             assert self.process is not None
@@ -114,7 +126,7 @@ class Server:
             except OSError as error:
                 last = str(error)
             time.sleep(0.2)
-        raise RuntimeError(f"the server was not ready in {READY_TIMEOUT:.0f} s ({last})")
+        raise RuntimeError(f"the server was not ready in {self.ready_timeout:.0f} s ({last})")
 
     def rss_mb(self) -> float | None:
         try:
@@ -140,6 +152,8 @@ class Server:
             return ""
 
     def stop(self) -> None:
+        if self.on_stop is not None and self.process is not None and self.process.poll() is None:
+            self.on_stop(self)
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)

@@ -17,10 +17,12 @@ from typing import Annotated, Any
 import pytest
 import strawberry
 from bench.operations import BUILDING_PREMISES_OWNERS_USERS
+from graphql import GraphQLError
+from graphql.type.scalars import serialize_float, serialize_int
 from strawberry.extensions import ParserCache
 from strawberry.types import Info
 
-from edom_graphql.core.compiled import ExecutionMode, Run
+from edom_graphql.core.compiled import ExecutionMode, Run, _coerce_float, _coerce_int
 from edom_graphql.core.execution import (
     MISMATCHES,
     NEEDLESS,
@@ -123,6 +125,11 @@ class Query:
     @strawberry.field
     def failing(self) -> str | None:
         raise ValueError("this field fails")
+
+    @strawberry.field
+    def misfiled(self) -> Dog:
+        """A Dog cast to Cat: Dog's is_type_of refuses it although it is a Dog."""
+        return strawberry.cast(Cat, Dog(name="Rex", barks=True))
 
     @strawberry.field
     async def failing_later(self) -> Owner:
@@ -381,3 +388,34 @@ async def test_a_resolvers_info_is_graphql_cores_and_made_only_when_read(
     assert compiled == reference
     assert "whereabouts ['owners', 0, 'whereabouts'] whereabouts ['n']" in compiled
     assert made == ["whereabouts"] * 3  # none for the resolver that reads the context alone
+
+
+async def test_an_object_cast_to_another_type_is_checked_as_graphql_core_does() -> None:
+    """An instance of the type's own class skips is_type_of only when not cast."""
+    compiled, reference, path = await _both("{ misfiled { name } }")
+    assert compiled == reference
+    assert "Expected value of type" in compiled
+    assert path == "gave_way"
+
+
+def _outcome(coerce: Any, value: Any) -> tuple[str, Any]:
+    try:
+        result = coerce(value)
+    except GraphQLError as error:
+        return "error", error.message
+    return type(result).__name__, result
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, 7, -(2**31), 2**31 - 1, 2**31, -(2**31) - 1, True, False, 3.0, 3.5, "12", "x", None],
+)
+def test_int_output_coercion_is_graphql_cores(value: Any) -> None:
+    assert _outcome(_coerce_int, value) == _outcome(serialize_int, value)
+
+
+@pytest.mark.parametrize(
+    "value", [0.0, -2.5, 1e308, float("inf"), float("-inf"), 3, True, "2.5", "x", None]
+)
+def test_float_output_coercion_is_graphql_cores(value: Any) -> None:
+    assert _outcome(_coerce_float, value) == _outcome(serialize_float, value)

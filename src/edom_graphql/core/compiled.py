@@ -26,6 +26,7 @@ completed (:meth:`edom_graphql.core.nodes.Node.is_visible`), as in graphql-core'
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextvars
 import functools
 import inspect
@@ -34,6 +35,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
+from math import isfinite
+from types import CoroutineType, GeneratorType
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -59,12 +62,20 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
+from graphql.type.scalars import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    serialize_float,
+    serialize_int,
+)
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import (
     StrawberryGraphQLCoreExecutionContext,
     _OperationContextAwareGraphQLResolveInfo,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.info import Info
 
 if TYPE_CHECKING:
@@ -228,6 +239,10 @@ class ObjectPlan:
     type: GraphQLObjectType
     steps: tuple[Step, ...]
     is_type_of: Callable[..., Any] | None
+    own_class: builtins.type | None = None
+    """The Strawberry type's own class, whose instances (not cast to another type) are
+    of the type without asking ``is_type_of``: where the type has none, or where
+    Strawberry's would answer True for them (see :func:`_own_class`)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -283,7 +298,9 @@ class Compiler:
 
     def object_plan(self, object_type: GraphQLObjectType, grouped: dict[str, Any]) -> ObjectPlan:
         steps = [self.step(object_type, key, details) for key, details in grouped.items()]
-        return ObjectPlan(object_type, tuple(steps), object_type.is_type_of)
+        return ObjectPlan(
+            object_type, tuple(steps), object_type.is_type_of, _own_class(object_type)
+        )
 
     def step(self, parent_type: GraphQLObjectType, key: str, details: Any) -> Step:
         first = details[0]
@@ -457,6 +474,10 @@ def output_coercion(leaf_type: Any) -> Callable[[Any], Any]:
     (an enum property read each): the names here are its own answers, computed once.
     """
     coerce: Callable[[Any], Any] = leaf_type.coerce_output_value
+    if coerce is serialize_int:
+        return _coerce_int
+    if coerce is serialize_float:
+        return _coerce_float
     wrapped = getattr(leaf_type, "wrapped_cls", None)
     if not (isinstance(wrapped, type) and issubclass(wrapped, Enum)):
         return coerce
@@ -477,8 +498,65 @@ def output_coercion(leaf_type: Any) -> Callable[[Any], Any]:
     return coerce_enum
 
 
+def _coerce_int(value: Any) -> Any:
+    """graphql-core's Int output coercion, an int in range returned at once (its own
+    path tests the value against five kinds before it gets there)."""
+    if value.__class__ is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
+        return value
+    return serialize_int(value)
+
+
+def _coerce_float(value: Any) -> Any:
+    """graphql-core's Float output coercion, a finite float returned at once."""
+    if value.__class__ is float and isfinite(value):
+        return value
+    return serialize_float(value)
+
+
 _UNCHANGED: dict[Any, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
 """Scalars whose coercion returns a value of exactly this class as it is."""
+
+
+def _own_class(object_type: GraphQLObjectType) -> type | None:
+    """The class whose instances are values of ``object_type`` as they are.
+
+    Strawberry's ``is_type_of`` (a type with interfaces) answers True for an instance of
+    the type's class unless the instance was cast (``strawberry.cast``, an attribute in
+    its ``__dict__``); so an instance of exactly that class, with a ``__dict__`` and no
+    cast in it, needs no call. Not for a type with an ``is_type_of`` of its own, a
+    generic specialisation, or a class whose instances have no ``__dict__``."""
+    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    if (
+        not isinstance(origin, type)
+        or getattr(definition, "is_type_of", None) is not None
+        or getattr(definition, "concrete_of", None) is not None
+        or origin.__dictoffset__ == 0
+        or issubclass(origin, BaseException)
+        or hasattr(origin, TYPE_CAST_ATTRIBUTE)
+    ):
+        return None
+    if not (
+        hasattr(origin, "__await__")
+        or hasattr(origin, "__getattr__")
+        or issubclass(origin, CoroutineType | GeneratorType)
+    ):
+        _NEVER_AWAITABLE.add(origin)
+    return origin
+
+
+_NEVER_AWAITABLE: set[type] = set()
+"""Classes of object types whose instances Strawberry's ``optimized_is_awaitable`` finds
+not awaitable by its slowest path (two isinstance checks and a failed ``hasattr``): no
+``__await__`` or ``__getattr__`` of the class, nor a coroutine's or generator's class."""
+
+
+def _is_awaitable(value: Any) -> bool:
+    """Strawberry's ``optimized_is_awaitable``, answered at once for an instance of an
+    object type's class (with no ``__await__`` of its own)."""
+    if value.__class__ in _NEVER_AWAITABLE and "__await__" not in value.__dict__:
+        return False
+    return optimized_is_awaitable(value)
 
 
 def _resolves_to_event(graphql_field: GraphQLField) -> bool:
@@ -647,7 +725,11 @@ class Run:
         self.executor = executor
         self.context = executor.context_value
         self.gates: dict[type, Gate] = executor.gates
-        self.is_awaitable = executor.is_awaitable
+        self.is_awaitable = (
+            _is_awaitable
+            if executor.is_awaitable is optimized_is_awaitable
+            else executor.is_awaitable
+        )
         self.pending: list[Pending] = []
         self.args: dict[Step, dict[str, Any]] = {}
         # Strawberry's resolve info is a named tuple of the step's fields, the path and
@@ -867,22 +949,28 @@ class Run:
         key: Any,
     ) -> Any:
         """The completed value at ``container[key]`` (which a later wave may fill in)."""
+        # Dispatched on the completion's exact class, not narrowed by isinstance: typed Any.
+        of: Any = completion
         if value is None:
             if completion.nullable:
                 return None
             raise GiveWay
-        if isinstance(value, Exception):
-            raise GiveWay
-        if isinstance(completion, Leaf):
-            coerced = completion.coerce(value)
+        kind = completion.__class__
+        if kind is Object:
+            # An error as a value gives way in visible_object.
+            return self.visible_object(of, of.plan, value, path, container, key)
+        if kind is Leaf:
+            if isinstance(value, Exception):
+                raise GiveWay
+            coerced = of.coerce(value)
             if coerced is None or coerced is Undefined:
                 raise GiveWay
             return coerced
-        if isinstance(completion, ListOf):
-            if not isinstance(value, list | tuple):
+        if kind is ListOf:
+            if value.__class__ is not list and not isinstance(value, list | tuple):
                 raise GiveWay
             items: list[Any] = [None] * len(value)
-            item = completion.item
+            item = of.item
             is_awaitable = self.is_awaitable
             for index, element in enumerate(value):
                 item_path = new_path((path, index, None))
@@ -893,19 +981,17 @@ class Run:
                     continue
                 items[index] = self.complete(item, element, item_path, info, items, index)
             return items
-        if isinstance(completion, Object):
-            return self.visible_object(completion, completion.plan, value, path, container, key)
-        runtime = completion.type.resolve_type(value, info, completion.type)  # type: ignore[misc]
+        if isinstance(value, Exception):
+            raise GiveWay
+        runtime = of.type.resolve_type(value, info, of.type)
         if not isinstance(runtime, str):
             raise GiveWay  # awaitable or missing: graphql-core decides
         runtime_type = self.executor.schema.get_type(runtime)
         if not isinstance(runtime_type, GraphQLObjectType) or not self.executor.schema.is_sub_type(
-            completion.type, runtime_type
+            of.type, runtime_type
         ):
             raise GiveWay
-        return self.visible_object(
-            completion, completion.plans[runtime_type.name], value, path, container, key
-        )
+        return self.visible_object(of, of.plans[runtime_type.name], value, path, container, key)
 
     def _resume_item(self, result: Any, state: Any) -> None:
         item, path, info, items, index = state
@@ -920,10 +1006,13 @@ class Run:
         container: Any,
         key: Any,
     ) -> Any:
-        is_type_of = plan.is_type_of
-        # Strawberry's is_type_of looks only at the value, not at the info.
-        if is_type_of is not None and is_type_of(value, None) is not True:
-            raise GiveWay
+        if value.__class__ is not plan.own_class or TYPE_CAST_ATTRIBUTE in value.__dict__:
+            if isinstance(value, Exception):
+                raise GiveWay
+            is_type_of = plan.is_type_of
+            # Strawberry's is_type_of looks only at the value, not at the info.
+            if is_type_of is not None and is_type_of(value, None) is not True:
+                raise GiveWay
         gate = self.gates.get(value.__class__)
         if gate is not None:
             verdict = gate(self.context, value)

@@ -393,10 +393,10 @@ async def test_bounding_box_uses_the_index_on_100k_events(api: Api, database_url
         {
             "origin_latitude": latitude,
             "origin_longitude": longitude,
-            "latitude_min": box.latitude_min,
-            "latitude_max": box.latitude_max,
-            "longitude_min": box.longitude_min,
-            "longitude_max": box.longitude_max,
+            "latitude_min": float(box.latitude_min),
+            "latitude_max": float(box.latitude_max),
+            "longitude_min": float(box.longitude_min),
+            "longitude_max": float(box.longitude_max),
             "window_start": now,
             "radius_mm": service.check_radius(radius_km),
             **page_params(page),
@@ -430,8 +430,10 @@ async def test_bounding_box_uses_the_index_on_100k_events(api: Api, database_url
             index_scans = [
                 node
                 for node in nodes
+                # An index-only scan once the table is vacuumed; the rows just written
+                # (in this transaction) are not yet all-visible.
                 if node["Node Type"] in ("Index Scan", "Bitmap Index Scan", "Index Only Scan")
-                and node.get("Index Name") == "ix_events_latitude_longitude"
+                and node.get("Index Name") == "ix_events_location"
             ]
             assert index_scans, nodes
 

@@ -1,8 +1,10 @@
 """Every read of events: by id, and "events nearby".
 
-The nearby statement narrows events with a bounding box on latitude and longitude (a
-range scan of ``ix_events_latitude_longitude``), then computes the exact great-circle
-distance (haversine, in double precision) and keeps and orders by it. Distances are
+The nearby statement finds the events in a bounding box of the circle (in the GiST index
+``ix_events_location`` of their points, which also holds their ids, coordinates and
+times), computes the exact great-circle distance of each (haversine, in double
+precision), keeps those within the radius and orders by it; only the page's events are
+then read from the table. Distances are
 compared and paged as whole millimetres, so cursors are exact integers and pages are
 stable.
 """
@@ -15,7 +17,6 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Double,
-    Numeric,
     bindparam,
     cast,
     func,
@@ -73,27 +74,35 @@ def _distance_mm() -> Any:
 
 
 def _nearby(*, bounded: bool, has_after: bool) -> Prepared:
-    coordinate = Numeric(9, 6)
-    candidates = EVENT_COLUMNS.add_columns(_distance_mm().label("distance_mm")).where(
-        Event.latitude.between(
-            bindparam("latitude_min", type_=coordinate),
-            bindparam("latitude_max", type_=coordinate),
-        ),
-        Event.longitude.between(
-            bindparam("longitude_min", type_=coordinate),
-            bindparam("longitude_max", type_=coordinate),
-        ),
-        Event.ends_at >= bindparam("window_start", type_=DateTime(timezone=True)),
+    in_box = func.point(cast(Event.longitude, Double), cast(Event.latitude, Double)).op("<@")(
+        func.box(
+            func.point(
+                bindparam("longitude_min", type_=Double), bindparam("latitude_min", type_=Double)
+            ),
+            func.point(
+                bindparam("longitude_max", type_=Double), bindparam("latitude_max", type_=Double)
+            ),
+        )
+    )
+    # The candidates come from ix_events_location alone (it holds every column read here).
+    candidates = select(Event.id, _distance_mm().label("distance_mm")).where(
+        in_box, Event.ends_at >= bindparam("window_start", type_=DateTime(timezone=True))
     )
     if bounded:
         candidates = candidates.where(
             Event.starts_at <= bindparam("window_end", type_=DateTime(timezone=True))
         )
     found = candidates.subquery("candidates")
-    statement: AnySelect = select(*found.c).where(
+    within: AnySelect = select(found.c.id, found.c.distance_mm).where(
         found.c.distance_mm <= bindparam("radius_mm", type_=BigInteger)
     )
-    return Prepared(keyset(statement, (found.c.distance_mm, found.c.id), has_after=has_after))
+    page = keyset(within, (found.c.distance_mm, found.c.id), has_after=has_after).subquery("page")
+    # Only the page's events are read from the table.
+    return Prepared(
+        EVENT_COLUMNS.add_columns(page.c.distance_mm)
+        .join_from(Event, page, page.c.id == Event.id)
+        .order_by(page.c.distance_mm, page.c.id)
+    )
 
 
 NEARBY = {
@@ -119,10 +128,11 @@ async def events_nearby(
     params: dict[str, Any] = {
         "origin_latitude": latitude,
         "origin_longitude": longitude,
-        "latitude_min": box.latitude_min,
-        "latitude_max": box.latitude_max,
-        "longitude_min": box.longitude_min,
-        "longitude_max": box.longitude_max,
+        # The box has a margin (events.service): as doubles it still holds the circle.
+        "latitude_min": float(box.latitude_min),
+        "latitude_max": float(box.latitude_max),
+        "longitude_min": float(box.longitude_min),
+        "longitude_max": float(box.longitude_max),
         "window_start": window.start,
         "radius_mm": radius_mm,
         **page_params(page),

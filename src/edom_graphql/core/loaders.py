@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast
 
 from aiodataloader import DataLoader, dispatch_queue
@@ -90,6 +90,11 @@ class Loader(DataLoader[K, V], Generic[K, V]):
         """
         future = super().load(key)
         return asyncio.shield(future) if getattr(self.context, "shield_loads", True) else future
+
+    async def load_many(self, keys: Iterable[K]) -> list[V]:  # type: ignore[override]
+        """The values of ``keys``, in order: :class:`DataLoader`'s ``gather`` of their
+        loads without its gathering future and a callback per key (:func:`settled`)."""
+        return await settled([self.load(key) for key in keys])
 
     @classmethod
     def of(cls, context: Context) -> Self:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import operator
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from graphql.type.scalars import serialize_float, serialize_int
 from strawberry.extensions import ParserCache
 from strawberry.types import Info
 
+from edom_graphql.core import compiled
 from edom_graphql.core.compiled import ExecutionMode, Run, _coerce_float, _coerce_int
 from edom_graphql.core.execution import (
     MISMATCHES,
@@ -328,15 +330,20 @@ async def test_differential_mode_reports_a_different_answer(
 ) -> None:
     metrics = Metrics()
     schema = _schema(ExecutionMode.DIFFERENTIAL, metrics)
-    original = Run.object
+    original = compiled.object_builder
 
-    def wrong(self: Run, plan: Any, source: Any, path: Any) -> dict[str, Any]:
-        out = original(self, plan, source, path)
-        if "name" in out:
-            out["name"] = out["name"].upper()
-        return out
+    def wrong_builder(plan: Any) -> Any:
+        build = original(plan)
 
-    monkeypatch.setattr(Run, "object", wrong)
+        def wrong(run: Run, source: Any, path: Any) -> dict[str, Any]:
+            out = build(run, source, path)
+            if "name" in out:
+                out["name"] = out["name"].upper()
+            return out
+
+        return wrong
+
+    monkeypatch.setattr(compiled, "object_builder", wrong_builder)
     result = await schema.execute("{ owners { name } }", context_value={"owners": _owners()})
     assert result.data == {"owners": [{"name": "ANNA"}, {"name": "BORIS"}, {"name": "VERA"}]}
     assert _count(metrics, "mismatch") == 1
@@ -419,3 +426,20 @@ def test_int_output_coercion_is_graphql_cores(value: Any) -> None:
 )
 def test_float_output_coercion_is_graphql_cores(value: Any) -> None:
     assert _outcome(_coerce_float, value) == _outcome(serialize_float, value)
+
+
+@pytest.mark.parametrize(
+    ("get", "name"),
+    [
+        (operator.attrgetter("name"), "name"),
+        (operator.attrgetter("pets_value"), "pets_value"),
+        (operator.attrgetter("a.b"), None),  # dotted: not one attribute
+        (operator.attrgetter("x", "y"), None),
+        (operator.attrgetter("class"), None),  # a keyword cannot be written as source.class
+        (operator.attrgetter("__class__"), None),
+        (lambda source: source.name, None),
+        (None, None),
+    ],
+)
+def test_a_plan_reads_by_name_only_a_plain_attribute(get: Any, name: str | None) -> None:
+    assert compiled._attribute_name(get) == name

@@ -298,6 +298,23 @@ def object_builder(plan: ObjectPlan) -> Callable[[Run, Any, Path | None], dict[s
                 "            raise GiveWay",
                 f"        out[{key}] = coerced",
             ]
+        elif step.kind == PLAIN_VALUE and isinstance(step.completion, Object):
+            # What Run.complete does for an object, without the call.
+            null = (
+                f"        out[{key}] = None"
+                if step.completion.nullable
+                else "        raise GiveWay"
+            )
+            bound[f"m{index}"] = step.completion
+            bound[f"p{index}"] = step.completion.plan
+            lines += [
+                f"    value = {got}",
+                "    if value is None:",
+                null,
+                "    else:",
+                f"        out[{key}] = run.visible_object(m{index}, p{index}, value, "
+                f"new_path((path, {key}, type_name)), out, {key})",
+            ]
         elif step.kind == PLAIN_VALUE:
             bound[f"m{index}"] = step.completion
             lines.append(

@@ -399,9 +399,10 @@ class Compiler:
 
     def object_plan(self, object_type: GraphQLObjectType, grouped: dict[str, Any]) -> ObjectPlan:
         steps = [self.step(object_type, key, details) for key, details in grouped.items()]
-        plan = ObjectPlan(
-            object_type, tuple(steps), object_type.is_type_of, _own_class(object_type)
-        )
+        own_class = _own_class(object_type)
+        if own_class is not None and _never_awaitable(own_class):
+            _NEVER_AWAITABLE.add(own_class)
+        plan = ObjectPlan(object_type, tuple(steps), object_type.is_type_of, own_class)
         plan.build = object_builder(plan)
         return plan
 
@@ -639,13 +640,16 @@ def _own_class(object_type: GraphQLObjectType) -> type | None:
         or hasattr(origin, TYPE_CAST_ATTRIBUTE)
     ):
         return None
-    if not (
-        hasattr(origin, "__await__")
-        or hasattr(origin, "__getattr__")
-        or issubclass(origin, CoroutineType | GeneratorType)
-    ):
-        _NEVER_AWAITABLE.add(origin)
     return origin
+
+
+def _never_awaitable(cls: type) -> bool:
+    """Whether an instance of ``cls`` with no ``__await__`` of its own is not awaitable."""
+    return not (
+        hasattr(cls, "__await__")
+        or hasattr(cls, "__getattr__")
+        or issubclass(cls, CoroutineType | GeneratorType)
+    )
 
 
 _NEVER_AWAITABLE: set[type] = set()

@@ -24,11 +24,13 @@ from edom_graphql.core.db import Base
 from edom_graphql.core.models import BigId, CreatedAt
 
 
-def location_point() -> Any:
+def location_point(longitude: Any = None, latitude: Any = None) -> Any:
     """An event's place as a geometric point (longitude, latitude): the expression of
-    ``ix_events_location``, which a statement must spell the same to use the index."""
+    ``ix_events_location``, which a statement must spell the same to use the index (it
+    passes the columns; the index names them)."""
     return func.point(
-        cast(literal_column("longitude"), Double), cast(literal_column("latitude"), Double)
+        cast(literal_column("longitude") if longitude is None else longitude, Double),
+        cast(literal_column("latitude") if latitude is None else latitude, Double),
     )
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from edom_graphql.core.db import Database, Prepared
 from edom_graphql.core.loaders import KeyedQuery
 from edom_graphql.core.pagination import AnySelect, PageRequest, keyset, page_params
-from edom_graphql.events.models import Event
+from edom_graphql.events.models import Event, location_point
 from edom_graphql.events.service import (
     EARTH_RADIUS_KM,
     MM_PER_KM,
@@ -74,7 +74,7 @@ def _distance_mm() -> Any:
 
 
 def _nearby(*, bounded: bool, has_after: bool) -> Prepared:
-    in_box = func.point(cast(Event.longitude, Double), cast(Event.latitude, Double)).op("<@")(
+    in_box = location_point(Event.longitude, Event.latitude).op("<@")(
         func.box(
             func.point(
                 bindparam("longitude_min", type_=Double), bindparam("latitude_min", type_=Double)

@@ -92,7 +92,10 @@ def _nearby(*, bounded: bool, has_after: bool) -> Prepared:
         candidates = candidates.where(
             Event.starts_at <= bindparam("window_end", type_=DateTime(timezone=True))
         )
-    found = candidates.subquery("candidates")
+    # OFFSET 0 keeps the candidates a subquery of their own: flattened into the page's
+    # query, the distance would be computed twice for each event of the box (for the
+    # radius and again for the order).
+    found = candidates.offset(literal_column("0")).subquery("candidates")
     within: AnySelect = select(found.c.id, found.c.distance_mm).where(
         found.c.distance_mm <= bindparam("radius_mm", type_=BigInteger)
     )

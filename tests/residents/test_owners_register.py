@@ -79,5 +79,17 @@ async def test_owners_through_fragments_are_loaded_for_the_whole_page(
     premises = data["building"]["premises"]
     nodes = premises.get("nodes") or [edge["node"] for edge in premises["edges"]]
     assert [len(node["owners"]) for node in nodes] == [2, 0, 0]
-    # profile, building, premises page, owners with their users: one statement each
-    assert len(statements) == 4, statements
+    # profile, building, and the premises page with each premise's owners and their
+    # users (joined onto the page's statement)
+    assert len(statements) == 3, statements
+    assert "json_agg" in statements[-1], statements
+
+
+@pytest.mark.parametrize("viewer", ["registered", "guest_basic"])
+async def test_owners_are_not_read_for_a_viewer_refused_the_register(api: Api, viewer: str) -> None:
+    """Refused the register, a viewer's page of premises reads no owners at all."""
+    world = await make_world(api, premises=3)
+    with api.count_statements() as statements:
+        result = await api.post(PAGE, {"id": world.building_id}, as_=world[viewer])
+    assert [e["extensions"]["code"] for e in result.errors] == ["FORBIDDEN"] * 3
+    assert not [s for s in statements if "ownerships.share_numerator" in s], statements

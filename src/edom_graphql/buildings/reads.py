@@ -52,7 +52,7 @@ ORGANISATIONS_OF_BUILDINGS = Prepared(
 """``(building, organisation)`` of each building."""
 
 
-def _premises_page(
+def premises_page(
     building_id: ColumnElement[int], has_after: bool, present: tuple[bool, ...]
 ) -> AnySelect:
     statement = PREMISE_COLUMNS.where(models.Premise.building_id == building_id)
@@ -61,7 +61,7 @@ def _premises_page(
     return keyset(statement, PREMISE_ORDER, has_after=has_after)
 
 
-PREMISES_OF_BUILDING = PagedChildren(_premises_page, ("kind",))
+PREMISES_OF_BUILDING = PagedChildren(premises_page, ("kind",))
 
 _PREMISE_COUNTS = Prepared(
     select(models.Premise.building_id, models.Premise.kind, func.count())

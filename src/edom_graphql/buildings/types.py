@@ -12,7 +12,7 @@ import strawberry
 from edom_graphql.buildings import access, reads
 from edom_graphql.buildings.models import PremiseKind
 from edom_graphql.core.capabilities import MATRIX, Capability, Tier
-from edom_graphql.core.composition import read_ahead
+from edom_graphql.core.composition import read_page
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import by_value, graphql_enum
 from edom_graphql.core.ids import encode_id
@@ -143,8 +143,9 @@ class Building(Node):
         ] = None,
     ) -> PremiseConnection:
         page = page_request(first, after, types=(INT32, str, int))
-        items = await PremisesOfBuildingLoader.of(info.context).load((self.pk, page, (kind,)))
-        await read_ahead(info, Premise, self, items)
+        items = await read_page(
+            info, Premise, self, PremisesOfBuildingLoader, (self.pk, page, (kind,))
+        )
         connection = build_connection(items, page, Premise.sort_key)
         return PremiseConnection(
             edges=connection.edges, page_info=connection.page_info, building_pk=self.pk, kind=kind
@@ -176,7 +177,7 @@ class Premise(Node):
     floor: int | None = strawberry.field(description="Floor.")
     read_ahead: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
     """Values other domains read for a whole page at once, by field (see
-    :func:`edom_graphql.core.composition.read_ahead`)."""
+    :func:`edom_graphql.core.composition.read_page`)."""
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Premise:

@@ -10,10 +10,10 @@ registered by importing a module.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.types.base import get_object_definition
 
@@ -21,9 +21,28 @@ from edom_graphql.core.context import AppInfo, Context, Services
 from edom_graphql.core.nodes import Node
 from edom_graphql.core.selection import selects
 
+if TYPE_CHECKING:
+    from edom_graphql.core.loaders import Loader
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
 ReadAhead = Callable[[Context, Any, Sequence[Any]], Awaitable[None]]
 """``(context, parent, children)``: load what the children's field will need, for all of
 them at once (attached to the children, or decided in the context)."""
+
+
+@dataclass(frozen=True)
+class JoinedReadAhead:
+    """A read-ahead made in the statement of the children's page itself, one statement
+    fewer: ``pages`` maps a page loader of the children to the loader of the same pages
+    with the field's data joined on, which gives it to the loader the read-ahead reads
+    from (so that the read-ahead, still run for its access decisions, reads nothing
+    more). ``wanted(context, parent)`` says whether to join: only where the viewer may
+    see the field, so that nothing is read for one who may not."""
+
+    pages: Mapping[type, type]
+    wanted: Callable[[Context, Any], bool | Awaitable[bool]]
 
 
 ScheduledJob = Callable[[Services], AbstractAsyncContextManager[Any]]
@@ -59,7 +78,9 @@ class Domain:
     value a Strawberry type whose fields join the key's."""
     read_ahead: Mapping[tuple[type, str], ReadAhead] = field(default_factory=dict)
     """``{(Premise, "owners"): read_owners}``: run for a page of premises whose query
-    selects ``owners`` (see :func:`read_ahead`)."""
+    selects ``owners`` (see :func:`read_page`)."""
+    joined: Mapping[tuple[type, str], JoinedReadAhead] = field(default_factory=dict)
+    """Read-aheads that can be joined onto the page's statement (see :func:`read_page`)."""
     photos: Sequence[PhotoTable] = ()
     scheduled: Sequence[ScheduledJob] = ()
 
@@ -77,34 +98,66 @@ def extend_type(target: type, addition: type) -> None:
 READ_AHEAD_KEY = "edom_graphql.read_ahead"
 
 
-def read_ahead_of(domains: Sequence[Domain]) -> dict[type, list[tuple[str, ReadAhead]]]:
-    found: dict[type, list[tuple[str, ReadAhead]]] = {}
+@dataclass(frozen=True)
+class ReadAheads:
+    """Every domain's read-aheads, by the type of the children they are for."""
+
+    loads: Mapping[type, Sequence[tuple[str, ReadAhead]]]
+    joined: Mapping[tuple[type, str], JoinedReadAhead]
+
+
+def read_ahead_of(domains: Sequence[Domain]) -> ReadAheads:
+    loads: dict[type, list[tuple[str, ReadAhead]]] = {}
+    joined: dict[tuple[type, str], JoinedReadAhead] = {}
     for domain in domains:
         for (child_type, field_name), load in domain.read_ahead.items():
-            found.setdefault(child_type, []).append((field_name, load))
-    return found
+            loads.setdefault(child_type, []).append((field_name, load))
+        joined.update(domain.joined)
+    return ReadAheads(loads, joined)
 
 
-async def read_ahead(info: AppInfo, child_type: type, parent: Any, children: Sequence[Any]) -> None:
-    """Run the read-aheads of ``child_type`` whose field the query selects below this
-    connection field (``edges { node { field } }`` or ``nodes { field }``)."""
-    if not children:
-        return
-    registry: dict[type, list[tuple[str, ReadAhead]]] = (
-        info._raw_info.schema.extensions or {}
-    ).get(READ_AHEAD_KEY, {})
-    for field_name, load in registry.get(child_type, ()):
-        if selects(info, ("edges", "node", field_name), ("nodes", field_name)):
-            await load(info.context, parent, children)
+_NONE = ReadAheads({}, {})
+
+
+async def read_page(
+    info: AppInfo, child_type: type, parent: Any, loader: type[Loader[K, list[V]]], key: K
+) -> list[V]:
+    """``loader``'s page of children at ``key`` (a connection field's), and the
+    read-aheads of ``child_type`` whose field the query selects below it (``edges {
+    node { field } }`` or ``nodes { field }``): joined onto the page's own statement
+    where a domain can join one (and the viewer may see it), each by a statement of
+    its own otherwise."""
+    context = info.context
+    registry: ReadAheads = (info._raw_info.schema.extensions or {}).get(READ_AHEAD_KEY, _NONE)
+    selected = [
+        (field_name, load)
+        for field_name, load in registry.loads.get(child_type, ())
+        if selects(info, ("edges", "node", field_name), ("nodes", field_name))
+    ]
+    chosen: type[Loader[K, list[V]]] = loader
+    for field_name, _ in selected:
+        join = registry.joined.get((child_type, field_name))
+        if join is not None and loader in join.pages:
+            wanted = join.wanted(context, parent)
+            if wanted is True or (wanted is not False and await wanted):
+                chosen = join.pages[loader]
+                break
+    children = await chosen.of(context).load(key)
+    if children:
+        for _, load in selected:
+            await load(context, parent, children)
+    return children
 
 
 __all__ = [
     "READ_AHEAD_KEY",
     "Domain",
+    "JoinedReadAhead",
     "PhotoTable",
     "ReadAhead",
+    "ReadAheads",
     "ScheduledJob",
     "extend_type",
-    "read_ahead",
     "read_ahead_of",
+    "read_page",
 ]

@@ -203,6 +203,19 @@ class PagedChildren:
         self.filter_names = filter_names
         self._prepared: dict[tuple[bool, tuple[bool, ...], bool], Prepared] = {}
 
+    def with_columns(self, *columns: Any) -> PagedChildren:
+        """The same pages with ``columns`` after the children's own (a correlated
+        subquery of what another domain reads for each child: see
+        :class:`~edom_graphql.core.composition.JoinedReadAhead`)."""
+        build = self._build
+
+        def build_with(
+            parent: ColumnElement[int], has_after: bool, present: tuple[bool, ...]
+        ) -> AnySelect:
+            return build(parent, has_after, present).add_columns(*columns)
+
+        return PagedChildren(build_with, self.filter_names)
+
     def prepared(
         self, has_after: bool, present: tuple[bool, ...], *, one: bool = False
     ) -> Prepared:
@@ -238,12 +251,17 @@ class PageLoader(Loader[PageKey, list[V]], Generic[V]):
     children: ClassVar[PagedChildren]
     convert: ClassVar[Callable[..., Any]]
 
+    def converter(self) -> Callable[[Row], V]:
+        """What makes a child of each row: ``convert``, unless a loader that reads more in
+        the same statement (columns joined on) hands that on as well."""
+        return cast(Callable[[Row], V], type(self).convert)
+
     async def batch_load_fn(self, keys: list[PageKey]) -> list[list[V]]:
         groups: dict[tuple[PageRequest, tuple[Any, ...]], list[int]] = defaultdict(list)
         for parent_id, page, filters in keys:
             groups[(page, filters)].append(parent_id)
         children = self.children
-        convert = type(self).convert
+        convert = self.converter()
         results: dict[PageKey, list[V]] = {}
         for (page, filters), parent_ids in groups.items():
             present = tuple(value is not None for value in filters)

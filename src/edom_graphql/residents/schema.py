@@ -7,6 +7,7 @@ from edom_graphql.core.composition import Domain
 from edom_graphql.residents.mutations import ResidentMutations
 from edom_graphql.residents.queries import ResidentQueries
 from edom_graphql.residents.types import (
+    OWNERS_JOINED,
     BuildingNeighbours,
     GuestGrant,
     GuestInvitation,
@@ -28,4 +29,5 @@ DOMAIN = Domain(
         ManagementOrganisation: [OrganisationEngineers],
     },
     read_ahead={(Premise, "owners"): read_owners},
+    joined={(Premise, "owners"): OWNERS_JOINED},
 )

@@ -19,6 +19,7 @@ from edom_graphql.residents.types.staff import (
     UserConnection,
 )
 from edom_graphql.residents.types.users import (
+    OWNERS_JOINED,
     BuildingNeighbours,
     Fraction,
     Neighbour,
@@ -34,6 +35,7 @@ from edom_graphql.residents.types.users import (
 from edom_graphql.residents.types.viewer import StaffMembership, Viewer, ViewerPremise
 
 __all__ = [
+    "OWNERS_JOINED",
     "BuildingNeighbours",
     "EngineersOfOrganisationLoader",
     "Fraction",

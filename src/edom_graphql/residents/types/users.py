@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import strawberry
 
 from edom_graphql.buildings.types import (
     Building,
     Premise,
     PremiseByIdLoader,
+    PremisesOfBuildingLoader,
 )
 from edom_graphql.core.capabilities import MATRIX, Capability
+from edom_graphql.core.composition import JoinedReadAhead
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.ids import encode_id
 from edom_graphql.core.loaders import ByIdLoader, ListByKeyLoader, later
@@ -254,3 +257,37 @@ class OwnershipsOfPremiseLoader(ListByKeyLoader[Ownership]):
 
     query = reads.OWNERSHIPS_OF_PREMISE
     convert = Ownership.from_row
+
+
+class PremisesWithOwnersLoader(PremisesOfBuildingLoader):
+    """Pages of a building's premises read with their owners in the same statement: each
+    premise's owners go to :class:`OwnershipsOfPremiseLoader`, where :func:`read_owners`
+    finds them."""
+
+    children = reads.PREMISES_WITH_OWNERS
+
+    def converter(self) -> Callable[[Sequence[Any]], Premise]:
+        owners = OwnershipsOfPremiseLoader.of(self.context)
+        ownership = Ownership.from_row
+
+        def convert(row: Sequence[Any]) -> Premise:
+            premise = Premise.from_row(row)
+            records = orjson.loads(row[-1]) if row[-1] is not None else ()
+            for record in records:
+                # JSON has no instants: the ownership's start comes as ISO 8601 text.
+                record[6] = datetime.fromisoformat(record[6]).astimezone(UTC)
+            owners.prime(premise.pk, [ownership(record) for record in records])
+            return premise
+
+        return convert
+
+
+def owners_wanted(context: Context, building: Building) -> bool | Awaitable[bool]:
+    """Whether to read a page of the building's premises with their owners: when the
+    viewer may see the register there."""
+    return context.allows(Capability.OWNERS_REGISTER, building_id=building.pk)
+
+
+OWNERS_JOINED = JoinedReadAhead(
+    pages={PremisesOfBuildingLoader: PremisesWithOwnersLoader}, wanted=owners_wanted
+)

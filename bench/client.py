@@ -64,6 +64,10 @@ class JobResult:
     server_rss_peak_mb: float | None = None
     first_error: str | None = None
     issued: int = 0
+    worker_cpu_shares: list[float] = field(default_factory=list)
+    """Of a server of several worker processes: each worker's part of the workers' CPU
+    time in the window, largest first (one worker with every connection shows as
+    ``[1.0, 0.0]``)."""
 
 
 def encode_requests(
@@ -106,6 +110,22 @@ class _Sampler:
             total += child_times.user + child_times.system
         return total
 
+    def worker_cpu(self) -> dict[int, float]:
+        """CPU seconds of each worker process of the server (none for one process; the
+        helper multiprocessing starts beside spawned workers is not one)."""
+        found: dict[int, float] = {}
+        if self.server is None:
+            return found
+        for child in self.server.children(recursive=True):
+            try:
+                if "resource_tracker" in " ".join(child.cmdline()):
+                    continue
+                times = child.cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+            found[child.pid] = times.user + times.system
+        return found
+
     def sample_rss(self) -> None:
         if self.server is not None:
             self.rss_peak = max(self.rss_peak, self.server.memory_info().rss)
@@ -130,6 +150,14 @@ class _Sampler:
                 continue
             found[process.pid] = times.user + times.system
         return found
+
+
+def _shares(seconds: list[float]) -> list[float]:
+    """Each part of the total, largest first; nothing for fewer than two parts."""
+    total = sum(seconds)
+    if len(seconds) < 2 or total <= 0:
+        return []
+    return sorted((part / total for part in seconds), reverse=True)
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:
@@ -181,6 +209,7 @@ async def _run(job: Job) -> JobResult:
             sampler.server_cpu(),
             time.process_time(),
             sampler.postgres_cpu(),
+            sampler.worker_cpu(),
         )
 
     async def window() -> None:
@@ -281,8 +310,11 @@ async def _run(job: Job) -> JobResult:
     if "start" not in snapshots:
         snapshots["start"] = snapshots["end"]
 
-    t0, server0, client0, pg0 = snapshots["start"]
-    t1, server1, client1, pg1 = snapshots["end"]
+    t0, server0, client0, pg0, workers0 = snapshots["start"]
+    t1, server1, client1, pg1, workers1 = snapshots["end"]
+    result.worker_cpu_shares = _shares(
+        [cpu - workers0[pid] for pid, cpu in workers1.items() if pid in workers0]
+    )
     result.seconds = t1 - t0
     if server0 is not None and server1 is not None:
         result.server_cpu_seconds = server1 - server0

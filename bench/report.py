@@ -66,6 +66,7 @@ class OperationResult:
             "latency_ms": load.latencies_ms if load else None,
             "server_cpu_ms_per_request": self.server_cpu_ms,
             "server_cpu_utilisation": self.server_cpu_utilisation,
+            "worker_cpu_shares": load.worker_cpu_shares if load else None,
             "sql_statements_per_request": self.statements_per_request,
             "response_leaf_values": self.statements.values if self.statements else None,
             "server_rss_peak_mb": load.server_rss_peak_mb if load else None,

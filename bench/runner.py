@@ -378,6 +378,9 @@ def run(args: argparse.Namespace) -> int:
                     f"{operation_result.requests_per_second or 0:,.0f} req/s, "
                     f"server CPU {operation_result.server_cpu_ms or 0:.2f} ms/request"
                 )
+                if result.worker_cpu_shares:
+                    split = " / ".join(f"{share:.0%}" for share in result.worker_cpu_shares)
+                    _log(f"  workers' CPU split: {split}")
                 if result.first_error:
                     _log(f"  first error: {result.first_error}")
             peak_rss = server.peak_rss_mb()

@@ -23,6 +23,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from bench import client as bench_client
+from bench import operations as bench_operations
 from tests.factories import Api, make_world
 from tests.server.processes import ServerProcess, start_server, wait_ready
 from tests.server.test_cross_process import CHAT_EVENTS, CHAT_OF_BUILDING, CHAT_SEND
@@ -254,3 +256,39 @@ def test_a_busy_port_is_refused_before_any_worker_starts(tmp_path: Path) -> None
         )
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is in use" in result.stderr
+
+
+async def test_the_bench_load_is_shared_by_both_workers(
+    workers_server: ServerProcess, api: Api
+) -> None:
+    """The bench's load client (16 keep-alive connections) keeps both workers busy, and
+    reports each one's part of the work."""
+    server = workers_server
+    await wait_ready(server)
+    await_all_ready(server)
+    await_workers(server, 2)
+    world = await make_world(api)
+    token = world["owner"].token
+    assert token is not None
+    query = json.dumps({"query": "{ viewer { user { id } } }"}).encode()
+    job = bench_client.Job(
+        name="viewer",
+        host="127.0.0.1",
+        port=server.port,
+        requests=bench_client.encode_requests(
+            "127.0.0.1", server.port, [bench_operations.Request(token, query, (b'"viewer":{',))]
+        ),
+        concurrency=16,
+        warmup=0.5,
+        duration=2.0,
+        server_pid=server.process.pid,
+    )
+    result = await asyncio.to_thread(bench_client.run_job, job)
+    assert result.requests > 0
+    assert result.errors == 0, result.first_error
+    shares = result.worker_cpu_shares
+    assert len(shares) == 2, shares
+    assert abs(sum(shares) - 1) < 1e-9
+    # 16 connections hashed over two sockets: a worker with fewer than 2 of them (and so
+    # less than a tenth of the work) would happen by chance about once in 2,000 runs.
+    assert shares[1] > 0.1, shares

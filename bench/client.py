@@ -101,24 +101,20 @@ class _Sampler:
         if self.server is None:
             return None
         times = self.server.cpu_times()
-        total = times.user + times.system
-        for child in self.server.children(recursive=True):
-            try:
-                child_times = child.cpu_times()
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                continue
-            total += child_times.user + child_times.system
-        return total
+        return times.user + times.system + sum(self._children_cpu(workers_only=False).values())
 
     def worker_cpu(self) -> dict[int, float]:
         """CPU seconds of each worker process of the server (none for one process; the
         helper multiprocessing starts beside spawned workers is not one)."""
+        return self._children_cpu(workers_only=True)
+
+    def _children_cpu(self, *, workers_only: bool) -> dict[int, float]:
         found: dict[int, float] = {}
         if self.server is None:
             return found
         for child in self.server.children(recursive=True):
             try:
-                if "resource_tracker" in " ".join(child.cmdline()):
+                if workers_only and "resource_tracker" in " ".join(child.cmdline()):
                     continue
                 times = child.cpu_times()
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):

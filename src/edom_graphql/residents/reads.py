@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    true,
     union,
     union_all,
 )
@@ -173,34 +174,33 @@ ENGINEERS_OF_ORGANISATION = PagedChildren(_engineers_page)
 # -- the neighbours directory --------------------------------------------------------------
 
 
-def _occupants(table: Any) -> Any:
-    return select(table.premise_id, table.user_id).where(
-        table.building_id == bindparam("building_id"), table.ended_at.is_(None)
-    )
+def _occupants(table: Any, premise_id: Any) -> Any:
+    return select(table.user_id).where(table.premise_id == premise_id, table.ended_at.is_(None))
 
 
 def _neighbours(has_after: bool) -> Prepared:
-    occupants = union(
-        _occupants(models.Ownership),
-        _occupants(models.Registration),
-        _occupants(models.ResidencyConfirmation),
-    ).subquery("occupants")
     premise = building_models.Premise
+    # The building's premises in their order (an index), each with its occupants, until
+    # the page is full: only the page's premises are visited and only its rows are joined
+    # to their users. (A relation's building is its premise's.)
+    occupants = union(
+        _occupants(models.Ownership, premise.id),
+        _occupants(models.Registration, premise.id),
+        _occupants(models.ResidencyConfirmation, premise.id),
+    ).lateral("occupants")
+    page = keyset(
+        select(premise.number_sort, premise.number, premise.id, occupants.c.user_id)
+        .join(occupants, true())
+        .where(premise.building_id == bindparam("building_id", type_=BigInteger)),
+        (premise.number_sort, premise.number, premise.id, occupants.c.user_id),
+        has_after=has_after,
+    ).subquery("page")
     return Prepared(
-        keyset(
-            select(
-                premise.number_sort,
-                premise.number,
-                premise.id,
-                models.User.id,
-                models.User.display_name,
-            )
-            .select_from(occupants)
-            .join(premise, premise.id == occupants.c.premise_id)
-            .join(models.User, models.User.id == occupants.c.user_id),
-            (premise.number_sort, premise.number, premise.id, models.User.id),
-            has_after=has_after,
+        select(
+            page.c.number_sort, page.c.number, page.c.id, models.User.id, models.User.display_name
         )
+        .join_from(page, models.User, models.User.id == page.c.user_id)
+        .order_by(page.c.number_sort, page.c.number, page.c.id, page.c.user_id)
     )
 
 

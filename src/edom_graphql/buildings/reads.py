@@ -41,7 +41,21 @@ ORGANISATION_COLUMNS = select(
 )
 PREMISE_ORDER = (models.Premise.number_sort, models.Premise.number, models.Premise.id)
 
-BUILDING_BY_ID = KeyedQuery(BUILDING_COLUMNS, models.Building.id)
+BUILDING_BY_ID = KeyedQuery(
+    BUILDING_COLUMNS.add_columns(*ORGANISATION_COLUMNS.selected_columns).outerjoin_from(
+        models.Building,
+        models.ManagementOrganisation,
+        models.ManagementOrganisation.id == models.Building.organisation_id,
+    ),
+    models.Building.id,
+)
+"""Buildings with their management organisation's columns (:data:`BUILDING_ORGANISATION`):
+a building is rarely shown without who manages it, and the organisation then takes no
+statement of its own."""
+BUILDING_ORGANISATION = slice(
+    len(BUILDING_COLUMNS.selected_columns),
+    len(BUILDING_COLUMNS.selected_columns) + len(ORGANISATION_COLUMNS.selected_columns),
+)
 PREMISE_BY_ID = KeyedQuery(PREMISE_COLUMNS, models.Premise.id)
 ORGANISATION_BY_ID = KeyedQuery(ORGANISATION_COLUMNS, models.ManagementOrganisation.id)
 ORGANISATIONS_OF_BUILDINGS = Prepared(

@@ -16,7 +16,7 @@ from edom_graphql.core.composition import read_page
 from edom_graphql.core.context import AppInfo, Context
 from edom_graphql.core.enums import by_value, graphql_enum
 from edom_graphql.core.ids import encode_id
-from edom_graphql.core.loaders import ByIdLoader, PageLoader, later
+from edom_graphql.core.loaders import ByIdLoader, PageLoader, later, prime_related
 from edom_graphql.core.nodes import Node, Verdict
 from edom_graphql.core.pagination import (
     INT32,
@@ -240,8 +240,22 @@ class BuildingConnection(Connection[Building]):
 
 
 class BuildingByIdLoader(ByIdLoader[Building]):
+    """Buildings by id; each one's organisation, read with it, goes to
+    :class:`OrganisationByIdLoader`."""
+
     query = reads.BUILDING_BY_ID
     convert = Building.from_row
+
+    async def batch_load_fn(self, keys: list[int]) -> list[Building | None]:
+        rows = await self.query.rows(self.db, keys)
+        prime_related(
+            rows,
+            OrganisationByIdLoader.of(self.context),
+            reads.BUILDING_ORGANISATION,
+            ManagementOrganisation.from_row,
+        )
+        found = {row[-1]: Building.from_row(row) for row in rows}
+        return [found.get(key) for key in keys]
 
 
 class PremiseByIdLoader(ByIdLoader[Premise]):
